@@ -1,0 +1,1 @@
+"""Readiness checks: static rules over the plan and live reads of the estate."""

@@ -1,0 +1,53 @@
+"""Typed run events and the one interface that receives them (audit, progress, dashboard).
+
+The engine publishes an event for every state change. A subscriber that raises makes
+the publishing step fail: an audit write is never skipped silently.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+EventKind = Literal[
+    "run.started",
+    "run.resumed",
+    "run.succeeded",
+    "run.failed",
+    "run.cancelled",
+    "step.started",
+    "step.succeeded",
+    "step.failed",
+    "step.retried",
+    "step.timed_out",
+    "step.skipped",
+    "approval.requested",
+    "approval.granted",
+    "approval.rejected",
+    "probe.sample",
+    "measurement",
+    "note",
+    "decision",
+    "problem",
+]
+
+
+class RunEvent(BaseModel):
+    """Something that happened in a run, by whom, when."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: EventKind
+    run_id: str
+    time: datetime
+    actor: str
+    step_id: str | None = None
+    data: dict[str, JsonValue] = {}
+
+
+class Subscriber(Protocol):
+    """Receives every run event, in order, in the process that produced it."""
+
+    def __call__(self, event: RunEvent) -> None: ...

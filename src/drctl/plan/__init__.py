@@ -1,0 +1,1 @@
+"""Plans: the model, durations, loading with located errors, and the strategy advisor."""

@@ -1,0 +1,192 @@
+"""The plan: one file stating objectives, strategy, regions and resources (`kind: DRPlan`)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from enum import StrEnum
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, Field, HttpUrl, model_validator
+
+from drctl.plan.durations import Duration
+from drctl.plan.regions import Region
+from drctl.plan.resources import Name, Resource, Strict
+
+R = TypeVar("R", bound=BaseModel)
+
+
+class Strategy(StrEnum):
+    """AWS's four DR strategies, cheapest and slowest first."""
+
+    BACKUP_RESTORE = "backup-restore"
+    PILOT_LIGHT = "pilot-light"
+    WARM_STANDBY = "warm-standby"
+    MULTI_SITE = "multi-site"
+
+
+class Scenario(StrEnum):
+    """The situations a plan prepares for (seed section 2)."""
+
+    DRILL = "drill"
+    AZ_FAILURE = "az-failure"
+    REGION_FAILURE = "region-failure"
+    FAILBACK = "failback"
+
+
+class Contact(Strict):
+    """A person or rota to reach during an incident."""
+
+    name: Name
+    email: str | None = None
+    phone: str | None = None
+    role: str | None = None
+
+
+class Metadata(Strict):
+    """Who the plan belongs to and whom to call."""
+
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$", max_length=63)
+    owner: Name
+    contacts: list[Contact] = Field(min_length=1)
+    description: str = ""
+
+
+class Objectives(Strict):
+    """Recovery time and recovery point objectives."""
+
+    rto: Duration
+    rpo: Duration
+
+    @model_validator(mode="after")
+    def _positive(self) -> Objectives:
+        if self.rto <= timedelta(0):
+            raise ValueError("rto must be longer than 0s")
+        if self.rpo < timedelta(0):
+            raise ValueError("rpo cannot be negative")
+        return self
+
+
+class Regions(Strict):
+    """The primary region, the DR region, and optionally a separate region for drills."""
+
+    primary: Region
+    secondary: Region
+    test: Region | None = None
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Regions:
+        if self.primary == self.secondary:
+            raise ValueError(f"primary and secondary are both {self.primary}; DR needs two regions")
+        return self
+
+
+class ScenarioPolicy(Strict):
+    """Whether a scenario applies and how often it must be drilled (the seed: at least yearly)."""
+
+    enabled: bool = True
+    drill_every: Duration = timedelta(days=365)
+
+    @model_validator(mode="after")
+    def _at_least_yearly(self) -> ScenarioPolicy:
+        if self.drill_every > timedelta(days=365):
+            raise ValueError("drill_every may not exceed 365d: every scenario is drilled yearly")
+        return self
+
+
+class AvailabilityProbe(Strict):
+    """The public endpoint probed during runs to measure RTO."""
+
+    url: HttpUrl
+    interval: Duration = timedelta(seconds=1)
+    timeout: Duration = timedelta(seconds=2)
+    success_threshold: int = Field(default=3, ge=1)
+
+
+class CanaryProbe(Strict):
+    """Where the data canary writes sequenced rows to measure RPO."""
+
+    kind: Literal["postgres", "dynamodb", "s3"]
+    target: Name
+    interval: Duration = timedelta(milliseconds=200)
+
+
+class Probes(Strict):
+    """Probes that run beside a runbook."""
+
+    availability: AvailabilityProbe | None = None
+    canary: CanaryProbe | None = None
+
+
+class ApprovalRule(Strict):
+    """Who must approve a gate: N distinct people, optionally from a named list."""
+
+    gate: Literal["declare-disaster", "promote-data", "switch-traffic", "failback"]
+    required: int = Field(default=2, ge=1, le=10)
+    approvers: list[Name] = []
+
+    @model_validator(mode="after")
+    def _enough_people(self) -> ApprovalRule:
+        if self.approvers and len(set(self.approvers)) < self.required:
+            raise ValueError(
+                f"{self.required} approvals required but only {len(set(self.approvers))} approvers named"
+            )
+        return self
+
+
+class EvidenceExport(Strict):
+    """Where evidence bundles go: an S3 bucket with Object Lock."""
+
+    bucket: Name
+    prefix: str = "drctl/"
+    region: Region | None = None
+    object_lock_mode: Literal["COMPLIANCE", "GOVERNANCE"] = "COMPLIANCE"
+    retention_days: int = Field(default=365, ge=1)
+
+
+class Audit(Strict):
+    """How evidence is kept."""
+
+    export: EvidenceExport | None = None
+    signing_key: str | None = None
+    cloudtrail_lookup: bool = True
+
+
+def _all_scenarios() -> dict[Scenario, ScenarioPolicy]:
+    return {scenario: ScenarioPolicy() for scenario in Scenario}
+
+
+class Plan(Strict):
+    """A DR plan (`apiVersion: drctl/v1`, `kind: DRPlan`)."""
+
+    api_version: Literal["drctl/v1"] = Field(alias="apiVersion")
+    kind: Literal["DRPlan"]
+    metadata: Metadata
+    objectives: Objectives
+    strategy: Strategy
+    regions: Regions
+    resources: list[Resource] = Field(min_length=1)
+    scenarios: dict[Scenario, ScenarioPolicy] = Field(default_factory=_all_scenarios)
+    probes: Probes = Probes()
+    approvals: list[ApprovalRule] = []
+    audit: Audit = Audit()
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Plan:
+        seen: set[str] = set()
+        for resource in self.resources:
+            if resource.name in seen:
+                raise ValueError(f"two resources are named `{resource.name}`; names must be unique")
+            seen.add(resource.name)
+        return self
+
+    def resource(self, name: str) -> Resource:
+        """The resource called `name`."""
+        return next(r for r in self.resources if r.name == name)
+
+    def resources_of(self, kind: type[R]) -> list[R]:
+        """All resources of one kind, in plan order."""
+        return [r for r in self.resources if isinstance(r, kind)]
+
+    def approval_for(self, gate: str) -> ApprovalRule | None:
+        """The approval rule for a gate, if the plan sets one."""
+        return next((a for a in self.approvals if a.gate == gate), None)

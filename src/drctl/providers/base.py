@@ -1,0 +1,92 @@
+"""The `Action` protocol: how a runbook step reads and changes the world, idempotently.
+
+An action kind (e.g. `aws.rds.promote-read-replica`) is a class with a nested pydantic
+`Params` model. The engine builds it from a step's params and an `ActionContext`, then:
+
+1. `describe()`  one line saying what it would do; all a dry-run calls;
+2. `current()`   reads the world (evidence of the state before the change);
+3. `apply()`     check-then-act: changes only what differs from the wanted state and says
+                 whether it changed anything; repeating it after a crash is always safe,
+                 because a step in flight when the process died runs again;
+4. `verify(deadline)` waits until the effect is visible (monotonic deadline from the
+                 clock), raising `StepTimeout` naming what is still not right.
+
+Outputs are JSON values that later steps can read (`${steps.<id>.<key>}` in params).
+Actions never catch broad exceptions: SDK errors are translated once per SDK into
+`ProviderError` subclasses (`retryable` tells the engine whether to try again).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from drctl.clock import Clock, SystemClock
+from drctl.errors import ProviderError
+from drctl.settings import Settings
+
+Output = dict[str, JsonValue]
+
+
+class Params(BaseModel):
+    """Base of every action's `Params`: unknown keys are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Outcome(BaseModel):
+    """What `apply()` did: whether it changed the world, a short detail, and outputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    changed: bool
+    detail: str = ""
+    output: Output = {}
+
+
+class StepTimeout(ProviderError):
+    """`verify` ran out of time; the message names what is still not in the wanted state."""
+
+    def __init__(self, message: str, *, hint: str = "", where: str = "") -> None:
+        super().__init__(message, hint=hint, where=where, retryable=True, code="Timeout")
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action may use: identity of the step, settings, clock, earlier outputs, a log."""
+
+    run_id: str = "adhoc"
+    step_id: str = "adhoc"
+    settings: Settings = field(default_factory=Settings)
+    clock: Clock = field(default_factory=SystemClock)
+    outputs: Mapping[str, Output] = field(default_factory=dict)
+    log: Callable[[str], None] = field(default=lambda _line: None)
+    dry_run: bool = False
+
+
+class Action(Protocol):
+    """One step kind. See the module docstring for the contract."""
+
+    kind: ClassVar[str]
+    Params: ClassVar[type[Params]]
+
+    def __init__(self, params: Any, ctx: ActionContext) -> None: ...
+
+    def describe(self) -> str:
+        """One line: what this step would do, naming resources and regions."""
+        ...
+
+    def current(self) -> Output:
+        """Read the relevant state of the world."""
+        ...
+
+    def apply(self) -> Outcome:
+        """Change the world only where it differs from the wanted state."""
+        ...
+
+    def verify(self, deadline: float) -> Output:
+        """Wait until the effect is visible, or raise `StepTimeout` at `deadline`."""
+        ...

@@ -1,0 +1,45 @@
+"""Action kind → implementing class. A new provider adds one line to `_KINDS`.
+
+Entries are import paths so that `drctl --help` does not import boto3 or kubernetes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+from typing import Any
+
+from drctl.errors import PlanError
+from drctl.providers.base import Action, ActionContext, Params
+
+_KINDS: dict[str, str] = {}
+
+
+def kinds() -> list[str]:
+    """Every registered action kind, sorted."""
+    return sorted(_KINDS)
+
+
+def action_class(kind: str) -> type[Action]:
+    """The class implementing `kind`; an unknown kind is a clear error listing the known ones."""
+    if kind not in _KINDS:
+        close = difflib.get_close_matches(kind, kinds(), n=1)
+        guess = f"did you mean `{close[0]}`? " if close else ""
+        raise PlanError(
+            f"unknown action kind `{kind}`",
+            hint=f"{guess}known kinds: {', '.join(kinds())}",
+        )
+    module_name, _, class_name = _KINDS[kind].partition(":")
+    cls: type[Action] = getattr(importlib.import_module(module_name), class_name)
+    return cls
+
+
+def params_for(kind: str, raw: dict[str, Any]) -> Params:
+    """Validate raw step params against the action's `Params` model."""
+    return action_class(kind).Params.model_validate(raw)
+
+
+def create(kind: str, raw: dict[str, Any], ctx: ActionContext) -> Action:
+    """Build the action for a step."""
+    cls = action_class(kind)
+    return cls(cls.Params.model_validate(raw), ctx)

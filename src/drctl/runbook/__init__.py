@@ -1,0 +1,1 @@
+"""Runbooks: DAGs of small idempotent steps, compiled from a plan or written by hand."""

@@ -1,0 +1,31 @@
+"""drctl settings from the environment (prefix `DRCTL_`)."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where state lives and how drctl identifies itself; every field is `DRCTL_<NAME>`."""
+
+    model_config = SettingsConfigDict(env_prefix="DRCTL_", extra="ignore")
+
+    home: Path = Path(".drctl")
+    database_url: str = ""
+    executor_id: str = ""
+    aws_endpoint_url: str = ""
+    aws_profile: str = ""
+    aws_role_arn: str = ""
+
+    def state_database_url(self) -> str:
+        """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'drctl.sqlite').resolve()}"
+
+    def host_executor_id(self) -> str:
+        """A stable executor id for this host unless one is set."""
+        return self.executor_id or f"drctl-{socket.gethostname()}"
