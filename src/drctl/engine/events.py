@@ -1,7 +1,9 @@
 """Typed run events and the one interface that receives them (audit, progress, dashboard).
 
 The engine publishes an event for every state change. A subscriber that raises makes
-the publishing step fail: an audit write is never skipped silently.
+the publishing step fail: an audit write is never skipped silently. Durable execution is
+at-least-once, so an event may be delivered again after a crash; its `id` is a
+deterministic key and subscribers that store events ignore an id they already hold.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ class RunEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    id: str  # deterministic idempotency key, e.g. "run-1:promote-db:step.succeeded:1"
     kind: EventKind
     run_id: str
     time: datetime

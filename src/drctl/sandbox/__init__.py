@@ -1,1 +1,1 @@
-"""drctl.sandbox"""
+"""The offline sandbox: moto's server in-process, the seed estate, and what moto lacks, added explicitly."""
