@@ -52,7 +52,14 @@ def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
 
 def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
     """Parse YAML text; `name` appears in error locations."""
-    loader = _StrictLoader(text)
+    try:
+        loader = _StrictLoader(text)
+    except yaml.reader.ReaderError as exc:
+        raise PlanError(
+            f"character {exc.character!r} at offset {exc.position} is not allowed in YAML",
+            hint="remove control characters from the file",
+            where=name,
+        ) from exc
     loader.name = name
     try:
         node = loader.get_single_node()
@@ -66,7 +73,10 @@ def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
             where=where,
         ) from exc
     except yaml.YAMLError as exc:
-        raise PlanError(f"YAML error: {exc}", hint="check the file is YAML", where=name) from exc
+        first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise PlanError(
+            f"YAML error: {first_line}", hint="check the file is YAML", where=name
+        ) from exc
     finally:
         loader.dispose()
     return data, node
@@ -89,7 +99,8 @@ def validate_data(data: Any, node: yaml.Node | None, name: str, model: type[M]) 
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, node, name, model) for err in exc.errors()]
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        problems = [_problem(err, node, name, model) for err in errors]
         first = problems[0]
         extra = len(problems) - 1
         message = first.message + (
@@ -133,7 +144,8 @@ def _locate(root: yaml.Node | None, loc: Loc) -> tuple[yaml.Node | None, str]:
         elif isinstance(node, yaml.MappingNode):
             pair = next(((k, v) for k, v in node.value if k.value == str(part)), None)
             if pair is None:
-                path += f".{part}" if last else ""
+                if last:
+                    path, node = path + f".{part}", key
                 continue
             key, node = pair
             path += f".{part}"
@@ -162,6 +174,8 @@ def _hint(err: ErrorDetails, loc: Loc, model: type[BaseModel]) -> str:
         return "set `kind:` to one of the resource kinds listed (see `drctl schema`)"
     if kind in ("int_type", "int_parsing"):
         return "write a whole number"
+    if kind == "value_error":
+        return "the message above says what to write instead"
     return "see `drctl schema` for the allowed values"
 
 
@@ -181,6 +195,8 @@ def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:
 def _step(tp: Any, part: int | str) -> Any:
     tp = _unwrap(tp, part)
     origin = typing.get_origin(tp)
+    if _kind_of(tp) == part:
+        return tp
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         for field_name, field in tp.model_fields.items():
             if part in (field_name, field.alias):

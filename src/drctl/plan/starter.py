@@ -9,7 +9,7 @@ import jinja2
 from drctl.plan.model import Strategy
 
 _DEFAULTS: dict[Strategy, tuple[str, str, int]] = {
-    Strategy.BACKUP_RESTORE: ("24h", "12h", 0),
+    Strategy.BACKUP_RESTORE: ("24h", "24h", 0),
     Strategy.PILOT_LIGHT: ("1h", "5m", 0),
     Strategy.WARM_STANDBY: ("30m", "5m", 1),
     Strategy.MULTI_SITE: ("5m", "1m", 3),
