@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from drctl.sandbox import additions
+from drctl.sandbox import additions, health, replication
 
 SANDBOX_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -41,7 +42,11 @@ class SandboxServer:
         return {**SANDBOX_CREDENTIALS, "AWS_ENDPOINT_URL": self.endpoint_url}
 
     def start(self) -> SandboxServer:
+        # werkzeug logs every request at INFO; the sandbox is not news (`--debug` shows it).
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         additions.install()
+        health.install()
+        replication.install()
         self._server.start()
         return self
 
