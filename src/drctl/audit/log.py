@@ -1,0 +1,191 @@
+"""The append-only, hash-chained audit log: one global chain shared by every process.
+
+`AuditLog.append` takes the database write lock, reads the head, links the new event to
+it and commits, so concurrent appenders (several workers, the CLI, the dashboard) still
+produce one valid chain. An event id already stored is not stored again: durable
+execution may deliver the same engine event twice after a crash.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine, Row
+
+from drctl.audit import store
+from drctl.audit.event import (
+    AuditEvent,
+    ChainHead,
+    Payload,
+    canonical_json,
+    hashed_fields,
+    parse_utc,
+    sha256_text,
+    utc_text,
+)
+from drctl.clock import Clock, SystemClock
+from drctl.settings import Settings
+
+_PAGE = 5000
+
+
+@dataclass(frozen=True)
+class Entry:
+    """What a caller asks to record; seq and hashes are added by the log."""
+
+    run_id: str
+    actor: str
+    kind: str
+    payload: Payload = field(default_factory=dict)
+    step_id: str | None = None
+    event_id: str | None = None
+    time: datetime | None = None
+
+
+class AuditLog:
+    """Append to and read the chain stored at a database URL."""
+
+    def __init__(self, url: str, *, clock: Clock | None = None) -> None:
+        self.url = url
+        self.clock = clock or SystemClock()
+        self.engine: Engine = store.open_engine(url)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, clock: Clock | None = None) -> AuditLog:
+        """The log in the run-state database (`DRCTL_DATABASE_URL` or SQLite under `.drctl/`)."""
+        return cls(settings.state_database_url(), clock=clock)
+
+    def append(self, entry: Entry) -> AuditEvent:
+        """Link `entry` to the chain head and store it; a known `event_id` returns the stored event."""
+        return self.append_many([entry])[0]
+
+    def append_many(self, entries: Sequence[Entry]) -> list[AuditEvent]:
+        """Append several entries in one transaction (one lock, one commit)."""
+        with self.writing() as writer:
+            return [writer.append(entry) for entry in entries]
+
+    @contextmanager
+    def writing(self) -> Iterator[ChainWriter]:
+        """A locked transaction to append in, together with other writes on `writer.conn`."""
+        with store.store_errors(self.url), store.write_transaction(self.engine) as conn:
+            writer = ChainWriter(conn, _head(conn), self.clock)
+            yield writer
+            conn.execute(store.head.update().values(seq=writer.tip.seq, hash=writer.tip.hash))
+
+    def head(self) -> ChainHead:
+        """The recorded chain head (seq 0 and the genesis hash when empty)."""
+        with store.store_errors(self.url), self.engine.connect() as conn:
+            return _head(conn)
+
+    def events(
+        self, run_id: str | None = None, *, after: int = 0, until: int | None = None
+    ) -> Iterator[AuditEvent]:
+        """Stored events in seq order, optionally of one run and within (after, until]."""
+        for row in self.rows(run_id, after=after, until=until):
+            yield event_from_row(row)
+
+    def rows(
+        self, run_id: str | None = None, *, after: int = 0, until: int | None = None
+    ) -> Iterator[Row[tuple[object, ...]]]:
+        """Raw rows in seq order, fetched page by page (what `verify` streams)."""
+        while True:
+            query = sa.select(store.events).where(store.events.c.seq > after)
+            if run_id is not None:
+                query = query.where(store.events.c.run_id == run_id)
+            if until is not None:
+                query = query.where(store.events.c.seq <= until)
+            with store.store_errors(self.url), self.engine.connect() as conn:
+                page = conn.execute(query.order_by(store.events.c.seq).limit(_PAGE)).all()
+            yield from page
+            if len(page) < _PAGE:
+                return
+            after = page[-1].seq
+
+    def run_span(self, run_id: str) -> tuple[int, int, int] | None:
+        """(first seq, last seq, count) of a run's events, or None if it has none."""
+        c = store.events.c
+        query = sa.select(sa.func.min(c.seq), sa.func.max(c.seq), sa.func.count()).where(
+            c.run_id == run_id
+        )
+        with store.store_errors(self.url), self.engine.connect() as conn:
+            first, last, count = conn.execute(query).one()
+        return None if not count else (int(first), int(last), int(count))
+
+    def dispose(self) -> None:
+        """Close pooled connections."""
+        self.engine.dispose()
+
+
+class ChainWriter:
+    """Appends inside one locked transaction, linking each event to the previous one."""
+
+    def __init__(self, conn: Connection, tip: ChainHead, clock: Clock) -> None:
+        self.conn = conn
+        self.tip = tip
+        self.clock = clock
+
+    def append(self, entry: Entry) -> AuditEvent:
+        """Store `entry` after the tip, or return the stored event with the same event id."""
+        existing = _by_event_id(self.conn, entry.event_id)
+        if existing is not None:
+            return existing
+        time = utc_text(entry.time or self.clock.now())
+        payload = json.loads(canonical_json(entry.payload))
+        fields = hashed_fields(
+            self.tip.seq + 1,
+            time,
+            entry.run_id,
+            entry.actor,
+            entry.kind,
+            entry.step_id,
+            entry.event_id,
+            payload,
+            self.tip.hash,
+        )
+        digest = sha256_text(canonical_json(fields))
+        event = AuditEvent.model_validate({**fields, "time": parse_utc(time), "hash": digest})
+        self.conn.execute(store.events.insert().values(_row(event)))
+        self.tip = ChainHead(seq=event.seq, hash=event.hash)
+        return event
+
+
+def _head(conn: Connection) -> ChainHead:
+    row = conn.execute(sa.select(store.head.c.seq, store.head.c.hash)).one()
+    return ChainHead(seq=int(row.seq), hash=row.hash)
+
+
+def _by_event_id(conn: Connection, event_id: str | None) -> AuditEvent | None:
+    if event_id is None:
+        return None
+    row = conn.execute(sa.select(store.events).where(store.events.c.event_id == event_id)).first()
+    return None if row is None else event_from_row(row)
+
+
+def _row(event: AuditEvent) -> dict[str, object]:
+    return {
+        **event.model_dump(exclude={"time", "payload"}),
+        "time": utc_text(event.time),
+        "payload": canonical_json(event.payload),
+    }
+
+
+def event_from_row(row: Row[tuple[object, ...]]) -> AuditEvent:
+    """An `AuditEvent` from a stored row (no integrity check; see `verify`)."""
+    m = row._mapping
+    return AuditEvent(
+        seq=int(str(m["seq"])),
+        time=parse_utc(str(m["time"])),
+        run_id=str(m["run_id"]),
+        actor=str(m["actor"]),
+        kind=str(m["kind"]),
+        step_id=None if m["step_id"] is None else str(m["step_id"]),
+        event_id=None if m["event_id"] is None else str(m["event_id"]),
+        payload=json.loads(str(m["payload"])),
+        prev_hash=str(m["prev_hash"]),
+        hash=str(m["hash"]),
+    )
