@@ -1,0 +1,1 @@
+"""One module per scenario; each turns a plan into the steps of its runbook."""

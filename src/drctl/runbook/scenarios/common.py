@@ -1,0 +1,129 @@
+"""Steps several scenarios share: bringing up DR compute, GitOps sync, app readiness, evidence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from drctl.errors import PlanError
+from drctl.plan.model import Plan, Strategy
+from drctl.plan.resources import EksCluster, GitOps, Route53Failover, Secrets
+from drctl.runbook.draft import Draft
+from drctl.runbook.model import ApprovalGate, RetryPolicy
+from drctl.runbook.steps import (
+    M,
+    S,
+    gitops_params,
+    health_url,
+    kube_target,
+    nodegroup_sizes,
+    scale_estimate,
+)
+
+NO_RETRY = RetryPolicy(attempts=1)
+
+
+def gate(plan: Plan, name: str, default_required: int, reason: str) -> ApprovalGate:
+    """The approval gate the plan sets for `name`, or a default one."""
+    rule = plan.approval_for(name)
+    if rule is None:
+        return ApprovalGate(required=default_required, reason=reason)
+    return ApprovalGate(required=rule.required, approvers=rule.approvers, reason=reason)
+
+
+def compute_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
+    """Make the EKS clusters of `region` able to serve: create, scale or just verify them."""
+    for eks in plan.resources_of(EksCluster):
+        cluster = eks.clusters.get(region)
+        if cluster is None:
+            raise PlanError(
+                f"eks-cluster `{eks.name}` has no cluster in {region}",
+                hint=f"add `{region}: <cluster name>` under its `clusters:`",
+            )
+        base = {"region": region, "cluster": cluster}
+        after = needs
+        if plan.strategy is Strategy.BACKUP_RESTORE:
+            config = eks.eksctl_configs.get(region)
+            if config is None:
+                raise PlanError(
+                    f"backup-restore rebuilds `{eks.name}` in {region} with eksctl, but no config is given",
+                    hint=f"add `eksctl_configs: {{{region}: path/to/cluster-dr.yaml}}` to the resource",
+                )
+            after = [
+                draft.add(f"create-{eks.name}-{region}", f"Create EKS cluster {cluster} in {region} (eksctl)",
+                          "aws.eks.create-cluster", {**base, "config": config}, needs=needs,
+                          estimate=20 * M, timeout=45 * M, region=region, resource=eks.name)
+            ]  # fmt: skip
+        if plan.strategy is not Strategy.MULTI_SITE:
+            after = [
+                draft.add(f"scale-{eks.name}-{region}", f"Scale nodegroups of {cluster} in {region} to active capacity",
+                          "aws.eks.scale-nodegroups", {**base, "nodegroups": nodegroup_sizes(eks, "active")},
+                          needs=after, estimate=scale_estimate(plan), region=region, resource=eks.name)
+            ]  # fmt: skip
+        draft.add(f"verify-{eks.name}-{region}", f"Verify EKS cluster {cluster} in {region} is ACTIVE",
+                  "aws.eks.verify-cluster", {**base, "version": eks.version}, needs=after,
+                  estimate=30 * S, region=region, resource=eks.name)  # fmt: skip
+
+
+def compute_down(draft: Draft, plan: Plan, region: str, needs: list[str], role: str) -> None:
+    """Return the EKS nodegroups of `region` to `role` capacity (e.g. standby after a drill)."""
+    for eks in plan.resources_of(EksCluster):
+        cluster = eks.clusters[region]
+        draft.add(f"scale-{eks.name}-{region}-{role}", f"Scale nodegroups of {cluster} in {region} back to {role}",
+                  "aws.eks.scale-nodegroups",
+                  {"region": region, "cluster": cluster, "nodegroups": nodegroup_sizes(eks, role)},
+                  needs=needs, estimate=3 * M, region=region, resource=eks.name)  # fmt: skip
+
+
+def apps_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
+    """GitOps sync onto the clusters of `region`, then wait for pods and synced secrets."""
+    synced = list(needs)
+    for gitops in plan.resources_of(GitOps):
+        kind = "argocd.sync" if gitops.tool == "argocd" else "flux.reconcile"
+        synced.append(
+            draft.add(f"sync-{gitops.name}-{region}", f"{gitops.tool} sync of {', '.join(gitops.applications)} to {region}",
+                      kind, gitops_params(gitops, region), needs=needs, estimate=3 * M,
+                      timeout=gitops.sync_timeout, region=region, resource=gitops.name)
+        )  # fmt: skip
+    synced = [s for s in synced if s not in needs] or needs
+    for eks in plan.resources_of(EksCluster):
+        target = kube_target(eks, region)
+        draft.add(f"pods-ready-{eks.name}-{region}", f"Wait for pods in {', '.join(eks.namespaces)} on {region} to be Ready",
+                  "k8s.wait-ready", {**target, "namespaces": eks.namespaces}, needs=synced,
+                  estimate=3 * M, region=region, resource=eks.name)  # fmt: skip
+        for res in plan.resources_of(Secrets):
+            if res.external_secrets is not None:
+                draft.add(f"external-secrets-{res.name}-{region}", f"ExternalSecrets of {res.name} Ready on {region}",
+                          "k8s.external-secrets-ready", {**target, "namespaces": res.external_secrets.namespaces},
+                          needs=synced, estimate=1 * M, region=region, resource=res.name)  # fmt: skip
+
+
+def check_endpoints(draft: Draft, plan: Plan, which: str, needs: list[str], tag: str = "") -> None:
+    """HTTP checks of the application's /health on one side of each failover pair."""
+    for res in plan.resources_of(Route53Failover):
+        url = health_url(res, which)
+        region = res.secondary.region if which == "secondary" else res.primary.region
+        draft.add(f"http-{res.name}-{which}{tag}", f"GET {url} answers 2xx/3xx", "http",
+                  {"url": url, "expect_status": list(range(200, 400))}, needs=needs,
+                  estimate=10 * S, timeout=5 * M, region=region, resource=res.name,
+                  retry=RetryPolicy(attempts=10, backoff=timedelta(seconds=3), max_backoff=timedelta(seconds=30)))  # fmt: skip
+    if plan.probes.availability is not None:
+        draft.add(f"http-public-endpoint{tag}", f"GET {plan.probes.availability.url} answers 2xx/3xx", "http",
+                  {"url": str(plan.probes.availability.url), "expect_status": list(range(200, 400))},
+                  needs=needs, estimate=30 * S, timeout=10 * M,
+                  retry=RetryPolicy(attempts=20, backoff=timedelta(seconds=3), max_backoff=timedelta(seconds=30)))  # fmt: skip
+
+
+def evidence(
+    draft: Draft, plan: Plan, region: str, needs: list[str], event_names: list[str]
+) -> None:
+    """Capture cluster state and the CloudTrail events of the run as evidence."""
+    for eks in plan.resources_of(EksCluster):
+        draft.add(f"evidence-{eks.name}-{region}", f"Capture pods, services and failing logs of {region}",
+                  "k8s.capture-evidence", {**kube_target(eks, region), "namespaces": eks.namespaces},
+                  needs=needs, estimate=20 * S, region=region, resource=eks.name, on_failure="continue")  # fmt: skip
+    if plan.audit.cloudtrail_lookup and event_names:
+        params: dict[str, Any] = {"region": region, "event_names": event_names}
+        draft.add("evidence-cloudtrail", f"Look up this run's API calls in CloudTrail ({region})",
+                  "aws.cloudtrail.lookup", params, needs=needs, estimate=20 * S, region=region,
+                  on_failure="continue")  # fmt: skip
