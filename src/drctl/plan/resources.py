@@ -65,6 +65,8 @@ class EksCluster(Strict):
     nodegroups: list[Nodegroup] = Field(min_length=1)
     eksctl_configs: dict[Region, str] = {}
     namespaces: list[str] = ["default"]
+    kubeconfig: str | None = None
+    contexts: dict[Region, str] = {}
 
     @model_validator(mode="after")
     def _zones_in_region(self) -> EksCluster:

@@ -14,6 +14,7 @@ from typing import Any
 from drctl.runbook.model import ApprovalGate, RetryPolicy, Step
 
 RETRY_AWS = RetryPolicy(attempts=3, backoff=timedelta(seconds=5), max_backoff=timedelta(seconds=60))
+HUMAN_ACTIONS = frozenset({"approval", "manual"})
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Draft:
         region: str | None = None,
         resource: str | None = None,
         approval: ApprovalGate | None = None,
-        retry: RetryPolicy = RETRY_AWS,
+        retry: RetryPolicy | None = None,
         on_failure: str = "stop",
     ) -> str:
         """Add a step to the current stage and return its id."""
@@ -78,7 +79,7 @@ class Draft:
                 "region": region,
                 "resource": resource,
                 "approval": approval,
-                "retry": retry,
+                "retry": retry or (RetryPolicy() if action in HUMAN_ACTIONS else RETRY_AWS),
                 "on_failure": on_failure,
             }
         )

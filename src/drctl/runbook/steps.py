@@ -53,7 +53,9 @@ def scale_estimate(plan: Plan) -> timedelta:
 
 
 def kube_target(eks: EksCluster, region: str) -> dict[str, Any]:
-    """How Kubernetes actions reach a cluster: through EKS (endpoint and token from AWS)."""
+    """How Kubernetes actions reach a cluster: a kubeconfig context, else EKS (endpoint and token from AWS)."""
+    if region in eks.contexts:
+        return {"kubeconfig": eks.kubeconfig, "context": eks.contexts[region]}
     return {"eks_cluster": eks.clusters[region], "region": region}
 
 
