@@ -1,0 +1,113 @@
+"""CloudTrail events of a run's window for the API calls the run made (`LookupEvents` by name and time).
+
+Event history answers one lookup attribute per call, per region, 50 events a page, and is
+throttled at 2 calls a second: the shared AWS client factory's adaptive retries absorb the
+throttling. A lookup that still fails is reported in the evidence, not silently dropped.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+from drctl.errors import DrctlError
+from drctl.providers.aws._client import AwsClients, aws_errors
+
+LOOKUP_KIND = "aws.cloudtrail.lookup"
+# CloudTrail delivers events to event history within about 5 minutes of the call.
+DELIVERY_SLACK = timedelta(minutes=5)
+_MAX_PAGES = 20
+
+
+class TrailWindow(BaseModel):
+    """Which calls to look up: names, regions and a time window."""
+
+    model_config = ConfigDict(frozen=True)
+
+    start: datetime
+    end: datetime
+    regions: list[str]
+    event_names: list[str]
+
+
+class TrailEvidence(BaseModel):
+    """What CloudTrail answered for a window, and any lookups that failed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    window: TrailWindow
+    events: list[dict[str, JsonValue]] = []
+    errors: list[str] = []
+
+
+def lookup_run_calls(clients: AwsClients, window: TrailWindow) -> TrailEvidence:
+    """Every event of `window`, per region and event name; failures become `errors`."""
+    events: list[dict[str, JsonValue]] = []
+    errors: list[str] = []
+    for region in window.regions:
+        for name in window.event_names:
+            try:
+                events.extend(_lookup(clients, region, name, window))
+            except DrctlError as exc:
+                errors.append(f"{name} in {region}: {exc.message}")
+    events.sort(key=lambda e: (str(e.get("EventTime")), str(e.get("EventId"))))
+    return TrailEvidence(window=window, events=events, errors=errors)
+
+
+def _lookup(
+    clients: AwsClients, region: str, name: str, window: TrailWindow
+) -> list[dict[str, JsonValue]]:
+    client = clients.client("cloudtrail", region)
+    request: dict[str, Any] = {
+        "LookupAttributes": [{"AttributeKey": "EventName", "AttributeValue": name}],
+        "StartTime": window.start,
+        "EndTime": window.end + DELIVERY_SLACK,
+    }
+    found: list[dict[str, JsonValue]] = []
+    with aws_errors(f"CloudTrail event history ({name})", region):
+        for _ in range(_MAX_PAGES):
+            page = client.lookup_events(**request)
+            found.extend(_plain(e, region) for e in page.get("Events", []))
+            if not page.get("NextToken"):
+                break
+            request["NextToken"] = page["NextToken"]
+    return found
+
+
+def _plain(event: dict[str, Any], region: str) -> dict[str, JsonValue]:
+    detail = event.get("CloudTrailEvent")
+    return {
+        "EventId": str(event.get("EventId", "")),
+        "EventName": str(event.get("EventName", "")),
+        "EventTime": _iso(event.get("EventTime")),
+        "EventSource": str(event.get("EventSource", "")),
+        "Username": str(event.get("Username", "")),
+        "Region": region,
+        "CloudTrailEvent": json.loads(detail) if isinstance(detail, str) else None,
+    }
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def event_names_from_runbook(runbook_text: str) -> tuple[list[str], list[str]]:
+    """(event names, regions) named by the runbook's `aws.cloudtrail.lookup` steps."""
+    try:
+        data = yaml.safe_load(runbook_text) or {}
+    except yaml.YAMLError:
+        return [], []
+    names: list[str] = []
+    regions: list[str] = []
+    for step in data.get("steps", []) if isinstance(data, dict) else []:
+        if isinstance(step, dict) and step.get("action") == LOOKUP_KIND:
+            params = step.get("params") or {}
+            names += [str(n) for n in params.get("event_names", []) if str(n) not in names]
+            region = params.get("region") or step.get("region")
+            if region and str(region) not in regions:
+                regions.append(str(region))
+    return names, regions
