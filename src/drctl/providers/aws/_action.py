@@ -1,0 +1,41 @@
+"""What every AWS action shares: typed params, the context, clients, and a `wait_for` bound to the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, ClassVar, Generic, TypeVar
+
+from drctl.providers.aws._client import AwsClients
+from drctl.providers.base import ActionContext, Output, Params
+from drctl.providers.retry import wait_for
+
+P = TypeVar("P", bound=Params)
+T = TypeVar("T")
+
+
+class AwsAction(Generic[P]):
+    """Base of the AWS actions; `clients` may be injected (tests, or one factory shared by a run)."""
+
+    kind: ClassVar[str]
+    Params: ClassVar[type[Params]]
+
+    def __init__(self, params: P, ctx: ActionContext, clients: AwsClients | None = None) -> None:
+        self.params = params
+        self.ctx = ctx
+        self.clients = clients or AwsClients(ctx.settings)
+
+    def client(self, service: str, region: str) -> Any:
+        """A boto3 client from the shared factory."""
+        return self.clients.client(service, region)
+
+    def wait(
+        self, read: Callable[[], T], problem: Callable[[T], str], deadline: float, where: str
+    ) -> T:
+        """Poll `read` with backoff on the context's clock until `problem` is empty."""
+        return wait_for(read, problem, clock=self.ctx.clock, deadline=deadline, where=where)
+
+
+def dump(model: Any) -> Output:
+    """A frozen read model as step output (JSON values only)."""
+    out: Output = model.model_dump(mode="json")
+    return out

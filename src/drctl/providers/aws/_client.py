@@ -1,0 +1,214 @@
+"""One AWS session factory for every provider, and the one place botocore errors become drctl errors."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectionError,
+    NoCredentialsError,
+    ParamValidationError,
+    ProfileNotFound,
+)
+
+from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
+from drctl.settings import Settings
+
+_NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundFault", "NotFoundException", "NotFoundError")
+_NOT_FOUND = {
+    "NoSuchBucket",
+    "NoSuchKey",
+    "NoSuchHostedZone",
+    "NoSuchHealthCheck",
+    "NoSuchChange",
+    "ReplicationConfigurationNotFoundError",
+    "ParameterNotFound",
+    "DBInstanceNotFound",
+    "DBClusterNotFoundFault",
+    "GlobalClusterNotFoundFault",
+}
+_STATE = {
+    "InvalidRequestException",
+    "ResourceInUseException",
+    "IncorrectState",
+    "InvalidParameterCombination",
+    "OperationNotPermittedOnReplica",
+    "InvalidChangeBatch",
+}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "ServiceUnavailable",
+    "InternalError",
+    "InternalFailure",
+}
+_HINTS = {
+    "GlobalClusterNotFoundFault": "check the global cluster identifier with `aws rds describe-global-clusters`",
+    "DBClusterNotFoundFault": "check the cluster identifier and region with `aws rds describe-db-clusters --region <region>`",
+    "InvalidGlobalClusterStateFault": "wait until the global cluster is `available` and the target is a member, then retry",
+    "InvalidDBClusterStateFault": "wait until the cluster is `available`, then retry",
+    "InvalidDBInstanceState": "wait until the instance is `available`, then retry",
+    "NoSuchHostedZone": "check the hosted zone name or id with `aws route53 list-hosted-zones`",
+    "NoSuchHealthCheck": "check the health check id with `aws route53 list-health-checks`",
+    "ResourceNotFoundException": "check the name and region; the resource may not be replicated there yet",
+    "NoSuchBucket": "check the bucket name and region with `aws s3api list-buckets`",
+    "AccessDenied": "grant the drctl role the permission named in the message",
+    "AccessDeniedException": "grant the drctl role the permission named in the message",
+    "UnrecognizedClientException": "check the AWS credentials or profile drctl uses",
+    "ExpiredToken": "refresh the AWS credentials (sso login or a new session)",
+}
+_THROTTLE_HINT = (
+    "AWS kept throttling or failing; retry later or lower concurrency (the step is safe to repeat)"
+)
+_NOT_FOUND_HINT = "check the name and the region; the plan may point at the wrong one"
+_STATE_HINT = "wait until the resource reaches a stable state, then run the step again"
+_OTHER_HINT = "see the AWS error message; the step is safe to repeat once it is fixed"
+
+
+def _error_class(code: str, status: int) -> type[ProviderError]:
+    if code in _THROTTLED or status == 429 or status >= 500:
+        return ThrottledError
+    if code in _NOT_FOUND or code.endswith(_NOT_FOUND_SUFFIXES):
+        return NotFoundError
+    if code in _STATE or (code.startswith("Invalid") and "State" in code):
+        return StateError
+    return ProviderError
+
+
+def _default_hint(cls: type[ProviderError]) -> str:
+    return {
+        ThrottledError: _THROTTLE_HINT,
+        NotFoundError: _NOT_FOUND_HINT,
+        StateError: _STATE_HINT,
+    }.get(cls, _OTHER_HINT)
+
+
+def translate(err: ClientError, resource: str, region: str) -> ProviderError:
+    """The drctl error for a botocore `ClientError` about `resource` in `region`."""
+    info = err.response.get("Error", {})
+    code = str(info.get("Code", "Unknown"))
+    status = int(err.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0))
+    cls = _error_class(code, status)
+    message = f"{err.operation_name} failed with {code}: {info.get('Message', '')}".rstrip(": ")
+    return cls(
+        message,
+        hint=_HINTS.get(code, _default_hint(cls)),
+        where=f"{resource} in {region}",
+        retryable=cls is ThrottledError,
+        code=code,
+    )
+
+
+@contextmanager
+def aws_errors(resource: str, region: str) -> Iterator[None]:
+    """Translate botocore errors raised inside the block into `ProviderError` subclasses."""
+    where = f"{resource} in {region}"
+    try:
+        yield
+    except ClientError as err:
+        raise translate(err, resource, region) from err
+    except (NoCredentialsError, ProfileNotFound) as err:
+        raise ConfigError(
+            f"AWS credentials are not usable: {err}",
+            hint="set AWS_PROFILE / DRCTL_AWS_PROFILE or credentials; for the sandbox run `drctl sandbox up`",
+            where=where,
+        ) from err
+    except ParamValidationError as err:
+        raise ProviderError(
+            f"invalid request parameters: {err}",
+            hint=_OTHER_HINT,
+            where=where,
+            code="ParamValidation",
+        ) from err
+    except ConnectionError as err:
+        raise ProviderError(
+            f"cannot reach the AWS endpoint: {err}",
+            hint="check network access to the region's endpoint (or DRCTL_AWS_ENDPOINT_URL)",
+            where=where,
+            retryable=True,
+            code="EndpointConnectionError",
+        ) from err
+    except BotoCoreError as err:
+        raise ProviderError(
+            str(err), hint=_OTHER_HINT, where=where, code=type(err).__name__
+        ) from err
+
+
+class AwsClients:
+    """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        session: boto3.Session | None = None,
+        max_attempts: int = 8,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 30.0,
+    ) -> None:
+        self._settings = settings
+        self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
+        self._config = Config(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            connect_timeout=connect_timeout,
+            read_timeout=read_timeout,
+        )
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
+
+    @property
+    def endpoint_url(self) -> str | None:
+        """The endpoint override (sandbox), else None so botocore resolves AWS's endpoints."""
+        return self._settings.aws_endpoint_url or None
+
+    def client(self, service: str, region: str) -> Any:
+        """A cached client for `service` in `region`."""
+        key = (service, region)
+        if key not in self._clients:
+            session = self._session_for(region)
+            with aws_errors(f"{service} client", region):
+                self._clients[key] = session.client(
+                    service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                )
+        return self._clients[key]
+
+    def _session_for(self, region: str) -> boto3.Session:
+        if not self._settings.aws_role_arn:
+            return self._base
+        if region not in self._sessions:
+            self._sessions[region] = self._assume_role(region)
+        return self._sessions[region]
+
+    def _assume_role(self, region: str) -> boto3.Session:
+        # The regional STS endpoint of the region being used: never depend on us-east-1 or
+        # on the failed region to get credentials during a regional outage.
+        endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+        sts = self._base.client(
+            "sts",
+            region_name=region,
+            endpoint_url=endpoint or f"https://sts.{region}.amazonaws.com",
+            config=self._config,
+        )
+        role = self._settings.aws_role_arn
+        with aws_errors(f"role {role}", region):
+            creds = sts.assume_role(RoleArn=role, RoleSessionName="drctl")["Credentials"]
+        return boto3.Session(
+            aws_access_key_id=creds["AccessKeyId"],
+            aws_secret_access_key=creds["SecretAccessKey"],
+            aws_session_token=creds["SessionToken"],
+        )

@@ -1,0 +1,142 @@
+"""RDS instances: promote a cross-region read replica; Multi-AZ reboot with failover."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from drctl.errors import StateError
+from drctl.providers.aws._action import AwsAction, dump
+from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.markers import has_marker, put_marker
+from drctl.providers.base import Outcome, Output, Params
+
+
+class InstanceState(BaseModel):
+    """One RDS instance: status, endpoint, replication links, Multi-AZ placement."""
+
+    model_config = ConfigDict(frozen=True)
+
+    identifier: str
+    arn: str
+    region: str
+    status: str
+    endpoint: str
+    replica_source: str | None
+    replicas: tuple[str, ...]
+    multi_az: bool
+    availability_zone: str | None
+
+
+def read_instance(clients: AwsClients, instance: str, region: str) -> InstanceState:
+    """Describe one RDS instance in `region`."""
+    with aws_errors(f"DB instance {instance}", region):
+        i = clients.client("rds", region).describe_db_instances(DBInstanceIdentifier=instance)[
+            "DBInstances"
+        ][0]
+    endpoint = i.get("Endpoint") or {}
+    return InstanceState(
+        identifier=i["DBInstanceIdentifier"],
+        arn=i["DBInstanceArn"],
+        region=region,
+        status=i["DBInstanceStatus"],
+        endpoint=f"{endpoint.get('Address', '')}:{endpoint.get('Port', '')}",
+        replica_source=i.get("ReadReplicaSourceDBInstanceIdentifier") or None,
+        replicas=tuple(i.get("ReadReplicaDBInstanceIdentifiers", [])),
+        multi_az=bool(i.get("MultiAZ")),
+        availability_zone=i.get("AvailabilityZone"),
+    )
+
+
+class InstanceParams(Params):
+    """An RDS instance in a region."""
+
+    region: str
+    instance: str
+
+
+class PromoteReadReplica(AwsAction[InstanceParams]):
+    """Promote a read replica to a standalone writable instance and wait until it is available."""
+
+    kind = "aws.rds.promote-read-replica"
+    Params = InstanceParams
+
+    def describe(self) -> str:
+        return f"promote read replica {self.params.instance} in {self.params.region}"
+
+    def _read(self) -> InstanceState:
+        return read_instance(self.clients, self.params.instance, self.params.region)
+
+    def current(self) -> Output:
+        return dump(self._read())
+
+    def apply(self) -> Outcome:
+        p, instance = self.params, self._read()
+        if instance.replica_source is None:
+            return Outcome(
+                changed=False, detail=f"{instance.identifier} is not a replica (already promoted)"
+            )
+        with aws_errors(f"DB instance {p.instance}", p.region):
+            self.client("rds", p.region).promote_read_replica(DBInstanceIdentifier=p.instance)
+        return Outcome(changed=True, detail=f"promoted from {instance.replica_source}")
+
+    def verify(self, deadline: float) -> Output:
+        def problem(i: InstanceState) -> str:
+            if i.replica_source:
+                return f"{i.identifier} still replicates from {i.replica_source}"
+            return "" if i.status == "available" else f"{i.identifier} is {i.status}"
+
+        ready = self.wait(
+            self._read,
+            problem,
+            deadline,
+            f"DB instance {self.params.instance} in {self.params.region}",
+        )
+        return {"endpoint": ready.endpoint, "arn": ready.arn}
+
+
+class RebootFailover(AwsAction[InstanceParams]):
+    """Reboot a Multi-AZ instance with ForceFailover (AZ failure drill); once per run step (marker tag)."""
+
+    kind = "aws.rds.reboot-failover"
+    Params = InstanceParams
+
+    def describe(self) -> str:
+        return f"reboot {self.params.instance} in {self.params.region} with Multi-AZ failover"
+
+    def _read(self) -> InstanceState:
+        return read_instance(self.clients, self.params.instance, self.params.region)
+
+    def current(self) -> Output:
+        return dump(self._read())
+
+    def apply(self) -> Outcome:
+        p, instance = self.params, self._read()
+        if has_marker(self.clients, self.ctx, instance.arn, p.region):
+            return Outcome(
+                changed=False, detail="this step already rebooted the instance with failover"
+            )
+        if not instance.multi_az:
+            raise StateError(
+                f"{instance.identifier} is not Multi-AZ, so a reboot cannot fail over",
+                hint="enable Multi-AZ (modify-db-instance --multi-az) or drop this step",
+                where=f"DB instance {p.instance} in {p.region}",
+                code="NotMultiAZ",
+            )
+        with aws_errors(f"DB instance {p.instance}", p.region):
+            self.client("rds", p.region).reboot_db_instance(
+                DBInstanceIdentifier=p.instance, ForceFailover=True
+            )
+        put_marker(self.clients, self.ctx, instance.arn, p.region)
+        return Outcome(changed=True, detail=f"was in {instance.availability_zone}")
+
+    def verify(self, deadline: float) -> Output:
+        def problem(i: InstanceState) -> str:
+            return "" if i.status == "available" else f"{i.identifier} is {i.status}"
+
+        ready = self.wait(
+            self._read,
+            problem,
+            deadline,
+            f"DB instance {self.params.instance} in {self.params.region}",
+        )
+        return {"endpoint": ready.endpoint, "availability_zone": ready.availability_zone}
