@@ -1,1 +1,1 @@
-"""drctl.probes"""
+"""Probes that run beside a runbook so RTO and RPO are measured, not estimated."""

@@ -1,0 +1,70 @@
+"""The data canary: sequenced, timestamped writes to the current primary, and what survived.
+
+A `CanaryStore` is one place the canary can write (a PostgreSQL table, a DynamoDB table,
+an S3 prefix) in one region. The canary writes to whatever `primary()` returns at each
+tick, so after a failover it follows the new primary; every write the store acknowledged
+is kept in order for `measure_rpo`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Protocol
+
+from drctl.clock import Clock
+from drctl.errors import ProviderError
+from drctl.probes.base import PeriodicProbe
+from drctl.probes.measure import Ack
+
+
+class CanaryStore(Protocol):
+    """Somewhere canary rows can be written and read back."""
+
+    name: str
+
+    def write(self, run_id: str, seq: int, at_iso: str) -> None:
+        """Write one canary row; raising means not acknowledged."""
+        ...
+
+    def surviving(self, run_id: str) -> set[int]:
+        """Sequence numbers of this run's canary rows present in the store."""
+        ...
+
+
+class Canary(PeriodicProbe):
+    """Writes seq 1, 2, 3, ... every interval to `primary()` and logs acknowledgements."""
+
+    def __init__(
+        self,
+        run_id: str,
+        primary: Callable[[], CanaryStore],
+        *,
+        interval: timedelta = timedelta(milliseconds=200),
+        clock: Clock | None = None,
+    ) -> None:
+        super().__init__(interval, clock)
+        self.run_id = run_id
+        self.primary = primary
+        self.acks: list[Ack] = []
+        self.failures = 0
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        self._seq += 1
+        store = self.primary()
+        when = self.clock.now()
+        try:
+            store.write(self.run_id, self._seq, when.isoformat())
+        except ProviderError:
+            self.failures += 1
+            return
+        with self._lock:
+            self.acks.append(Ack(seq=self._seq, time=when, target=store.name))
+
+    def snapshot(self) -> list[Ack]:
+        """The acknowledged writes so far."""
+        with self._lock:
+            return list(self.acks)
