@@ -17,7 +17,7 @@ from drctl.probes.measure import measure_rto
 class _Switchable(http.server.BaseHTTPRequestHandler):
     healthy = True
 
-    def do_GET(self) -> None:  # noqa: N802  (http.server's name)
+    def do_GET(self) -> None:
         code = 200 if type(self).healthy else 503
         self.send_response(code)
         self.send_header("x-served-by", "test-app")
