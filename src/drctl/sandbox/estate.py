@@ -7,11 +7,14 @@ default) in moto and returns an `Estate`; the boto3 calls live in `provisioning.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
 from drctl.errors import ConfigError
 from drctl.plan.model import Plan
+
+SEED_PLAN = Path(__file__).resolve().parents[3] / "examples" / "seed-estate.yaml"
 
 
 class Frozen(BaseModel):

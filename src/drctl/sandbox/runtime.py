@@ -11,7 +11,6 @@ failover shows within seconds.
 
 from __future__ import annotations
 
-from pathlib import Path
 from types import TracebackType
 
 from drctl.errors import ConfigError
@@ -19,12 +18,10 @@ from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
 from drctl.sandbox import health
 from drctl.sandbox.app import FailureMode, SampleApp, SampleApps
-from drctl.sandbox.estate import AppEndpoint, Estate, provision
+from drctl.sandbox.estate import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl.sandbox.health import HealthEvaluator
 from drctl.sandbox.replication import Replicator
 from drctl.sandbox.server import SandboxServer
-
-SEED_PLAN = Path(__file__).resolve().parents[3] / "examples" / "seed-estate.yaml"
 
 
 class Sandbox:

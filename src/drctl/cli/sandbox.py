@@ -1,0 +1,116 @@
+"""`drctl sandbox up|down|status`: the offline AWS sandbox for poking at with the aws CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from drctl.cli.app import app
+from drctl.cli.output import JsonOption, console, print_json
+from drctl.sandbox import control
+from drctl.sandbox.estate import SEED_PLAN
+from drctl.settings import Settings
+
+sandbox_app = typer.Typer(
+    help="The offline AWS sandbox (moto) with the seed estate.\n\nExample: drctl sandbox up --detach",
+    no_args_is_help=True,
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+ENV_ORDER = (
+    "AWS_ENDPOINT_URL",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_DEFAULT_REGION",
+)
+
+
+def _print_state(state: control.SandboxState, *, detached: bool) -> None:
+    console.print(f"sandbox running at {state.endpoint_url} (pid {state.pid})")
+    for region, app_endpoint in state.apps.items():
+        console.print(f"  sample app {region}: {app_endpoint.url}")
+    if state.record_name:
+        console.print(f"  failover record: {state.record_name}")
+    console.print("use it with the aws CLI:")
+    for name in ENV_ORDER:
+        if name in state.env:
+            console.print(f"  export {name}={state.env[name]}")
+    console.print("  aws eks list-clusters; aws route53 list-hosted-zones")
+    if detached:
+        console.print("stop it with: drctl sandbox down")
+
+
+@sandbox_app.command()
+def up(
+    plan: Path = typer.Option(SEED_PLAN, "--plan", help="Plan whose estate to provision."),
+    detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
+    port: int = typer.Option(0, help="Port of the AWS endpoint (0: any free port)."),
+    health_interval: float = typer.Option(
+        1.0, help="Seconds between health-check probes (compressed; Route 53 uses 10 or 30)."
+    ),
+    json_out: bool = JsonOption,
+) -> None:
+    """Start moto on 127.0.0.1, the sample apps and the estate; print the endpoint and env vars.
+
+    Example: drctl sandbox up --detach && eval "$(drctl sandbox status --env)"
+    """
+    home = Settings().home
+    if detach:
+        state = control.start_detached(plan, home, port=port, health_interval=health_interval)
+        if json_out:
+            print_json(state)
+        else:
+            _print_state(state, detached=True)
+        return
+
+    def ready(state: control.SandboxState) -> None:
+        if json_out:
+            print_json(state)
+        else:
+            _print_state(state, detached=False)
+            console.print("press Ctrl-C to stop")
+
+    control.serve(plan, home, port=port, health_interval=health_interval, on_ready=ready)
+
+
+@sandbox_app.command()
+def down(json_out: bool = JsonOption) -> None:
+    """Stop the background sandbox started with `drctl sandbox up --detach`.
+
+    Example: drctl sandbox down
+    """
+    before = control.stop(Settings().home)
+    if json_out:
+        print_json(before)
+    elif before.state is None:
+        console.print("no sandbox was running")
+    else:
+        console.print(
+            f"stopped the sandbox at {before.state.endpoint_url} (pid {before.state.pid})"
+        )
+
+
+@sandbox_app.command()
+def status(
+    json_out: bool = JsonOption,
+    env: bool = typer.Option(False, "--env", help="Print only `export` lines for a shell."),
+) -> None:
+    """Say whether the sandbox runs, where, and which env vars reach it; exit 1 if it is not running.
+
+    Example: drctl sandbox status --json
+    """
+    current = control.status(Settings().home)
+    if json_out:
+        print_json(current)
+    elif env and current.state is not None and current.running:
+        for name in ENV_ORDER:
+            if name in current.state.env:
+                typer.echo(f"export {name}={current.state.env[name]}")
+    elif current.running and current.state is not None:
+        _print_state(current.state, detached=True)
+    else:
+        console.print(f"sandbox not running: {current.reason}")
+    if not current.running:
+        raise typer.Exit(1)
