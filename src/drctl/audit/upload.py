@@ -18,7 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from drctl.errors import ConfigError, NotFoundError, StateError
+from drctl.errors import ConfigError, NotFoundError, PlanError, StateError
+from drctl.plan.model import EvidenceExport, Plan
 from drctl.providers.aws._client import AwsClients, aws_errors
 
 LockMode = Literal["COMPLIANCE", "GOVERNANCE"]
@@ -118,3 +119,22 @@ def _put(
         mode=mode,
         retain_until=until,
     )
+
+
+def export_destination(plan: Plan | None, url: str | None) -> tuple[S3Target, LockMode, int]:
+    """Where and how to lock: `url` if given, else the plan's `audit.export`; its mode and days."""
+    section = plan.audit.export if plan else None
+    region = (section.region if section else None) or (
+        plan.regions.primary if plan else "us-east-1"
+    )
+    if url is not None:
+        target = parse_s3_url(url, str(region))
+    elif section is not None:
+        target = parse_s3_url(f"s3://{section.bucket}/{section.prefix}", str(region))
+    else:
+        raise PlanError(
+            "no evidence bucket: the plan has no audit.export section",
+            hint="add audit.export (bucket, object_lock_mode, retention_days) or pass --to s3://bucket/prefix",
+        )
+    policy = section or EvidenceExport(bucket=target.bucket)
+    return target, policy.object_lock_mode, policy.retention_days
