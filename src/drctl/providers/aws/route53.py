@@ -1,0 +1,195 @@
+"""Route 53 failover: read PRIMARY/SECONDARY records and health checks; the record and zone plumbing.
+
+Route 53 is a global service whose control plane lives in us-east-1. Health-check driven
+failover (inverting the primary's health check) keeps the switch on Route 53's data plane
+once the check flips, which AWS advises over record edits during a regional event.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from drctl.errors import NotFoundError
+from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.base import Params
+
+ROUTE53_REGION = "us-east-1"
+RecordType = Literal["A", "AAAA", "CNAME"]
+
+
+class Frozen(BaseModel):
+    """Base of the read models: immutable."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class Alias(Params):
+    """An alias target (e.g. an ALB): its DNS name and hosted zone id."""
+
+    dns_name: str
+    hosted_zone_id: str
+
+
+class Target(Params):
+    """Where a record points: exactly one of a plain value or an alias."""
+
+    value: str | None = None
+    alias: Alias | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Target:
+        if (self.value is None) == (self.alias is None):
+            raise ValueError("give exactly one of `value` or `alias`")
+        return self
+
+
+class RecordState(Frozen):
+    """One failover record set as Route 53 holds it."""
+
+    set_identifier: str
+    failover: str
+    values: tuple[str, ...]
+    alias_dns_name: str | None
+    health_check_id: str | None
+    ttl: int | None
+
+    def points_at(self, target: Target) -> bool:
+        """Whether the record answers with `target`."""
+        if target.alias is not None:
+            return (self.alias_dns_name or "").rstrip(".") == target.alias.dns_name.rstrip(".")
+        return self.values == (target.value,)
+
+
+class FailoverRecords(Frozen):
+    """The PRIMARY and SECONDARY records of one name."""
+
+    zone_id: str
+    name: str
+    primary: RecordState | None
+    secondary: RecordState | None
+
+
+class HealthCheckState(Frozen):
+    """A health check's configuration flags and what its checkers report now."""
+
+    id: str
+    inverted: bool
+    disabled: bool
+    healthy: bool
+    reports: tuple[str, ...]
+
+
+def fqdn(name: str) -> str:
+    """A DNS name with its trailing dot."""
+    return name if name.endswith(".") else f"{name}."
+
+
+def route53(clients: AwsClients) -> Any:
+    """The Route 53 client (global service, signed for us-east-1)."""
+    return clients.client("route53", ROUTE53_REGION)
+
+
+def resolve_zone(clients: AwsClients, zone: str) -> str:
+    """A hosted zone id from an id (`Z…`, `/hostedzone/Z…`) or a zone name."""
+    if zone.startswith("/hostedzone/") or (zone.startswith("Z") and "." not in zone):
+        return zone.removeprefix("/hostedzone/")
+    with aws_errors(f"hosted zone {zone}", ROUTE53_REGION):
+        zones = route53(clients).list_hosted_zones_by_name(DNSName=fqdn(zone))["HostedZones"]
+    for found in zones:
+        if found["Name"] == fqdn(zone):
+            return str(found["Id"]).removeprefix("/hostedzone/")
+    raise NotFoundError(
+        f"hosted zone {zone} does not exist",
+        hint="check the zone name with `aws route53 list-hosted-zones`",
+        where=f"hosted zone {zone} in {ROUTE53_REGION}",
+        code="NoSuchHostedZone",
+    )
+
+
+def _record(raw: dict[str, Any]) -> RecordState:
+    return RecordState(
+        set_identifier=raw.get("SetIdentifier", ""),
+        failover=raw.get("Failover", ""),
+        values=tuple(r["Value"] for r in raw.get("ResourceRecords", [])),
+        alias_dns_name=(raw.get("AliasTarget") or {}).get("DNSName"),
+        health_check_id=raw.get("HealthCheckId"),
+        ttl=raw.get("TTL"),
+    )
+
+
+def read_failover_records(
+    clients: AwsClients, zone: str, record: str, record_type: RecordType = "A"
+) -> FailoverRecords:
+    """The PRIMARY and SECONDARY failover records of `record` in `zone` (name or id)."""
+    zone_id = resolve_zone(clients, zone)
+    with aws_errors(f"record {record} in zone {zone}", ROUTE53_REGION):
+        pages = (
+            route53(clients)
+            .get_paginator("list_resource_record_sets")
+            .paginate(
+                HostedZoneId=zone_id, StartRecordName=fqdn(record), StartRecordType=record_type
+            )
+        )
+        sets = [r for page in pages for r in page["ResourceRecordSets"]]
+    mine = [_record(r) for r in sets if r["Name"] == fqdn(record) and r["Type"] == record_type]
+    return FailoverRecords(
+        zone_id=zone_id,
+        name=fqdn(record),
+        primary=next((r for r in mine if r.failover == "PRIMARY"), None),
+        secondary=next((r for r in mine if r.failover == "SECONDARY"), None),
+    )
+
+
+def read_health_check(clients: AwsClients, health_check_id: str) -> HealthCheckState:
+    """A health check's flags and its checkers' latest reports (healthy if most say Success)."""
+    client = route53(clients)
+    with aws_errors(f"health check {health_check_id}", ROUTE53_REGION):
+        config = client.get_health_check(HealthCheckId=health_check_id)["HealthCheck"][
+            "HealthCheckConfig"
+        ]
+        observations = client.get_health_check_status(HealthCheckId=health_check_id)[
+            "HealthCheckObservations"
+        ]
+    reports = tuple(o.get("StatusReport", {}).get("Status", "") for o in observations)
+    successes = sum(r.startswith("Success") for r in reports)
+    return HealthCheckState(
+        id=health_check_id,
+        inverted=bool(config.get("Inverted")),
+        disabled=bool(config.get("Disabled")),
+        healthy=successes * 2 > len(reports),
+        reports=reports,
+    )
+
+
+def record_change(
+    records: FailoverRecords,
+    record_type: RecordType,
+    role: RecordState,
+    target: Target,
+    health_check_id: str | None,
+    ttl: int,
+) -> dict[str, Any]:
+    """A ChangeBatch (the seed's failover.json) UPSERTing `role`'s record to answer with `target`."""
+    rrset: dict[str, Any] = {
+        "Name": records.name,
+        "Type": record_type,
+        "SetIdentifier": role.set_identifier,
+        "Failover": role.failover,
+    }
+    if target.alias is not None:
+        rrset["AliasTarget"] = {
+            "DNSName": target.alias.dns_name,
+            "HostedZoneId": target.alias.hosted_zone_id,
+            "EvaluateTargetHealth": True,
+        }
+    else:
+        rrset["TTL"] = ttl
+        rrset["ResourceRecords"] = [{"Value": target.value}]
+    if health_check_id:
+        rrset["HealthCheckId"] = health_check_id
+    return {
+        "Comment": f"drctl: {role.failover} {records.name} -> {target.value or target.alias}",
+        "Changes": [{"Action": "UPSERT", "ResourceRecordSet": rrset}],
+    }

@@ -1,0 +1,279 @@
+"""Route 53 actions: make the secondary active, restore the primary (failback), read health status.
+
+Methods: `invert-health-check` sets Inverted on the primary's health check, so Route 53 sees
+it unhealthy and answers with the SECONDARY record; `disable-health-check` sets Disabled
+*and* Inverted, because Route 53 treats a disabled check as healthy unless it is inverted
+(UpdateHealthCheck API reference); `record-upsert` UPSERTs the PRIMARY record to the
+secondary's target (the seed's `change-resource-record-sets --change-batch file://failover.json`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar, Literal
+
+from pydantic import model_validator
+
+from drctl.errors import NotFoundError, StateError
+from drctl.providers.aws._action import AwsAction, dump
+from drctl.providers.aws._client import aws_errors
+from drctl.providers.aws.route53 import (
+    ROUTE53_REGION,
+    FailoverRecords,
+    HealthCheckState,
+    RecordState,
+    RecordType,
+    Target,
+    read_failover_records,
+    read_health_check,
+    record_change,
+    route53,
+)
+from drctl.providers.base import Outcome, Output, Params
+
+Method = Literal["invert-health-check", "disable-health-check", "record-upsert"]
+
+
+class FailoverParams(Params):
+    """The failover record, how to switch it, and (for record-upsert) both targets."""
+
+    hosted_zone: str
+    record: str
+    type: RecordType = "A"
+    method: Method = "invert-health-check"
+    primary: Target | None = None
+    secondary: Target | None = None
+    health_check_id: str | None = None
+    ttl: int = 60
+
+    @model_validator(mode="after")
+    def _targets_for_upsert(self) -> FailoverParams:
+        if self.method == "record-upsert" and (self.primary is None or self.secondary is None):
+            raise ValueError("method record-upsert needs both `primary` and `secondary` targets")
+        return self
+
+
+class _Switch(AwsAction[FailoverParams]):
+    Params = FailoverParams
+    to_secondary: ClassVar[bool]
+
+    @property
+    def where(self) -> str:
+        return f"record {self.params.record} in zone {self.params.hosted_zone} in {ROUTE53_REGION}"
+
+    def describe(self) -> str:
+        p = self.params
+        side = "secondary" if self.to_secondary else "primary"
+        return (
+            f"make the {side} of {p.record} ({p.type}, zone {p.hosted_zone}) active by {p.method}"
+        )
+
+    def _records(self) -> FailoverRecords:
+        p = self.params
+        records = read_failover_records(self.clients, p.hosted_zone, p.record, p.type)
+        if records.primary is None:
+            raise NotFoundError(
+                f"{p.record} has no PRIMARY failover record",
+                hint="create PRIMARY/SECONDARY failover records (see the plan's route53-failover resource)",
+                where=self.where,
+                code="NoFailoverRecord",
+            )
+        return records
+
+    def _primary(self, records: FailoverRecords) -> RecordState:
+        assert records.primary is not None  # _records() guarantees it
+        return records.primary
+
+    def _health_check_id(self, records: FailoverRecords) -> str:
+        hc = self.params.health_check_id or self._primary(records).health_check_id
+        if not hc:
+            raise StateError(
+                f"the PRIMARY record of {self.params.record} has no health check",
+                hint="give `health_check_id`, or attach a health check to the PRIMARY record",
+                where=self.where,
+                code="NoHealthCheck",
+            )
+        return hc
+
+    def current(self) -> Output:
+        records = self._records()
+        out: Output = {"records": dump(records)}
+        if self.params.method != "record-upsert":
+            out["health_check"] = dump(
+                read_health_check(self.clients, self._health_check_id(records))
+            )
+        return out
+
+    def apply(self) -> Outcome:
+        records = self._records()
+        if self.params.method == "record-upsert":
+            return self._apply_record(records)
+        return self._apply_flags(self._health_check_id(records))
+
+    def _wanted_flags(self) -> tuple[bool, bool]:
+        disable = self.params.method == "disable-health-check"
+        return (True, disable) if self.to_secondary else (False, False)
+
+    def _apply_flags(self, hc: str) -> Outcome:
+        inverted, disabled = self._wanted_flags()
+        state = read_health_check(self.clients, hc)
+        evidence: Output = {
+            "health_check_ids": [hc],
+            "health_check_update": {
+                "HealthCheckId": hc,
+                "Inverted": inverted,
+                "Disabled": disabled,
+            },
+        }
+        if (state.inverted, state.disabled) == (inverted, disabled):
+            return Outcome(changed=False, detail=f"health check {hc} already set", output=evidence)
+        with aws_errors(f"health check {hc}", ROUTE53_REGION):
+            route53(self.clients).update_health_check(
+                HealthCheckId=hc, Inverted=inverted, Disabled=disabled
+            )
+        return Outcome(
+            changed=True,
+            detail=f"health check {hc}: inverted={inverted} disabled={disabled}",
+            output=evidence,
+        )
+
+    def _wanted_record(self) -> tuple[Target, str | None]:
+        p = self.params
+        assert p.primary is not None and p.secondary is not None  # validated for record-upsert
+        return (p.secondary, None) if self.to_secondary else (p.primary, p.health_check_id)
+
+    def _apply_record(self, records: FailoverRecords) -> Outcome:
+        target, hc = self._wanted_record()
+        primary = self._primary(records)
+        batch = record_change(records, self.params.type, primary, target, hc, self.params.ttl)
+        evidence: Output = {
+            "change_batch": json.loads(json.dumps(batch)),
+            "health_check_ids": [hc] if hc else [],
+        }
+        if primary.points_at(target) and primary.health_check_id == hc:
+            return Outcome(
+                changed=False,
+                detail="PRIMARY record already answers with the target",
+                output=evidence,
+            )
+        with aws_errors(self.where, ROUTE53_REGION):
+            change = route53(self.clients).change_resource_record_sets(
+                HostedZoneId=records.zone_id, ChangeBatch=batch
+            )["ChangeInfo"]
+        self._submitted = (change["Id"],)
+        return Outcome(
+            changed=True,
+            detail=f"change {change['Id']} submitted",
+            output={**evidence, "change_id": change["Id"]},
+        )
+
+    def verify(self, deadline: float) -> Output:
+        if self.params.method == "record-upsert":
+            return self._verify_record(deadline)
+        hc = self._health_check_id(self._records())
+        wanted = self._wanted_flags()
+
+        def problem(state: HealthCheckState) -> str:
+            got = (state.inverted, state.disabled)
+            return (
+                ""
+                if got == wanted
+                else f"health check {hc} has inverted/disabled={got}, want {wanted}"
+            )
+
+        state = self.wait(
+            lambda: read_health_check(self.clients, hc), problem, deadline, self.where
+        )
+        return {"health_check": dump(state)}
+
+    def _verify_record(self, deadline: float) -> Output:
+        target, _hc = self._wanted_record()
+
+        def problem(records: FailoverRecords) -> str:
+            return (
+                ""
+                if self._primary(records).points_at(target)
+                else "PRIMARY record does not answer with the target yet"
+            )
+
+        records = self.wait(self._records, problem, deadline, self.where)
+        changes = self._pending_changes(deadline)
+        return {"records": dump(records), **changes}
+
+    def _pending_changes(self, deadline: float) -> Output:
+        # Route 53 applies a change to all its name servers when get_change reports INSYNC.
+        for change_id in self._submitted:
+
+            def read(cid: str = change_id) -> Any:
+                with aws_errors(f"change {cid}", ROUTE53_REGION):
+                    return route53(self.clients).get_change(Id=cid)["ChangeInfo"]
+
+            self.wait(
+                read,
+                lambda info: "" if info["Status"] == "INSYNC" else f"change is {info['Status']}",
+                deadline,
+                self.where,
+            )
+        return {"insync_changes": list(self._submitted)}
+
+    _submitted: tuple[str, ...] = ()
+
+
+class ActivateSecondary(_Switch):
+    """Make the SECONDARY answer for a failover record (invert/disable the primary's check, or UPSERT)."""
+
+    kind = "aws.route53.activate-secondary"
+    to_secondary = True
+
+
+class RestorePrimary(_Switch):
+    """Failback: undo `activate-secondary` so the PRIMARY record answers again."""
+
+    kind = "aws.route53.restore-primary"
+    to_secondary = False
+
+
+class HealthStatusParams(Params):
+    """The failover record whose health checks to read, and which sides must be healthy."""
+
+    hosted_zone: str
+    record: str
+    type: RecordType = "A"
+    expect_healthy: list[Literal["primary", "secondary"]] = []
+
+
+class HealthStatus(AwsAction[HealthStatusParams]):
+    """Read-only: which of a failover record's health checks report healthy (waits for `expect_healthy`)."""
+
+    kind = "aws.route53.health-status"
+    Params = HealthStatusParams
+
+    def describe(self) -> str:
+        return f"read health checks of {self.params.record} (zone {self.params.hosted_zone})"
+
+    def _read(self) -> dict[str, HealthCheckState]:
+        p = self.params
+        records = read_failover_records(self.clients, p.hosted_zone, p.record, p.type)
+        sides = {"primary": records.primary, "secondary": records.secondary}
+        return {
+            side: read_health_check(self.clients, rec.health_check_id)
+            for side, rec in sides.items()
+            if rec is not None and rec.health_check_id
+        }
+
+    def current(self) -> Output:
+        return {side: dump(state) for side, state in self._read().items()}
+
+    def apply(self) -> Outcome:
+        return Outcome(changed=False, detail="read-only")
+
+    def verify(self, deadline: float) -> Output:
+        def problem(states: dict[str, HealthCheckState]) -> str:
+            sick = [
+                s for s in self.params.expect_healthy if s not in states or not states[s].healthy
+            ]
+            return f"not healthy: {', '.join(sick)}" if sick else ""
+
+        where = f"record {self.params.record} in zone {self.params.hosted_zone} in {ROUTE53_REGION}"
+        states = self.wait(self._read, problem, deadline, where)
+        return {side: dump(state) for side, state in states.items()}
