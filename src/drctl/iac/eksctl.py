@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from drctl.errors import PlanError
 from drctl.iac.files import Kind, RenderedFile, safe_relative, to_yaml
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EksCluster, Nodegroup
@@ -147,10 +148,10 @@ def render_eksctl(plan: Plan) -> list[RenderedFile]:
     files: list[RenderedFile] = []
     for resource in plan.resources_of(EksCluster):
         for region in cluster_regions(plan, resource):
-            config = cluster_config(plan, resource, region)
+            where = f"resource {resource.name}, eksctl_configs.{region}"
+            config = _validated(plan, resource, region)
             default = f"eksctl/{resource.clusters[region]}-{region}.yaml"
             path = resource.eksctl_configs.get(region, default)
-            where = f"resource {resource.name}, eksctl_configs.{region}"
             header = _header(plan, resource, region)
             body = to_yaml(config.model_dump(mode="json", exclude_none=True))
             files.append(
@@ -159,6 +160,19 @@ def render_eksctl(plan: Plan) -> list[RenderedFile]:
                 )
             )
     return files
+
+
+def _validated(plan: Plan, resource: EksCluster, region: str) -> ClusterConfig:
+    try:
+        return cluster_config(plan, resource, region)
+    except ValidationError as exc:
+        problem = exc.errors()[0]
+        field = ".".join(str(part) for part in problem["loc"])
+        raise PlanError(
+            f"the eksctl config for {region} would be invalid: {field}: {problem['msg']}",
+            hint="eksctl needs at least two availability zones and names starting with a letter",
+            where=f"resource {resource.name}",
+        ) from None
 
 
 def _header(plan: Plan, resource: EksCluster, region: str) -> str:

@@ -29,6 +29,7 @@ class ReplicationIntent(BaseModel):
     source_bucket: str
     source_region: str
     destination_bucket: str
+    destination_region: str
     rule_id: str
     role_name: str
     rtc: bool
@@ -45,6 +46,7 @@ def replication_intent(plan: Plan, resource: S3Replication) -> ReplicationIntent
         source_bucket=resource.source.bucket,
         source_region=resource.source.region,
         destination_bucket=resource.destination.bucket,
+        destination_region=resource.destination.region,
         rule_id=f"drctl-{resource.name}"[:255],
         role_name=f"drctl-{plan.metadata.name}-{resource.name}-replication"[:64],
         rtc=resource.replication_time_control or plan.objectives.rpo < RTC_GUARANTEE,
