@@ -8,6 +8,7 @@ import click
 
 from drctl.cli import audit as _audit  # noqa: F401  (registers commands)
 from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
+from drctl.cli import iac as _iac  # noqa: F401
 from drctl.cli import plan as _plan  # noqa: F401
 from drctl.cli import sandbox as _sandbox  # noqa: F401
 from drctl.cli.app import app
