@@ -30,7 +30,9 @@ def api(clock: FakeClock) -> Iterator[FakeKubeApi]:
 
 @pytest.fixture
 def ctx(clock: FakeClock, tmp_path: Path) -> ActionContext:
-    return ActionContext(run_id="run-1", step_id="step-1", clock=clock, settings=Settings(home=tmp_path))
+    return ActionContext(
+        run_id="run-1", step_id="step-1", clock=clock, settings=Settings(home=tmp_path)
+    )
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Kubernetes actions (`k8s.*`): readiness, nodes per AZ, AZ drain and uncordon, External Secrets, evidence."""
