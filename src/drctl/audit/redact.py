@@ -94,6 +94,12 @@ class SecretRegistry:
         for member in _secret_members(value):
             self.remember(member, min_length=min_length)
 
+    def clear(self) -> None:
+        """Forget every value (between tests, or between runs in a long-lived process)."""
+        with self._lock:
+            self._values.clear()
+            self._pattern = None
+
     def scrub(self, text: str) -> str:
         """Replace every remembered value inside `text`."""
         pattern = self._compiled()
