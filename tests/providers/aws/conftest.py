@@ -14,6 +14,7 @@ import pytest
 from drctl.clock import SystemClock
 from drctl.providers.aws._client import AwsClients
 from drctl.providers.base import ActionContext
+from drctl.sandbox.replication import Replicator
 from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
 
@@ -25,6 +26,14 @@ SECONDARY = "ap-southeast-1"
 def sandbox() -> Iterator[SandboxServer]:
     with SandboxServer() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def replicator(sandbox: SandboxServer) -> Iterator[Replicator]:
+    """The sandbox's DynamoDB/S3 replication engine, with a short lag."""
+    engine = Replicator(lag=0.1, tick=0.02).start()
+    yield engine
+    engine.stop()
 
 
 @dataclass

@@ -25,6 +25,8 @@ _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundFault", "NotFoundException", "NotFou
 _NOT_FOUND = {
     "NoSuchBucket",
     "NoSuchKey",
+    "NoSuchVersion",
+    "404",
     "NoSuchHostedZone",
     "NoSuchHealthCheck",
     "NoSuchChange",
