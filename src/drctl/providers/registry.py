@@ -12,7 +12,14 @@ from typing import Any
 from drctl.errors import PlanError
 from drctl.providers.base import Action, ActionContext, Params
 
-_KINDS: dict[str, str] = {}
+_KINDS: dict[str, str] = {
+    "approval": "drctl.providers.approval:Approval",
+    "http": "drctl.providers.http:Http",
+    "manual": "drctl.providers.manual:Manual",
+    "noop": "drctl.providers.noop:Noop",
+    "shell": "drctl.providers.shell:Shell",
+    "wait": "drctl.providers.wait:Wait",
+}
 
 
 def kinds() -> list[str]:

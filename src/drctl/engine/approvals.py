@@ -1,0 +1,230 @@
+"""Durable approvals: a gate is a child workflow that receives decisions as DBOS messages.
+
+`drctl approve` (any process) checks the decision against the journal and sends it to the
+gate; the gate records it, enforces the two-person rule again (the authoritative check),
+and finishes once enough distinct people approved, or anyone allowed rejected. A pending
+gate is an ordinary PENDING workflow, so it survives a restart of the worker.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from dbos import DBOS
+from pydantic import BaseModel, ConfigDict
+
+from drctl.clock import Clock, SystemClock
+from drctl.engine import publish, runtime
+from drctl.engine.journal import Journal, journal_for
+from drctl.errors import DrctlError
+from drctl.providers import registry
+from drctl.runbook.io import parse_runbook
+from drctl.runbook.model import ApprovalGate, Step
+from drctl.runbook.run import ApprovalRecord, StepError
+from drctl.settings import Settings
+
+TOPIC = "approval"
+AUTO_ACTOR = "auto-approve (demo)"
+WAKE = "wake"
+
+
+class Decision(BaseModel):
+    """The message a gate receives: the record plus the roles the sender claimed."""
+
+    model_config = ConfigDict(frozen=True)
+
+    record: ApprovalRecord
+    roles: list[str] = []
+
+
+def gate_of(step: Step) -> ApprovalGate | None:
+    """The approval gate of a step: its `approval:` block, or one approver for confirm-kinds."""
+    if step.approval is not None:
+        return step.approval
+    if getattr(registry.action_class(step.action), "requires_confirmation", False):
+        return ApprovalGate()
+    return None
+
+
+def gate_workflow_id(run_id: str, step_id: str) -> str:
+    """The deterministic workflow id of a step's gate."""
+    return f"{run_id}.gate.{step_id}"
+
+
+def problem_with(
+    gate: ApprovalGate, earlier: list[ApprovalRecord], actor: str, roles: list[str]
+) -> str:
+    """Why `actor` may not decide on this gate now, or empty when they may."""
+    if not actor.strip():
+        return "an approval needs the approver's name (--as NAME)"
+    approvals = [a for a in earlier if a.decision == "approve"]
+    if any(a.actor == actor for a in approvals):
+        return (
+            f"{actor} already approved step `{approvals[0].step}`; approval "
+            f"{len(approvals) + 1} of {gate.required} must come from a different person"
+        )
+    if gate.approvers and not _allowed(gate.approvers, actor, roles):
+        return f"{actor} may not decide on this step; approvers: {', '.join(gate.approvers)}"
+    return ""
+
+
+def _allowed(approvers: list[str], actor: str, roles: list[str]) -> bool:
+    return actor in approvers or any(f"role:{r}" in approvers for r in roles)
+
+
+@DBOS.workflow(name="drctl.gate")
+def gate_workflow(run_id: str, step_id: str, gate_json: str, auto: bool) -> str:
+    """Wait for the decisions a gate needs; returns `approve` or `reject`."""
+    gate = ApprovalGate.model_validate_json(gate_json)
+    DBOS.run_step({"name": "gate.request"}, _request, run_id, step_id, gate)
+    if auto:
+        verdict: str = DBOS.run_step({"name": "gate.auto"}, _auto, run_id, step_id, gate)
+        return verdict
+    while True:
+        message = DBOS.recv(TOPIC, timeout_seconds=60)
+        if message is None or message == WAKE:
+            continue
+        verdict = DBOS.run_step({"name": "gate.decide"}, _decide, run_id, step_id, gate, message)
+        if verdict in ("approve", "reject"):
+            return verdict
+
+
+def _journal() -> Journal:
+    launched = runtime.launched()
+    settings = launched.settings if launched else Settings()
+    return journal_for(settings.state_database_url())
+
+
+def _request(run_id: str, step_id: str, gate: ApprovalGate) -> None:
+    _journal().update_step(run_id, step_id, status="waiting-approval")
+    publish.emit(
+        "approval.requested",
+        run_id,
+        step_id=step_id,
+        data={"required": gate.required, "approvers": list(gate.approvers), "reason": gate.reason},
+    )
+
+
+def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
+    clock = SystemClock()
+    for n in range(gate.required):
+        actor = AUTO_ACTOR if n == 0 else f"{AUTO_ACTOR} #{n + 1}"
+        record = ApprovalRecord(
+            step=step_id,
+            actor=actor,
+            decision="approve",
+            comment="--auto-approve",
+            time=clock.now(),
+        )
+        _journal().add_approval(run_id, record)
+        publish.emit(
+            "approval.granted",
+            run_id,
+            step_id=step_id,
+            key=actor,
+            actor=actor,
+            data={"count": n + 1, "required": gate.required, "comment": record.comment},
+        )
+    return "approve"
+
+
+def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
+    decision = Decision.model_validate_json(message)
+    record = decision.record
+    journal = _journal()
+    problem = problem_with(
+        gate, journal.approvals_of(run_id, step_id), record.actor, decision.roles
+    )
+    if problem or not journal.add_approval(run_id, record):
+        publish.emit(
+            "problem",
+            run_id,
+            step_id=step_id,
+            key=f"{record.actor}:{record.time.isoformat()}",
+            actor=record.actor,
+            data={"message": problem or f"{record.actor} already decided on this step"},
+        )
+        return "ignored"
+    if record.decision == "reject":
+        return _rejected(journal, run_id, step_id, record)
+    count = len([a for a in journal.approvals_of(run_id, step_id) if a.decision == "approve"])
+    publish.emit(
+        "approval.granted",
+        run_id,
+        step_id=step_id,
+        key=record.actor,
+        actor=record.actor,
+        data={"count": count, "required": gate.required, "comment": record.comment},
+    )
+    return "approve" if count >= gate.required else "pending"
+
+
+def _rejected(journal: Journal, run_id: str, step_id: str, record: ApprovalRecord) -> str:
+    reason = f"rejected by {record.actor}" + (f": {record.comment}" if record.comment else "")
+    error = StepError(
+        message=reason, hint="the run stops here; start a new run when ready", code="Rejected"
+    )
+    journal.update_step(
+        run_id, step_id, status="failed", error=error, detail=reason, ended_at=record.time
+    )
+    publish.emit(
+        "approval.rejected",
+        run_id,
+        step_id=step_id,
+        key=record.actor,
+        actor=record.actor,
+        data={"comment": record.comment},
+    )
+    return "reject"
+
+
+def send_decision(
+    settings: Settings,
+    run_id: str,
+    step_id: str,
+    actor: str,
+    decision: Literal["approve", "reject"],
+    comment: str = "",
+    roles: list[str] | None = None,
+    clock: Clock | None = None,
+) -> ApprovalRecord:
+    """Check a decision against the journal and send it to the step's gate (from any process)."""
+    journal = journal_for(runtime.prepare_database(settings))
+    gate = _waiting_gate(journal, run_id, step_id)
+    problem = problem_with(gate, journal.approvals_of(run_id, step_id), actor, roles or [])
+    if problem:
+        raise DrctlError(problem, hint="ask another approver to run `drctl approve`")
+    record = ApprovalRecord(
+        step=step_id,
+        actor=actor,
+        decision=decision,
+        comment=comment,
+        time=(clock or SystemClock()).now(),
+    )
+    message = Decision(record=record, roles=roles or []).model_dump_json()
+    runtime.client(settings).send(gate_workflow_id(run_id, step_id), message, topic=TOPIC)
+    return record
+
+
+def _waiting_gate(journal: Journal, run_id: str, step_id: str) -> ApprovalGate:
+    run = journal.get_run(run_id)
+    if run is None:
+        raise DrctlError(f"no run `{run_id}`", hint="list runs with `drctl runs list`")
+    if run.finished:
+        raise DrctlError(f"run `{run_id}` already {run.status}", hint="nothing is waiting on it")
+    runbook = parse_runbook(run.runbook_yaml, f"run {run_id}")
+    ids = [s.id for s in runbook.steps]
+    if step_id not in ids:
+        raise DrctlError(f"run `{run_id}` has no step `{step_id}`", hint=f"steps: {', '.join(ids)}")
+    gate = gate_of(runbook.step(step_id))
+    if gate is None:
+        raise DrctlError(
+            f"step `{step_id}` has no approval gate", hint="only gated steps take approvals"
+        )
+    status = run.step(step_id).status
+    if status != "waiting-approval":
+        raise DrctlError(
+            f"step `{step_id}` is not waiting for approval (it is {status})",
+            hint=f"approve once the run reaches it; watch with `drctl runs show {run_id}`",
+        )
+    return gate

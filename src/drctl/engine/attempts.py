@@ -1,0 +1,261 @@
+"""Running one runbook step: attempts under a deadline, the retry policy, journal and events.
+
+The step is journaled when each attempt starts and when it ends. After a crash the same
+function runs again: a step the journal already shows as finished is not repeated, an
+interrupted attempt is repeated under its own number (actions are check-then-act).
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Mapping
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import JsonValue
+
+from drctl.clock import Clock
+from drctl.engine import publish
+from drctl.engine.journal import Journal
+from drctl.errors import DrctlError, ProviderError
+from drctl.plan.durations import format_duration
+from drctl.providers import registry
+from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
+from drctl.runbook.model import Step
+from drctl.runbook.refs import substitute
+from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
+from drctl.settings import Settings
+
+
+@dataclass(frozen=True)
+class StepJob:
+    """Everything one step's execution needs."""
+
+    run_id: str
+    step: Step
+    outputs: Mapping[str, Output]
+    settings: Settings
+    journal: Journal
+    clock: Clock
+    dry_run: bool = False
+    seed: str = "drctl"
+    confirmations: bool = False
+
+
+def execute_step(job: StepJob) -> StepRun:
+    """Run a step to its end (succeeded, failed or timed out), journaling every attempt."""
+    prior = job.journal.step(job.run_id, job.step.id)
+    if prior is not None and prior.status in FINISHED_STEP:
+        return prior
+    attempt = max(prior.attempts if prior else 0, 1)
+    first_start = prior.started_at if prior and prior.started_at else None
+    while True:
+        started = job.clock.now()
+        first_start = first_start or started
+        job.journal.update_step(
+            job.run_id, job.step.id, status="running", attempts=attempt, started_at=first_start
+        )
+        try:
+            outcome, verified, described = _attempt(job, attempt)
+        except ProviderError as exc:
+            if exc.retryable and attempt < job.step.retry.attempts:
+                _retry_later(job, attempt, exc)
+                attempt += 1
+                continue
+            return _failed(job, attempt, first_start, exc)
+        except DrctlError as exc:
+            return _failed(job, attempt, first_start, exc)
+        return _succeeded(job, attempt, first_start, outcome, verified, described)
+
+
+def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
+    action = _build(job)
+    described = action.describe()
+    publish.emit(
+        "step.started",
+        job.run_id,
+        step_id=job.step.id,
+        key=attempt,
+        data={
+            "attempt": attempt,
+            "title": job.step.title,
+            "action": job.step.action,
+            "describe": described,
+            "dry_run": job.dry_run,
+        },
+        clock=job.clock,
+    )
+    if job.dry_run:
+        return (
+            Outcome(changed=False, detail=f"dry-run: {described}"),
+            {"would": described},
+            described,
+        )
+    outcome, verified = _within_deadline(job, action)
+    return outcome, verified, described
+
+
+def _build(job: StepJob) -> Action:
+    params = substitute(job.step.params, job.outputs)
+    ctx = ActionContext(
+        run_id=job.run_id,
+        step_id=job.step.id,
+        settings=job.settings,
+        clock=job.clock,
+        outputs={**job.outputs, job.step.id: _confirmations(job)}
+        if job.confirmations
+        else job.outputs,
+        dry_run=job.dry_run,
+    )
+    try:
+        return registry.create(job.step.action, params, ctx)
+    except ValueError as exc:
+        raise DrctlError(
+            f"step `{job.step.id}`: params are invalid once references are filled in: {exc}",
+            hint="check the `${steps.…}` references give values of the right type",
+        ) from None
+
+
+def _confirmations(job: StepJob) -> Output:
+    """Who approved a gated step and what they noted: confirm-kinds report it as output."""
+    records = [
+        a for a in job.journal.approvals_of(job.run_id, job.step.id) if a.decision == "approve"
+    ]
+    return {
+        "approved_by": [a.actor for a in records],
+        "notes": [a.comment for a in records if a.comment],
+    }
+
+
+def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
+    """`apply()` then `verify(deadline)` in a helper thread; overrunning the timeout fails the step."""
+    timeout = job.step.timeout.total_seconds()
+    deadline = job.clock.monotonic() + timeout
+    box: Future[tuple[Outcome, Output]] = Future()
+
+    def work() -> None:
+        try:
+            outcome = action.apply()
+            box.set_result((outcome, action.verify(deadline)))
+        except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
+            box.set_exception(exc)
+
+    threading.Thread(target=work, name=f"drctl-step-{job.step.id}", daemon=True).start()
+    try:
+        return box.result(timeout=timeout)
+    except FutureTimeout:
+        cancel = getattr(action, "cancel", None)
+        if callable(cancel):
+            cancel()
+        raise StepTimeout(
+            f"step `{job.step.id}` did not finish within its timeout of "
+            f"{format_duration(job.step.timeout)}",
+            hint="raise the step's `timeout` or find out what it waits for; "
+            "`drctl runs resume` continues the run",
+            where=job.step.resource or "",
+        ) from None
+    except DrctlError:
+        raise
+    except Exception as exc:
+        raise DrctlError(
+            f"step `{job.step.id}` ({job.step.action}) crashed: {type(exc).__name__}: {exc}",
+            hint="this is a bug in the action; report it with the run id",
+        ) from exc
+
+
+def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
+    unit = random.Random(f"{job.seed}:{job.run_id}:{job.step.id}:{attempt}").random()
+    delay = job.step.retry.delay(attempt, unit)
+    if exc.code == "Timeout":
+        publish.emit(
+            "step.timed_out",
+            job.run_id,
+            step_id=job.step.id,
+            key=attempt,
+            data={"attempt": attempt, "error": exc.message},
+            clock=job.clock,
+        )
+    publish.emit(
+        "step.retried",
+        job.run_id,
+        step_id=job.step.id,
+        key=attempt,
+        data={
+            "attempt": attempt,
+            "error": exc.message,
+            "code": exc.code,
+            "delay_seconds": round(delay.total_seconds(), 3),
+        },
+        clock=job.clock,
+    )
+    job.clock.sleep(delay.total_seconds())
+
+
+def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRun:
+    timed_out = isinstance(exc, ProviderError) and exc.code == "Timeout"
+    error = StepError(
+        message=exc.message,
+        hint=exc.hint,
+        code=getattr(exc, "code", ""),
+        where=exc.where or job.step.resource or "",
+    )
+    result = StepRun(
+        id=job.step.id,
+        status="timed-out" if timed_out else "failed",
+        attempts=attempt,
+        started_at=started,
+        ended_at=job.clock.now(),
+        error=error,
+        detail=exc.message,
+    )
+    _finish(
+        job,
+        result,
+        "step.timed_out" if timed_out else "step.failed",
+        {"error": error.model_dump(mode="json")},
+    )
+    return result
+
+
+def _succeeded(
+    job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
+) -> StepRun:
+    output: dict[str, JsonValue] = {**outcome.output, **verified}
+    result = StepRun(
+        id=job.step.id,
+        status="succeeded",
+        attempts=attempt,
+        started_at=started,
+        ended_at=job.clock.now(),
+        output=output,
+        changed=outcome.changed,
+        detail=outcome.detail or described,
+    )
+    _finish(job, result, "step.succeeded", {"changed": outcome.changed, "detail": result.detail})
+    return result
+
+
+def _finish(job: StepJob, result: StepRun, kind: Any, data: dict[str, JsonValue]) -> None:
+    job.journal.update_step(
+        job.run_id,
+        job.step.id,
+        status=result.status,
+        attempts=result.attempts,
+        ended_at=result.ended_at,
+        output=result.output,
+        error=result.error,
+        changed=result.changed,
+        detail=result.detail,
+    )
+    duration = result.duration.total_seconds() if result.duration else None
+    publish.emit(
+        kind,
+        job.run_id,
+        step_id=job.step.id,
+        key=result.attempts,
+        data={**data, "attempts": result.attempts, "duration_seconds": duration},
+        clock=job.clock,
+    )

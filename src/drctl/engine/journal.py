@@ -1,0 +1,290 @@
+"""The run journal: runs, steps, approvals and measurements in the state database.
+
+Tables live beside DBOS's own (same SQLite file or PostgreSQL database). Each step is
+written when it starts and again when it ends, so an interrupted run never loses track
+of where it stood; `Run` models are assembled from these rows for every reader.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepRun
+
+_meta = sa.MetaData()
+runs = sa.Table(
+    "drctl_runs",
+    _meta,
+    sa.Column("id", sa.String(120), primary_key=True),
+    sa.Column("runbook", sa.Text, nullable=False),
+    sa.Column("scenario", sa.Text, nullable=False),
+    sa.Column("plan", sa.Text),
+    sa.Column("plan_hash", sa.String(64)),
+    sa.Column("runbook_hash", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("executor", sa.Text, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("dry_run", sa.Boolean, nullable=False),
+    sa.Column("runbook_yaml", sa.Text, nullable=False),
+)
+steps = sa.Table(
+    "drctl_steps",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("step_id", sa.String(120), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("status", sa.String(20), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True)),
+    sa.Column("ended_at", sa.DateTime(timezone=True)),
+    sa.Column("output", sa.Text, nullable=False),
+    sa.Column("error", sa.Text),
+    sa.Column("changed", sa.Boolean),
+    sa.Column("detail", sa.Text, nullable=False),
+)
+approvals = sa.Table(
+    "drctl_approvals",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("step_id", sa.String(120), primary_key=True),
+    sa.Column("actor", sa.String(200), primary_key=True),
+    sa.Column("decision", sa.String(10), nullable=False),
+    sa.Column("comment", sa.Text, nullable=False),
+    sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+)
+measurements = sa.Table(
+    "drctl_measurements",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("name", sa.String(120), primary_key=True),
+    sa.Column("body", sa.Text, nullable=False),
+)
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; every journal time is UTC."""
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)
+
+
+class Journal:
+    """Reads and writes the journal tables over one SQLAlchemy engine."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        _meta.create_all(self.engine)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    def create_run(self, run: Run, positions: list[str]) -> None:
+        """Insert a run and one pending row per step, in runbook order."""
+        row = run.model_dump(exclude={"steps", "approvals", "measurements"})
+        with self.engine.begin() as conn:
+            conn.execute(sa.insert(runs).values(**row))
+            conn.execute(
+                sa.insert(steps),
+                [_step_row(run.id, StepRun(id=s), i) for i, s in enumerate(positions)],
+            )
+
+    def update_run(self, run_id: str, **values: Any) -> None:
+        """Set columns of a run."""
+        with self.engine.begin() as conn:
+            conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
+
+    def update_step(self, run_id: str, step_id: str, **values: Any) -> None:
+        """Set columns of a step row (`output` and `error` as models or dicts)."""
+        if "output" in values:
+            values["output"] = json.dumps(values["output"], default=str)
+        if "error" in values and isinstance(values["error"], StepError):
+            values["error"] = values["error"].model_dump_json()
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(steps)
+                .where(steps.c.run_id == run_id, steps.c.step_id == step_id)
+                .values(**values)
+            )
+
+    def finish_unfinished_steps(self, run_id: str, status: str, detail: str) -> None:
+        """Mark every step that has not ended with `status` (cancel)."""
+        unfinished = ("pending", "running", "waiting-approval")
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(steps)
+                .where(steps.c.run_id == run_id, steps.c.status.in_(unfinished))
+                .values(status=status, detail=detail)
+            )
+
+    def reopen_steps(self, run_id: str) -> None:
+        """Turn cancelled steps back into pending ones (resume)."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.update(steps)
+                .where(steps.c.run_id == run_id, steps.c.status == "cancelled")
+                .values(status="pending", detail="")
+            )
+
+    def add_approval(self, run_id: str, record: ApprovalRecord) -> bool:
+        """Store a decision; False when this person already decided on this step."""
+        row = {"run_id": run_id, "step_id": record.step, **record.model_dump(exclude={"step"})}
+        with self.engine.begin() as conn:
+            exists = conn.execute(
+                sa.select(approvals.c.actor).where(
+                    approvals.c.run_id == run_id,
+                    approvals.c.step_id == record.step,
+                    approvals.c.actor == record.actor,
+                )
+            ).first()
+            if exists:
+                return False
+            conn.execute(sa.insert(approvals).values(**row))
+        return True
+
+    def put_measurement(self, run_id: str, measurement: Measurement) -> None:
+        """Insert or replace a measurement of a run."""
+        with self.engine.begin() as conn:
+            conn.execute(
+                sa.delete(measurements).where(
+                    measurements.c.run_id == run_id, measurements.c.name == measurement.name
+                )
+            )
+            conn.execute(
+                sa.insert(measurements).values(
+                    run_id=run_id, name=measurement.name, body=measurement.model_dump_json()
+                )
+            )
+
+    def step(self, run_id: str, step_id: str) -> StepRun | None:
+        """One step's journal entry."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(steps).where(steps.c.run_id == run_id, steps.c.step_id == step_id)
+            ).first()
+        return _step_model(row._mapping) if row else None
+
+    def approvals_of(self, run_id: str, step_id: str) -> list[ApprovalRecord]:
+        """Decisions recorded on one step, oldest first."""
+        return [a for a in self.run_approvals(run_id) if a.step == step_id]
+
+    def run_approvals(self, run_id: str) -> list[ApprovalRecord]:
+        """Every decision of a run, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(approvals).where(approvals.c.run_id == run_id).order_by(approvals.c.time)
+            ).all()
+        return [
+            ApprovalRecord(
+                step=r.step_id,
+                actor=r.actor,
+                decision=r.decision,
+                comment=r.comment,
+                time=_utc(r.time) or r.time,
+            )
+            for r in rows
+        ]
+
+    def get_run(self, run_id: str) -> Run | None:
+        """A run with its steps, approvals and measurements."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(runs).where(runs.c.id == run_id)).first()
+            if row is None:
+                return None
+            step_rows = conn.execute(
+                sa.select(steps).where(steps.c.run_id == run_id).order_by(steps.c.position)
+            ).all()
+            found = conn.execute(
+                sa.select(measurements.c.body).where(measurements.c.run_id == run_id)
+            ).all()
+        return Run(
+            **{**row._mapping, "started_at": _utc(row.started_at), "ended_at": _utc(row.ended_at)},
+            steps=[_step_model(r._mapping) for r in step_rows],
+            approvals=self.run_approvals(run_id),
+            measurements=[Measurement.model_validate_json(m.body) for m in found],
+        )
+
+    def run_ids(self, limit: int = 50) -> list[str]:
+        """Ids of the newest runs first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(runs.c.id)
+                .order_by(runs.c.started_at.desc().nulls_last(), runs.c.id.desc())
+                .limit(limit)
+            ).all()
+        return [r.id for r in rows]
+
+
+def _step_row(run_id: str, step: StepRun, position: int) -> dict[str, Any]:
+    return {
+        "run_id": run_id,
+        "step_id": step.id,
+        "position": position,
+        "status": step.status,
+        "attempts": step.attempts,
+        "started_at": step.started_at,
+        "ended_at": step.ended_at,
+        "output": json.dumps(step.output),
+        "error": step.error.model_dump_json() if step.error else None,
+        "changed": step.changed,
+        "detail": step.detail,
+    }
+
+
+def _step_model(row: Any) -> StepRun:
+    return StepRun(
+        id=row["step_id"],
+        status=row["status"],
+        attempts=row["attempts"],
+        started_at=_utc(row["started_at"]),
+        ended_at=_utc(row["ended_at"]),
+        output=json.loads(row["output"]),
+        error=StepError.model_validate_json(row["error"]) if row["error"] else None,
+        changed=row["changed"],
+        detail=row["detail"],
+    )
+
+
+_journals: dict[str, Journal] = {}
+_lock = threading.Lock()
+
+
+def journal_for(url: str) -> Journal:
+    """The process's journal for a database URL (engines are pooled, so share them)."""
+    with _lock:
+        if url not in _journals:
+            _journals[url] = Journal(url)
+        return _journals[url]
+
+
+def close_all() -> None:
+    """Dispose every journal engine (tests switch databases)."""
+    with _lock:
+        for journal in _journals.values():
+            journal.close()
+        _journals.clear()
+
+
+def _engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _immediate(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = "IMMEDIATE"
+            dbapi_conn.execute("PRAGMA busy_timeout=30000")
+
+        return engine
+    parsed = sa.make_url(url)
+    if parsed.drivername in ("postgresql", "postgres"):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return sa.create_engine(parsed, pool_size=10, max_overflow=10)

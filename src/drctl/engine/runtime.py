@@ -1,0 +1,120 @@
+"""The DBOS handle: one per process, launched on first use, destroyed cleanly for tests.
+
+The application version is pinned (drctl's version plus `ENGINE_REVISION`) rather than
+DBOS's default hash of the workflow code, so a restarted drctl recovers the runs an
+earlier process left behind. Bump `ENGINE_REVISION` only when the workflow's sequence
+of durable operations changes incompatibly.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+from contextlib import closing
+from dataclasses import dataclass
+from pathlib import Path
+
+from dbos import DBOS, DBOSClient, DBOSConfig
+
+from drctl import __version__
+from drctl.engine import journal
+from drctl.errors import ConfigError
+from drctl.settings import Settings
+
+ENGINE_REVISION = "1"
+APP_NAME = "drctl"
+
+
+def application_version() -> str:
+    """The pinned DBOS application version."""
+    return f"drctl-{__version__}-engine{ENGINE_REVISION}"
+
+
+@dataclass(frozen=True)
+class Launched:
+    """What the process's DBOS instance was launched with."""
+
+    url: str
+    executor_id: str
+    settings: Settings
+
+
+_lock = threading.RLock()
+_launched: Launched | None = None
+_clients: dict[str, DBOSClient] = {}
+_prepared: set[str] = set()
+
+
+def launched() -> Launched | None:
+    """The running instance, if any."""
+    return _launched
+
+
+def ensure_launched(settings: Settings) -> Launched:
+    """Launch DBOS for `settings` (recovering this executor's interrupted runs), once per process."""
+    global _launched
+    from drctl.engine import approvals, workflow  # noqa: F401  (registers the workflows)
+
+    url = prepare_database(settings)
+    with _lock:
+        if _launched is not None:
+            if _launched.url != url:
+                raise ConfigError(
+                    f"the engine already runs against {_launched.url}",
+                    hint="one process uses one state database; call engine.shutdown() first",
+                )
+            return _launched
+        logging.getLogger("dbos").setLevel(logging.WARNING)
+        DBOS(config=_config(settings, url))
+        DBOS.launch()
+        logging.getLogger("dbos").setLevel(logging.WARNING)
+        _launched = Launched(url, settings.host_executor_id(), settings)
+        return _launched
+
+
+def shutdown() -> None:
+    """Destroy the DBOS instance and close connections (the registry of workflows stays)."""
+    global _launched
+    with _lock:
+        if _launched is not None:
+            DBOS.destroy(destroy_registry=False)
+            _launched = None
+        for client in _clients.values():
+            client.destroy()
+        _clients.clear()
+        journal.close_all()
+
+
+def client(settings: Settings) -> DBOSClient:
+    """A DBOS client for processes that only send, cancel or read (it never runs workflows)."""
+    url = prepare_database(settings)
+    with _lock:
+        if url not in _clients:
+            _clients[url] = DBOSClient(system_database_url=url)
+        return _clients[url]
+
+
+def prepare_database(settings: Settings) -> str:
+    """The state database URL, with the SQLite file's directory created and WAL mode on."""
+    url = settings.state_database_url()
+    if url in _prepared:
+        return url
+    _prepared.add(url)
+    if url.startswith("sqlite:///"):
+        file = Path(url.removeprefix("sqlite:///"))
+        file.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(file)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
+    return url
+
+
+def _config(settings: Settings, url: str) -> DBOSConfig:
+    return {
+        "name": APP_NAME,
+        "system_database_url": url,
+        "application_version": application_version(),
+        "executor_id": settings.host_executor_id(),
+        "log_level": "WARNING",
+        "notification_listener_polling_interval_sec": 0.1,
+    }

@@ -1,0 +1,237 @@
+"""The durable run: a DBOS workflow that walks the runbook DAG with bounded parallelism.
+
+Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads; their
+step ids are reserved in the workflow thread in a deterministic order, and whenever more
+than one step is in flight the order in which they finished is checkpointed, so a
+recovered run replays the same schedule and resumes exactly where it stood.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+
+from dbos import DBOS, SetWorkflowID
+from pydantic import BaseModel, ConfigDict
+
+from drctl.clock import SystemClock
+from drctl.engine import approvals, publish, runtime
+from drctl.engine.attempts import StepJob, execute_step
+from drctl.engine.journal import Journal, journal_for
+from drctl.errors import DrctlError
+from drctl.providers.base import Output
+from drctl.runbook.io import parse_runbook
+from drctl.runbook.model import Runbook, Step
+from drctl.runbook.run import StepError, StepRun
+from drctl.settings import Settings
+
+
+class RunOptions(BaseModel):
+    """How a run executes; stored with the workflow's inputs."""
+
+    model_config = ConfigDict(frozen=True)
+
+    actor: str
+    concurrency: int = 8
+    auto_approve: bool = False
+    dry_run: bool = False
+    seed: str = "drctl"
+
+
+def _settings() -> Settings:
+    launched = runtime.launched()
+    return launched.settings if launched else Settings()
+
+
+def _journal() -> Journal:
+    return journal_for(_settings().state_database_url())
+
+
+@DBOS.workflow(name="drctl.run")
+def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
+    """Execute a run from its stored runbook; returns the final status."""
+    runbook = parse_runbook(runbook_yaml, f"run {run_id}")
+    options = RunOptions.model_validate_json(options_json)
+    DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
+    scheduler = _Scheduler(run_id, runbook, options)
+    try:
+        failed = scheduler.drive()
+    finally:
+        scheduler.close()
+    status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+    return status
+
+
+def _begin(run_id: str, actor: str) -> None:
+    clock = SystemClock()
+    _journal().update_run(
+        run_id, status="running", started_at=clock.now(), executor=_settings().host_executor_id()
+    )
+    publish.emit(
+        "run.started", run_id, actor=actor, data={"executor": _settings().host_executor_id()}
+    )
+
+
+def _end(run_id: str, failed: bool) -> str:
+    status = "failed" if failed else "succeeded"
+    _journal().update_run(run_id, status=status, ended_at=SystemClock().now())
+    publish.emit("run.failed" if failed else "run.succeeded", run_id)
+    publish.forget(run_id)
+    return status
+
+
+def _skip(run_id: str, step_id: str, reason: str) -> None:
+    error = StepError(message=reason, hint="fix the step it depends on, then run the runbook again")
+    now = SystemClock().now()
+    _journal().update_step(
+        run_id, step_id, status="skipped", error=error, detail=reason, ended_at=now
+    )
+    publish.emit("step.skipped", run_id, step_id=step_id, data={"reason": reason})
+
+
+def _run_step(job: StepJob) -> str:
+    """The body of one DBOS step: execute and return the journal entry as JSON."""
+    try:
+        result = execute_step(job)
+    except DrctlError as exc:
+        result = StepRun(
+            id=job.step.id,
+            status="failed",
+            error=StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", "")),
+            detail=exc.message,
+        )
+    return result.model_dump_json()
+
+
+def _first_done(pending: dict[str, Future[str]]) -> list[str]:
+    """Block until one in-flight step ends; every step that has ended by then, in launch order."""
+    wait(list(pending.values()), return_when=FIRST_COMPLETED)
+    return [step_id for step_id, future in pending.items() if future.done()]
+
+
+class _Scheduler:
+    """Drives the sorter: launches ready steps, collects finished ones, skips blocked ones."""
+
+    def __init__(self, run_id: str, runbook: Runbook, options: RunOptions) -> None:
+        self.run_id = run_id
+        self.runbook = runbook
+        self.options = options
+        self.sorter = runbook.sorter()
+        self.sorter.prepare()
+        self.order = [s.id for s in runbook.steps]
+        self.pool = ThreadPoolExecutor(options.concurrency, thread_name_prefix=f"drctl-{run_id}")
+        self.running: dict[str, Future[str]] = {}
+        self.gates: dict[str, Future[str]] = {}
+        self.queue: list[str] = []
+        self.approved: set[str] = set()
+        self.outputs: dict[str, Output] = {}
+        self.blocked: dict[str, str] = {}
+        self.failed = False
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
+    def drive(self) -> bool:
+        """Run every step; True when the run failed."""
+        while self.sorter.is_active():
+            self.queue.extend(sorted(self.sorter.get_ready(), key=self.order.index))
+            self._launch()
+            if self.running or self.gates:
+                for step_id in self._harvest():
+                    self._collect(step_id)
+        return self.failed
+
+    def _launch(self) -> None:
+        while self.queue and len(self.running) < self.options.concurrency:
+            step = self.runbook.step(self.queue.pop(0))
+            reason = self._blocked_reason(step)
+            if reason:
+                DBOS.run_step({"name": f"skip:{step.id}"}, _skip, self.run_id, step.id, reason)
+                self.blocked[step.id] = reason
+                self.sorter.done(step.id)
+            elif approvals.gate_of(step) and step.id not in self.approved:
+                self.gates[step.id] = self._await_gate(step)
+            else:
+                self.running[step.id] = self._start(step)
+
+    def _blocked_reason(self, step: Step) -> str:
+        for need in step.needs:
+            if need in self.blocked:
+                return f"skipped: needs `{need}`, which {self.blocked[need]}"
+        return ""
+
+    def _start(self, step: Step) -> Future[str]:
+        job = StepJob(
+            run_id=self.run_id,
+            step=step,
+            outputs=dict(self.outputs),
+            settings=_settings(),
+            journal=_journal(),
+            clock=SystemClock(),
+            dry_run=self.options.dry_run,
+            seed=self.options.seed,
+            confirmations=approvals.gate_of(step) is not None,
+        )
+        reservation = DBOS.reserve_step()
+        context = contextvars.copy_context()
+
+        def in_workflow_context() -> str:
+            result: str = context.run(
+                lambda: reservation.run({"name": f"step:{step.id}"}, _run_step, job)
+            )
+            return result
+
+        return self.pool.submit(in_workflow_context)
+
+    def _await_gate(self, step: Step) -> Future[str]:
+        gate = approvals.gate_of(step)
+        assert gate is not None
+        gate_id = approvals.gate_workflow_id(self.run_id, step.id)
+        with SetWorkflowID(gate_id):
+            DBOS.start_workflow(
+                approvals.gate_workflow,
+                self.run_id,
+                step.id,
+                gate.model_dump_json(),
+                self.options.auto_approve or self.options.dry_run,
+            )
+        future: Future[str] = Future()
+        threading.Thread(target=_wait_gate, args=(gate_id, future), daemon=True).start()
+        return future
+
+    def _harvest(self) -> list[str]:
+        pending = {**self.running, **self.gates}
+        if len(pending) == 1:
+            only = next(iter(pending))
+            wait([pending[only]])
+            return [only]
+        done: list[str] = DBOS.run_step({"name": "run.harvest"}, _first_done, pending)
+        return done
+
+    def _collect(self, step_id: str) -> None:
+        if step_id in self.gates:
+            decision = self.gates.pop(step_id).result()
+            if decision == "approve":
+                self.approved.add(step_id)
+                self.queue.insert(0, step_id)
+                return
+            self.blocked[step_id] = "was rejected"
+            self.failed = True
+            self.sorter.done(step_id)
+            return
+        result = StepRun.model_validate_json(self.running.pop(step_id).result())
+        if result.status == "succeeded":
+            self.outputs[step_id] = result.output
+        elif self.runbook.step(step_id).on_failure == "stop":
+            self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
+            self.failed = True
+        self.sorter.done(step_id)
+
+
+def _wait_gate(gate_id: str, future: Future[str]) -> None:
+    """Outside the workflow's context: poll the gate workflow's result into a future."""
+    try:
+        future.set_result(DBOS.retrieve_workflow(gate_id).get_result(polling_interval_sec=0.1))
+    except BaseException as exc:  # noqa: BLE001  handed to the workflow thread
+        future.set_exception(exc)

@@ -1,0 +1,115 @@
+"""`http`: send a request and check the status, a body substring or JSON fields."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import ClassVar
+
+import httpx
+from pydantic import JsonValue
+
+from drctl.errors import ProviderError
+from drctl.plan.durations import Duration
+from drctl.providers.base import ActionContext, Outcome, Output, Params
+from drctl.providers.shell import truncate
+
+
+class HttpParams(Params):
+    """A request and what its response must look like (`expect_json` keys are dotted paths)."""
+
+    method: str = "GET"
+    url: str
+    headers: dict[str, str] = {}
+    body: str | None = None
+    json_body: JsonValue = None
+    expect_status: list[int] = [200]
+    expect_body: str | None = None
+    expect_json: dict[str, JsonValue] = {}
+    timeout: Duration = timedelta(seconds=10)
+
+
+def request(params: HttpParams) -> httpx.Response:
+    """Send the request; transport errors become a retryable `ProviderError`."""
+    try:
+        return httpx.request(
+            params.method,
+            params.url,
+            headers=params.headers,
+            content=params.body,
+            json=params.json_body,
+            timeout=params.timeout.total_seconds(),
+        )
+    except httpx.HTTPError as exc:
+        raise ProviderError(
+            f"{params.method} {params.url} failed: {exc}",
+            hint="check the URL is reachable from here",
+            where=params.url,
+            code=type(exc).__name__,
+            retryable=True,
+        ) from exc
+
+
+def problem(params: HttpParams, response: httpx.Response) -> str:
+    """What is wrong with the response, or empty when it is as expected."""
+    if response.status_code not in params.expect_status:
+        wanted = ", ".join(str(s) for s in params.expect_status)
+        return f"status {response.status_code} (expected {wanted})"
+    if params.expect_body is not None and params.expect_body not in response.text:
+        return f"body does not contain {params.expect_body!r}"
+    for path, wanted_value in params.expect_json.items():
+        actual = _json_path(response, path)
+        if actual != wanted_value:
+            return f"`{path}` is {actual!r}, expected {wanted_value!r}"
+    return ""
+
+
+def _json_path(response: httpx.Response, path: str) -> JsonValue:
+    try:
+        value: JsonValue = response.json()
+    except json.JSONDecodeError:
+        return None
+    for part in path.split("."):
+        if isinstance(value, dict):
+            value = value.get(part)
+        elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+            value = value[int(part)]
+        else:
+            return None
+    return value
+
+
+class Http:
+    """Sends one request and fails the step unless the response is as expected."""
+
+    kind: ClassVar[str] = "http"
+    Params: ClassVar[type[HttpParams]] = HttpParams
+
+    def __init__(self, params: HttpParams, ctx: ActionContext) -> None:
+        self.params = params
+        self.ctx = ctx
+
+    def describe(self) -> str:
+        statuses = "/".join(str(s) for s in self.params.expect_status)
+        return f"{self.params.method} {self.params.url} expecting {statuses}"
+
+    def current(self) -> Output:
+        return {}
+
+    def apply(self) -> Outcome:
+        response = request(self.params)
+        wrong = problem(self.params, response)
+        if wrong:
+            raise ProviderError(
+                f"{self.params.method} {self.params.url}: {wrong}",
+                hint="check the service behind the URL; the step retries per its `retry` policy",
+                where=self.params.url,
+                code=f"HTTP {response.status_code}",
+                retryable=response.status_code >= 500 or response.status_code == 429,
+            )
+        output: Output = {"status": response.status_code, "body": truncate(response.text)}
+        changed = self.params.method.upper() not in ("GET", "HEAD", "OPTIONS")
+        return Outcome(changed=changed, detail=f"HTTP {response.status_code}", output=output)
+
+    def verify(self, deadline: float) -> Output:
+        return {}

@@ -1,0 +1,99 @@
+"""`wait`: pause for a duration, or until an HTTP or shell condition holds (polled)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import ClassVar
+
+from pydantic import model_validator
+
+from drctl.errors import ProviderError
+from drctl.plan.durations import Duration
+from drctl.providers import http, shell
+from drctl.providers.base import ActionContext, Outcome, Output, Params, StepTimeout
+
+
+class UntilCondition(Params):
+    """Exactly one condition: an HTTP check or a shell command that must exit 0."""
+
+    http: http.HttpParams | None = None
+    shell: str | list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> UntilCondition:
+        if (self.http is None) == (self.shell is None):
+            raise ValueError("give exactly one of `http` or `shell`")
+        return self
+
+
+class WaitParams(Params):
+    """`duration` to sleep, or `until` a condition holds, polling every `poll`."""
+
+    duration: Duration | None = None
+    until: UntilCondition | None = None
+    poll: Duration = timedelta(seconds=2)
+
+    @model_validator(mode="after")
+    def _one(self) -> WaitParams:
+        if (self.duration is None) == (self.until is None):
+            raise ValueError("give exactly one of `duration` or `until`")
+        return self
+
+
+class Wait:
+    """Waits; with `until`, the step's timeout bounds the wait."""
+
+    kind: ClassVar[str] = "wait"
+    Params: ClassVar[type[WaitParams]] = WaitParams
+
+    def __init__(self, params: WaitParams, ctx: ActionContext) -> None:
+        self.params = params
+        self.ctx = ctx
+
+    def describe(self) -> str:
+        if self.params.duration is not None:
+            return f"wait {self.params.duration.total_seconds():g}s"
+        return f"wait until {self._condition_text()}"
+
+    def current(self) -> Output:
+        return {"holds": not self._problem()} if self.params.until else {}
+
+    def apply(self) -> Outcome:
+        if self.params.duration is not None:
+            self.ctx.clock.sleep(self.params.duration.total_seconds())
+        return Outcome(changed=False, detail=self.describe())
+
+    def verify(self, deadline: float) -> Output:
+        if self.params.until is None:
+            return {}
+        while True:
+            wrong = self._problem()
+            if not wrong:
+                return {"condition": self._condition_text()}
+            if self.ctx.clock.monotonic() >= deadline:
+                raise StepTimeout(
+                    f"{self._condition_text()} still not true: {wrong}",
+                    hint="raise the step `timeout` or check why the condition never holds",
+                )
+            self.ctx.clock.sleep(self.params.poll.total_seconds())
+
+    def _condition_text(self) -> str:
+        until = self.params.until
+        if until is None:
+            return ""
+        if until.http is not None:
+            return f"{until.http.method} {until.http.url} answers as expected"
+        return f"`{shell.command_text(until.shell or '')}` succeeds"
+
+    def _problem(self) -> str:
+        until = self.params.until
+        if until is None:
+            return ""
+        if until.http is not None:
+            try:
+                return http.problem(until.http, http.request(until.http))
+            except ProviderError as exc:
+                return exc.message
+        action = shell.Shell(shell.ShellParams(command=until.shell or ""), self.ctx)
+        code, _, err = action._run(until.shell or "")
+        return "" if code == 0 else f"exit {code} {err.strip()[-200:]}".strip()

@@ -1,0 +1,122 @@
+"""Run state as plain data: what the engine journals and what reports, audit and dashboard read.
+
+These models never import the durable-execution library; `drctl.engine.status(run_id)`
+returns a `Run` assembled from the journal.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, JsonValue
+
+RunStatus = Literal["pending", "running", "waiting-approval", "succeeded", "failed", "cancelled"]
+StepStatus = Literal[
+    "pending",
+    "running",
+    "waiting-approval",
+    "succeeded",
+    "failed",
+    "timed-out",
+    "skipped",
+    "cancelled",
+]
+FINISHED_RUN: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
+FINISHED_STEP: frozenset[str] = frozenset(
+    {"succeeded", "failed", "timed-out", "skipped", "cancelled"}
+)
+
+
+class Frozen(BaseModel):
+    """Immutable run-state record."""
+
+    model_config = ConfigDict(frozen=True)
+
+
+class StepError(Frozen):
+    """Why a step failed or was skipped: what, the API error code, and what to try next."""
+
+    message: str
+    hint: str = ""
+    code: str = ""
+    where: str = ""
+
+
+class StepRun(Frozen):
+    """One step's journal entry."""
+
+    id: str
+    status: StepStatus = "pending"
+    attempts: int = 0
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    output: dict[str, JsonValue] = {}
+    error: StepError | None = None
+    changed: bool | None = None
+    detail: str = ""
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Wall time from first start to end, when both are known."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
+
+
+class ApprovalRecord(Frozen):
+    """A person's decision on an approval gate or a manual confirmation."""
+
+    step: str
+    actor: str
+    decision: Literal["approve", "reject"]
+    comment: str = ""
+    time: datetime
+
+
+class Measurement(Frozen):
+    """A measured objective (e.g. `rto`, `rpo`) beside its target."""
+
+    name: str
+    value: timedelta | None = None
+    target: timedelta | None = None
+    passed: bool | None = None
+    detail: str = ""
+    samples_ref: str | None = None
+
+
+class Run(Frozen):
+    """One execution of a runbook: identity, status, per-step journal, approvals, measurements."""
+
+    id: str
+    runbook: str
+    scenario: str = "custom"
+    plan: str | None = None
+    plan_hash: str | None = None
+    runbook_hash: str
+    status: RunStatus = "pending"
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    executor: str = ""
+    actor: str = ""
+    dry_run: bool = False
+    steps: list[StepRun] = []
+    approvals: list[ApprovalRecord] = []
+    measurements: list[Measurement] = []
+    runbook_yaml: str = ""
+
+    @property
+    def finished(self) -> bool:
+        """Whether the run reached a final status."""
+        return self.status in FINISHED_RUN
+
+    def step(self, step_id: str) -> StepRun:
+        """The journal entry of `step_id`."""
+        return next(s for s in self.steps if s.id == step_id)
+
+    @property
+    def duration(self) -> timedelta | None:
+        """Wall time of the run, when it has ended."""
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return self.ended_at - self.started_at
