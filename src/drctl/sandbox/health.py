@@ -126,7 +126,7 @@ class HealthEvaluator:
             if check.disabled or str(check.type_) not in _PROBED_TYPES or now < state.next_due:
                 continue
             state.next_due = now + self.interval_for(check)
-            ok, report = probe(check, timeout=min(2.0, self.interval_for(check)))
+            ok, report = probe(check, timeout=min(2.0, max(0.5, self.interval_for(check))))
             state.record(ok, report, int(check.failure_threshold))
 
     def _run(self) -> None:
