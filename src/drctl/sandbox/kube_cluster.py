@@ -125,6 +125,8 @@ class ObjectStore:
                 "UnsupportedMediaType",
                 f"the body of the request was in an unknown format: {content_type}",
             )
+        for empty in [k for k in ("annotations", "labels") if patched["metadata"].get(k) == {}]:
+            del patched["metadata"][empty]  # the API server omits empty maps
         if patched.get("spec") != current.get("spec"):
             patched["metadata"]["generation"] = current["metadata"].get("generation", 1) + 1
         patched["metadata"]["resourceVersion"] = self.resource_version()

@@ -57,9 +57,15 @@ class SimulatedCluster:
             self.add_service(namespace, name, "LoadBalancer", 80)
 
     def add_node(
-        self, name: str, zone: str, *, ready: bool = True, nodegroup: str = "ng-1"
+        self,
+        name: str,
+        zone: str,
+        *,
+        ready: bool = True,
+        nodegroup: str = "ng-1",
+        unschedulable: bool = False,
     ) -> None:
-        """A node labelled with its zone and EKS nodegroup."""
+        """A node labelled with its zone and EKS nodegroup (optionally cordoned by someone else)."""
         labels = {
             ZONE_LABEL: zone,
             "topology.kubernetes.io/region": zone[:-1],
@@ -70,7 +76,8 @@ class SimulatedCluster:
         with self._locked() as store:
             node: Json = {
                 "metadata": {"name": name, "labels": labels},
-                "spec": {"providerID": f"aws:///{zone}/i-{short_hash(name, 17)}"},
+                "spec": {"providerID": f"aws:///{zone}/i-{short_hash(name, 17)}"}
+                | ({"unschedulable": True} if unschedulable else {}),
                 "status": {"conditions": [condition("Ready", ready, "KubeletReady")]},
             }
             store.put("nodes", node)

@@ -21,7 +21,7 @@ from drctl.sandbox.kube import FakeKubeApi
 from drctl.sandbox.server import SandboxServer, free_port
 from drctl.settings import Settings
 
-from .conftest import TOKEN_ENV, build, deadline
+from tests.providers.kube.conftest import TOKEN_ENV, build, deadline
 
 
 def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(
@@ -29,7 +29,9 @@ def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(
 ) -> None:
     api.cluster.seed_cluster()
     monkeypatch.setenv(TOKEN_ENV, "not-the-token")
-    action = build("k8s.wait-ready", {"server": api.url, "token_env": TOKEN_ENV, "namespaces": ["*"]}, ctx)
+    action = build(
+        "k8s.wait-ready", {"server": api.url, "token_env": TOKEN_ENV, "namespaces": ["*"]}, ctx
+    )
 
     with pytest.raises(ProviderError) as err:
         action.verify(deadline(ctx))
@@ -43,14 +45,18 @@ def test_a_read_only_identity_gets_a_clear_forbidden_error_when_draining(
 ) -> None:
     api.cluster.seed_cluster()
     monkeypatch.setenv(TOKEN_ENV, api.read_only_token)
-    drain = build("k8s.drain-az", {"server": api.url, "token_env": TOKEN_ENV, "zone": "ap-northeast-1a"}, ctx)
+    drain = build(
+        "k8s.drain-az", {"server": api.url, "token_env": TOKEN_ENV, "zone": "ap-northeast-1a"}, ctx
+    )
 
     with pytest.raises(ProviderError) as err:
         drain.apply()
 
     assert err.value.message.startswith(f"credentials rejected by {api.url}: /api/v1/nodes/")
     assert err.value.code == "Forbidden" and "RBAC" in err.value.hint
-    assert err.value.where == f"cordon node ip-10-0-1-10.ap-northeast-1.compute.internal on {api.url}"
+    assert (
+        err.value.where == f"cordon node ip-10-0-1-10.ap-northeast-1.compute.internal on {api.url}"
+    )
 
 
 def test_an_unreachable_server_is_a_retryable_error_naming_it(ctx: ActionContext) -> None:
@@ -62,12 +68,18 @@ def test_an_unreachable_server_is_a_retryable_error_naming_it(ctx: ActionContext
 
 
 def test_a_missing_token_variable_is_a_config_error_naming_it(ctx: ActionContext) -> None:
-    action = build("k8s.wait-ready", {"server": "http://127.0.0.1:1", "token_env": "NO_SUCH_VAR_X", "namespaces": ["*"]}, ctx)
+    action = build(
+        "k8s.wait-ready",
+        {"server": "http://127.0.0.1:1", "token_env": "NO_SUCH_VAR_X", "namespaces": ["*"]},
+        ctx,
+    )
     with pytest.raises(ConfigError, match="environment variable NO_SUCH_VAR_X"):
         action.current()
 
 
-def test_a_kubeconfig_context_reaches_the_cluster(api: FakeKubeApi, ctx: ActionContext, tmp_path: Path) -> None:
+def test_a_kubeconfig_context_reaches_the_cluster(
+    api: FakeKubeApi, ctx: ActionContext, tmp_path: Path
+) -> None:
     api.cluster.seed_cluster()
     kubeconfig = tmp_path / "config"
     kubeconfig.write_text(
@@ -79,7 +91,9 @@ contexts: [{{name: my-cluster-dr, context: {{cluster: dr, user: drctl}}}}]
 current-context: my-cluster-dr
 """
     )
-    action = build("k8s.nodes-per-az", {"kubeconfig": str(kubeconfig), "context": "my-cluster-dr"}, ctx)
+    action = build(
+        "k8s.nodes-per-az", {"kubeconfig": str(kubeconfig), "context": "my-cluster-dr"}, ctx
+    )
     assert action.verify(deadline(ctx))["short"] == []
     with pytest.raises(ConfigError, match="cannot use kubeconfig"):
         build("k8s.nodes-per-az", {"kubeconfig": str(kubeconfig), "context": "nope"}, ctx).current()
@@ -88,19 +102,24 @@ current-context: my-cluster-dr
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"server": "https://x", "eks_cluster": "c", "region": "r", "token": "t"}, "either `server` or `eks_cluster`"),
+        (
+            {"server": "https://x", "eks_cluster": "c", "region": "r", "token": "t"},
+            "either `server` or `eks_cluster`",
+        ),
         ({"eks_cluster": "my-cluster"}, "`eks_cluster` needs `region`"),
         ({"server": "https://x"}, "`server` needs `token_env`"),
         ({"context": "a", "server": "https://x", "token": "t"}, "cannot be combined"),
     ],
 )
-def test_ambiguous_or_incomplete_access_params_are_rejected(params: dict[str, Any], message: str) -> None:
+def test_ambiguous_or_incomplete_access_params_are_rejected(
+    params: dict[str, Any], message: str
+) -> None:
     with pytest.raises(ValidationError, match=message):
         registry.params_for("k8s.nodes-per-az", params)
 
 
 def test_a_token_given_inline_is_hidden_in_the_params_repr() -> None:
-    params = KubeAccess(server="https://x", token="s3cr3t")  # type: ignore[arg-type]
+    params = KubeAccess(server="https://x", token="s3cr3t")
     assert "s3cr3t" not in repr(params) and "s3cr3t" not in params.model_dump_json()
 
 

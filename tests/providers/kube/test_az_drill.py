@@ -11,7 +11,7 @@ from drctl.providers.base import ActionContext, StepTimeout
 from drctl.sandbox.kube import FakeKubeApi
 from drctl.sandbox.kube_controllers import ZONE_LABEL
 
-from .conftest import build, deadline
+from tests.providers.kube.conftest import build, deadline
 
 ZONE_A = "ap-northeast-1a"
 
@@ -34,7 +34,9 @@ def test_nodes_per_az_fails_naming_the_short_zone_unless_it_is_the_failed_one(
 ) -> None:
     api.cluster.seed_cluster()
     api.cluster.fail_zone(ZONE_A)
-    with pytest.raises(StepTimeout, match=r"too few Ready schedulable nodes: ap-northeast-1a \(0/1\)"):
+    with pytest.raises(
+        StepTimeout, match=r"too few Ready schedulable nodes: ap-northeast-1a \(0/1\)"
+    ):
         build("k8s.nodes-per-az", access, ctx).verify(deadline(ctx, 30))
     healthy = build("k8s.nodes-per-az", {**access, "exclude_zones": [ZONE_A]}, ctx)
     assert healthy.verify(deadline(ctx))["short"] == []
@@ -49,15 +51,23 @@ def test_drain_cordons_the_zone_and_pods_move_to_other_zones(
     outcome = drain.apply()
     drain.verify(deadline(ctx))
 
-    assert outcome.changed and outcome.output["cordoned"] == ["ip-10-0-1-10.ap-northeast-1.compute.internal"]
+    assert outcome.changed and outcome.output["cordoned"] == [
+        "ip-10-0-1-10.ap-northeast-1.compute.internal"
+    ]
     node = api.cluster.node("ip-10-0-1-10.ap-northeast-1.compute.internal")
     assert node["spec"]["unschedulable"] is True
     assert node["metadata"]["annotations"] == {"drctl.io/cordoned-by": "run-1/step-1"}
     web = api.cluster.pods("my-app")
     assert len(web) == 3 and ZONE_A not in {zone_of(api, p) for p in web}
-    daemon_pods = [p for p in api.cluster.pods("kube-system") if p["metadata"]["name"].startswith("aws-node")]
-    assert ZONE_A in {zone_of(api, p) for p in daemon_pods}  # DaemonSets are left alone, as kubectl does
-    verify = build("k8s.verify-rescheduled", {**access, "failed_zone": ZONE_A, "namespaces": ["my-app"]}, ctx)
+    daemon_pods = [
+        p for p in api.cluster.pods("kube-system") if p["metadata"]["name"].startswith("aws-node")
+    ]
+    assert ZONE_A in {
+        zone_of(api, p) for p in daemon_pods
+    }  # DaemonSets are left alone, as kubectl does
+    verify = build(
+        "k8s.verify-rescheduled", {**access, "failed_zone": ZONE_A, "namespaces": ["my-app"]}, ctx
+    )
     placement = verify.verify(deadline(ctx))
     assert placement["pods_by_zone"] == {"ap-northeast-1c": 2, "ap-northeast-1d": 1} or placement[
         "pods_by_zone"
@@ -89,9 +99,10 @@ def test_drain_waits_while_a_disruption_budget_blocks_then_finishes_when_it_allo
 
     first = drain.apply()
 
-    evicted = [ref for ref in first.output["evicted"] if ref.startswith("my-app/")]  # type: ignore[union-attr]
-    assert len(evicted) == 1
-    [(blocked, why)] = first.output["remaining"].items()  # type: ignore[union-attr]
+    evicted, remaining = first.output["evicted"], first.output["remaining"]
+    assert isinstance(evicted, list) and isinstance(remaining, dict)
+    assert len([ref for ref in evicted if str(ref).startswith("my-app/")]) == 1
+    [(blocked, why)] = remaining.items()
     assert why == (
         "blocked by PodDisruptionBudget: Cannot evict pod as it would violate the pod's disruption "
         "budget. (The disruption budget web-pdb needs 5 healthy pods and has 5 currently)"
@@ -114,7 +125,10 @@ def test_drain_timeout_names_the_disruption_budget_that_blocks(
         drain.verify(deadline(ctx, 60))
 
     assert "pods still on ap-northeast-1a nodes: my-app/web-" in err.value.message
-    assert "The disruption budget web-pdb needs 3 healthy pods and has 3 currently" in err.value.message
+    assert (
+        "The disruption budget web-pdb needs 3 healthy pods and has 3 currently"
+        in err.value.message
+    )
 
 
 def test_drain_of_a_zone_without_nodes_says_so(
@@ -130,7 +144,9 @@ def test_verify_rescheduled_names_pods_left_in_the_failed_zone(
 ) -> None:
     api.cluster.seed_cluster()
     api.cluster.fail_zone(ZONE_A)
-    verify = build("k8s.verify-rescheduled", {**access, "failed_zone": ZONE_A, "namespaces": ["my-app"]}, ctx)
+    verify = build(
+        "k8s.verify-rescheduled", {**access, "failed_zone": ZONE_A, "namespaces": ["my-app"]}, ctx
+    )
     [left] = [p for p in api.cluster.pods("my-app") if zone_of(api, p) == ZONE_A]
 
     with pytest.raises(StepTimeout) as err:

@@ -10,7 +10,7 @@ from drctl.errors import StateError
 from drctl.providers.base import ActionContext, StepTimeout
 from drctl.sandbox.kube import FakeKubeApi
 
-from .conftest import build, deadline
+from tests.providers.kube.conftest import build, deadline
 
 
 def test_wait_ready_returns_once_pods_become_ready_after_a_delay(
@@ -19,7 +19,7 @@ def test_wait_ready_returns_once_pods_become_ready_after_a_delay(
     api.cluster.seed_cluster(deployments={"my-app/web": 3}, ready_after=30)
     action = build("k8s.wait-ready", {**access, "namespaces": ["my-app"]}, ctx)
     before = action.current()
-    assert len(before["pods_not_ready"]) == 3  # type: ignore[arg-type]
+    assert isinstance(before["pods_not_ready"], list) and len(before["pods_not_ready"]) == 3
 
     result = action.verify(deadline(ctx))
 

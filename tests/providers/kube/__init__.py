@@ -1,0 +1,1 @@
+"""Tests of the Kubernetes actions against the fake API server."""
