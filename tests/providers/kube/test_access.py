@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import boto3
 import pytest
 from pydantic import ValidationError
+from tests.providers.kube.conftest import TOKEN_ENV, build, deadline
 
 from drctl.errors import ConfigError, ProviderError
 from drctl.providers import registry
@@ -20,8 +21,6 @@ from drctl.providers.kube.access import KubeAccess, connect, eks_token
 from drctl.sandbox.kube import FakeKubeApi
 from drctl.sandbox.server import SandboxServer, free_port
 from drctl.settings import Settings
-
-from tests.providers.kube.conftest import TOKEN_ENV, build, deadline
 
 
 def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(

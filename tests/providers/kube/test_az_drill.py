@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.providers.kube.conftest import build, deadline
 
 from drctl.errors import NotFoundError
 from drctl.providers.base import ActionContext, StepTimeout
 from drctl.sandbox.kube import FakeKubeApi
 from drctl.sandbox.kube_controllers import ZONE_LABEL
-
-from tests.providers.kube.conftest import build, deadline
 
 ZONE_A = "ap-northeast-1a"
 

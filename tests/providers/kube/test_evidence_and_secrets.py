@@ -6,12 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from tests.providers.kube.conftest import build, deadline
 
 from drctl.providers.base import ActionContext, StepTimeout
 from drctl.providers.kube.evidence import kubectl_age, table
 from drctl.sandbox.kube import FakeKubeApi
-
-from tests.providers.kube.conftest import build, deadline
 
 
 @pytest.mark.parametrize(

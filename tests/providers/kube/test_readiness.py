@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.providers.kube.conftest import build, deadline
 
 from drctl.errors import StateError
 from drctl.providers.base import ActionContext, StepTimeout
 from drctl.sandbox.kube import FakeKubeApi
-
-from tests.providers.kube.conftest import build, deadline
 
 
 def test_wait_ready_returns_once_pods_become_ready_after_a_delay(
