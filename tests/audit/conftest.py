@@ -11,6 +11,7 @@ import pytest
 
 from drctl.audit.log import AuditLog
 from drctl.audit.redact import known_secrets
+from drctl.sandbox.server import SandboxServer
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
@@ -58,3 +59,19 @@ def _fresh_secret_registry() -> Iterator[None]:
     known_secrets.clear()
     yield
     known_secrets.clear()
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> Iterator[SandboxServer]:
+    with SandboxServer() as server:
+        yield server
+
+
+@pytest.fixture
+def aws_env(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> SandboxServer:
+    """boto3 in this test talks to the sandbox (moto over HTTP) with throwaway credentials."""
+    for name, value in sandbox.env().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ap-northeast-1")
+    monkeypatch.setenv("DRCTL_AWS_ENDPOINT_URL", sandbox.endpoint_url)
+    return sandbox

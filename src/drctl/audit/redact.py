@@ -65,7 +65,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (
         re.compile(
             r"(?i)([\"']?\b(?:password|passwd|pwd|passphrase|secret|client_secret|api_?key"
-            r"|access_token|refresh_token|auth_token|token)[\"']?\s*[:=]\s*[\"']?)"
+            r"|access_token|refresh_token|auth_token|token)"
+            r"(?:\s*=\s*[\"']?|[\"']?\s*:\s+[\"']?|[\"']\s*:\s*[\"']?))"  # not `secret:` in ARNs
             r"(?!\[REDACTED\])[^\s\"',;&}]+"
         ),
         rf"\1{REDACTED}",
