@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -43,6 +43,7 @@ class Aws:
     server: SandboxServer
     access_key: str
     started: datetime
+    _cache: dict[Any, Any] = field(default_factory=dict)
 
     @property
     def settings(self) -> Settings:

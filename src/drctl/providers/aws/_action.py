@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import JsonValue
 
 from drctl.providers.aws._client import AwsClients
 from drctl.providers.base import ActionContext, Output, Params
@@ -39,3 +41,8 @@ def dump(model: Any) -> Output:
     """A frozen read model as step output (JSON values only)."""
     out: Output = model.model_dump(mode="json")
     return out
+
+
+def strings(values: Iterable[str]) -> list[JsonValue]:
+    """Strings as a JSON list for step output."""
+    return [v for v in values]
