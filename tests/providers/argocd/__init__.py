@@ -1,0 +1,1 @@
+"""Tests of the ArgoCD actions against the fake ArgoCD server."""
