@@ -19,6 +19,16 @@ _KINDS: dict[str, str] = {
     "noop": "drctl.providers.noop:Noop",
     "shell": "drctl.providers.shell:Shell",
     "wait": "drctl.providers.wait:Wait",
+    "k8s.wait-ready": "drctl.providers.kube.readiness:WaitReady",
+    "k8s.nodes-per-az": "drctl.providers.kube.zones:NodesPerAz",
+    "k8s.drain-az": "drctl.providers.kube.drain:DrainAz",
+    "k8s.uncordon-az": "drctl.providers.kube.drain:UncordonAz",
+    "k8s.verify-rescheduled": "drctl.providers.kube.zones:VerifyRescheduled",
+    "k8s.external-secrets-ready": "drctl.providers.kube.external_secrets:ExternalSecretsReady",
+    "k8s.capture-evidence": "drctl.providers.kube.evidence:CaptureEvidence",
+    "argocd.add-cluster": "drctl.providers.argocd:AddCluster",
+    "argocd.sync": "drctl.providers.argocd:Sync",
+    "flux.reconcile": "drctl.providers.flux:Reconcile",
 }
 
 
