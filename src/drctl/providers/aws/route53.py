@@ -193,3 +193,30 @@ def record_change(
         "Comment": f"drctl: {role.failover} {records.name} -> {target.value or target.alias}",
         "Changes": [{"Action": "UPSERT", "ResourceRecordSet": rrset}],
     }
+
+
+class HealthCheckConfig(Frozen):
+    """What a health check probes and how often (`get_health_check`'s HealthCheckConfig)."""
+
+    id: str
+    type: str
+    path: str | None
+    port: int | None
+    interval: int
+    failure_threshold: int
+
+
+def read_health_check_config(clients: AwsClients, health_check_id: str) -> HealthCheckConfig:
+    """A health check's type, path, port, request interval and failure threshold."""
+    with aws_errors(f"health check {health_check_id}", ROUTE53_REGION):
+        config = route53(clients).get_health_check(HealthCheckId=health_check_id)["HealthCheck"][
+            "HealthCheckConfig"
+        ]
+    return HealthCheckConfig(
+        id=health_check_id,
+        type=config.get("Type", ""),
+        path=config.get("ResourcePath"),
+        port=config.get("Port"),
+        interval=int(config.get("RequestInterval", 30)),
+        failure_threshold=int(config.get("FailureThreshold", 3)),
+    )

@@ -254,3 +254,18 @@ class ReverseReplication(AwsAction[ReverseParams]):
             f"bucket {p.source_bucket} in {p.source_region}",
         )
         return dump(state)
+
+
+def read_replication_time_control(clients: AwsClients, bucket: str, region: str) -> dict[str, bool]:
+    """Replication rule id → whether S3 Replication Time Control is enabled on it (no configuration → {})."""
+    try:
+        with aws_errors(f"bucket {bucket}", region):
+            config = clients.client("s3", region).get_bucket_replication(Bucket=bucket)[
+                "ReplicationConfiguration"
+            ]
+    except NotFoundError:
+        return {}
+    return {
+        r.get("ID", ""): (r["Destination"].get("ReplicationTime") or {}).get("Status") == "Enabled"
+        for r in config.get("Rules", [])
+    }

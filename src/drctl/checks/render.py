@@ -1,0 +1,155 @@
+"""Check reports for people and machines: a rich table grouped by resource, JSON, JUnit, SARIF 2.1.0, Markdown."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any, Literal
+
+from rich.console import Console
+from rich.table import Table
+
+from drctl.checks.model import CheckReport, Finding, Severity
+
+Format = Literal["table", "json", "junit", "sarif", "markdown"]
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
+_STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1, Severity.INFO: 2}
+
+
+def by_resource(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
+    """Findings grouped by resource (in first-seen order), worst first within a group."""
+    order = {name: i for i, name in reversed(list(enumerate(f.resource for f in findings)))}
+    ranked = sorted(findings, key=lambda f: (order[f.resource], _RANK[f.severity]))
+    return [(name, list(group)) for name, group in groupby(ranked, key=lambda f: f.resource)]
+
+
+def summary(report: CheckReport) -> str:
+    """One line: how many checks ran and what they found."""
+    counts = report.counts()
+    verdict = "FAILED" if not report.ok else "passed"
+    return (
+        f"{report.plan}: {len(report.checked)} checks ({report.mode}) {verdict} — "
+        f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
+        f"{counts[Severity.INFO]} info in {report.seconds:.2f}s"
+    )
+
+
+def print_table(report: CheckReport, console: Console) -> None:
+    """A rich table per resource with severity, rule, message and fix hint."""
+    for resource, findings in by_resource(report.findings):
+        table = Table(title=resource, title_justify="left", show_lines=False, expand=False)
+        for column in ("severity", "rule", "finding", "fix"):
+            table.add_column(column, overflow="fold")
+        for f in findings:
+            table.add_row(f"[{_STYLE[f.severity]}]{f.severity}[/]", f.rule, f.message, f.hint)
+        console.print(table)
+    style = "red" if not report.ok else "green"
+    console.print(f"[{style}]{summary(report)}[/]")
+
+
+def render_json(report: CheckReport) -> str:
+    """The whole report as JSON."""
+    return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_junit(report: CheckReport) -> str:
+    """JUnit XML: one test case per (rule, resource); error findings fail it, others go to system-out."""
+    found: dict[tuple[str, str], list[Finding]] = {}
+    for f in report.findings:
+        found.setdefault((f.rule, f.resource), []).append(f)
+    suite = ET.Element(
+        "testsuite",
+        name=f"drctl check {report.plan}",
+        tests=str(len(report.checked)),
+        failures=str(
+            len({(f.rule, f.resource) for f in report.findings if f.severity is Severity.ERROR})
+        ),
+        errors="0",
+        time=f"{report.seconds:.3f}",
+    )
+    for checked in report.checked:
+        case = ET.SubElement(suite, "testcase", classname=checked.rule, name=checked.resource)
+        mine = found.get((checked.rule, checked.resource), [])
+        for f in (f for f in mine if f.severity is Severity.ERROR):
+            ET.SubElement(case, "failure", message=f.message, type=f.rule).text = f"fix: {f.hint}"
+        notes = [
+            f"{f.severity}: {f.message} (fix: {f.hint})"
+            for f in mine
+            if f.severity is not Severity.ERROR
+        ]
+        if notes:
+            ET.SubElement(case, "system-out").text = "\n".join(notes)
+    root = ET.Element("testsuites", name="drctl", tests=str(len(report.checked)))
+    root.set("failures", suite.get("failures", "0"))
+    root.append(suite)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
+    """SARIF 2.1.0 with one rule descriptor per rule and one result per finding."""
+    index = {r.id: i for i, r in enumerate(report.rules)}
+    rules = [
+        {
+            "id": r.id,
+            "name": r.title,
+            "shortDescription": {"text": r.title},
+            "fullDescription": {"text": r.rationale},
+            "help": {"text": r.hint},
+            "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
+            "properties": {"live": r.live},
+        }
+        for r in report.rules
+    ]
+    results = [_sarif_result(f, index, plan_uri) for f in report.findings]
+    driver = {"name": "drctl", "informationUri": "https://github.com/drctl/drctl", "rules": rules}
+    sarif = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [{"tool": {"driver": driver}, "results": results}],
+    }
+    return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def _sarif_result(f: Finding, index: dict[str, int], plan_uri: str) -> dict[str, Any]:
+    location: dict[str, Any] = {"logicalLocations": [{"name": f.resource, "kind": "resource"}]}
+    if plan_uri:
+        location["physicalLocation"] = {"artifactLocation": {"uri": plan_uri}}
+    result: dict[str, Any] = {
+        "ruleId": f.rule,
+        "level": SARIF_LEVEL[f.severity],
+        "message": {"text": f"{f.message}. Fix: {f.hint}" if f.hint else f.message},
+        "locations": [location],
+    }
+    if f.rule in index:
+        result["ruleIndex"] = index[f.rule]
+    return result
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(report: CheckReport) -> str:
+    """A Markdown section: summary, then a table per resource."""
+    lines = [f"# Readiness of {report.plan}", "", summary(report), ""]
+    for resource, findings in by_resource(report.findings):
+        lines += [f"## {resource}", "", "| severity | rule | finding | fix |", "|---|---|---|---|"]
+        lines += [
+            f"| {f.severity} | `{f.rule}` | {_cell(f.message)} | {_cell(f.hint)} |"
+            for f in findings
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+RENDERERS: dict[str, Callable[[CheckReport], str]] = {
+    "json": render_json,
+    "junit": render_junit,
+    "sarif": render_sarif,
+    "markdown": render_markdown,
+}

@@ -1,0 +1,241 @@
+"""Static rules over the plan: the seed's section 6 checklist, before anything touches AWS."""
+
+from __future__ import annotations
+
+from drctl.checks.base import PlanRule, ResourceRule
+from drctl.checks.context import CheckContext
+from drctl.checks.model import Finding, Severity
+from drctl.plan.advise import plan_findings
+from drctl.plan.model import Plan
+from drctl.plan.resources import (
+    AuroraGlobal,
+    DynamoDbGlobalTable,
+    EbsSnapshots,
+    Efs,
+    EksCluster,
+    GitOps,
+    RdsReplica,
+    Route53Failover,
+    S3Replication,
+    Secrets,
+    Strict,
+)
+
+HEALTH_PATH = "/health"
+
+
+class OwnershipDeclared(PlanRule):
+    """Someone owns the plan and every contact can be reached."""
+
+    id = "ownership-declared"
+    title = "Owner and reachable contacts declared"
+    rationale = (
+        "During an incident people must know whom to call (seed section 6: RTO/RPO, "
+        "owners and contacts are declared). The plan file cannot load without RTO/RPO, "
+        "owner and a contact; this rule also requires each contact to have an email or phone."
+    )
+    hint = "give every contact an `email:` or `phone:`"
+
+    def check(self, ctx: CheckContext) -> list[Finding]:
+        meta = ctx.plan.metadata
+        found = []
+        if not meta.owner.strip():
+            found.append(
+                self.finding(meta.name, "the plan's owner is blank", hint="set `metadata.owner`")
+            )
+        for contact in meta.contacts:
+            if not (contact.email or contact.phone):
+                found.append(
+                    self.finding(meta.name, f"contact `{contact.name}` has no email or phone")
+                )
+        return found
+
+
+def counterpart_regions(resource: Strict) -> set[str]:
+    """The regions where a resource has a copy according to the plan."""
+    match resource:
+        case EksCluster() | AuroraGlobal():
+            return set(resource.clusters)
+        case Efs():
+            return set(resource.file_systems)
+        case Route53Failover():
+            return {resource.primary.region, resource.secondary.region}
+        case RdsReplica():
+            return {resource.source.region, resource.replica.region}
+        case DynamoDbGlobalTable():
+            return set(resource.regions)
+        case S3Replication():
+            return {resource.source.region, resource.destination.region}
+        case EbsSnapshots():
+            return {resource.region, resource.copy_to}
+        case Secrets():
+            return set(resource.replica_regions)
+        case GitOps():
+            return set(resource.clusters)
+    return set()
+
+
+class DrCounterpart(ResourceRule[Strict]):
+    """Every resource has a counterpart in the DR region."""
+
+    id = "dr-counterpart"
+    title = "Every resource has a counterpart in the DR region"
+    rationale = (
+        "A region failure takes everything in the primary region with it: each cluster, "
+        "database, bucket, file system, volume and secret needs a copy in the secondary region."
+    )
+    hint = "add the DR region's entry to the resource (cluster, replica, destination bucket, ...)"
+    kind = Strict
+
+    def wants(self, plan: Plan, resource: Strict) -> bool:
+        # GitOps without per-cluster targets deploys wherever the clusters are.
+        return not (isinstance(resource, GitOps) and not resource.clusters)
+
+    def check(self, ctx: CheckContext, resource: Strict) -> list[Finding]:
+        dr = ctx.plan.regions.secondary
+        if dr in counterpart_regions(resource):
+            return []
+        name = str(getattr(resource, "name"))  # noqa: B009
+        kind = str(getattr(resource, "kind"))  # noqa: B009
+        return [self.finding(name, f"{kind} `{name}` has nothing in the DR region {dr}")]
+
+
+class Route53HealthChecks(ResourceRule[Route53Failover]):
+    """Failover records are driven by HTTP(S) health checks on /health."""
+
+    id = "route53-health-check-path"
+    title = "Route53 failover uses health checks on /health"
+    rationale = (
+        "Route 53 switches to the SECONDARY record by itself only when the PRIMARY's health "
+        "check fails. An HTTP(S) check counts 2xx and 3xx answers as healthy; pointing it at "
+        "the application's /health endpoint (seed 1.2) makes it fail when the app does."
+    )
+    severity = Severity.WARNING
+    hint = "set `health_check.path: /health` and serve 2xx from it only when the app works"
+    kind = Route53Failover
+
+    def check(self, ctx: CheckContext, resource: Route53Failover) -> list[Finding]:
+        path = resource.health_check.path
+        if path.split("?")[0] == HEALTH_PATH:
+            return []
+        return [self.finding(resource.name, f"health check probes {path}, not {HEALTH_PATH}")]
+
+
+class ControlPlaneSwitch(ResourceRule[Route53Failover]):
+    """Warn when failover needs Route 53's control plane (us-east-1)."""
+
+    id = "route53-data-plane-failover"
+    title = "Failover does not depend on the Route 53 control plane"
+    rationale = (
+        "ChangeResourceRecordSets is a Route 53 control-plane call served from us-east-1; "
+        "AWS advises not to rely on control planes during recovery. Health-check driven "
+        "failover (or inverting a health check) keeps the switch on the data plane."
+    )
+    severity = Severity.WARNING
+    hint = "use `switch: invert-health-check` (or `health-check`) instead of `record-upsert`"
+    kind = Route53Failover
+
+    def wants(self, plan: Plan, resource: Route53Failover) -> bool:
+        return resource.switch == "record-upsert"
+
+    def check(self, ctx: CheckContext, resource: Route53Failover) -> list[Finding]:
+        return [
+            self.finding(
+                resource.name,
+                f"switching {resource.record} calls ChangeResourceRecordSets, a control-plane "
+                "API in us-east-1, during the failover",
+            )
+        ]
+
+
+class ProbesDeclared(PlanRule):
+    """RTO and RPO can only be measured with probes."""
+
+    id = "probes-declared"
+    title = "Availability probe and data canary declared"
+    rationale = (
+        "drctl measures RTO with an availability probe and RPO with a data canary; "
+        "without them a drill proves the runbook ran, not that the objectives were met."
+    )
+    severity = Severity.WARNING
+    hint = "add `probes.availability.url` and `probes.canary` to the plan"
+
+    def check(self, ctx: CheckContext) -> list[Finding]:
+        probes, name = ctx.plan.probes, ctx.plan.metadata.name
+        missing = [
+            what
+            for what, probe in (
+                ("availability probe (RTO)", probes.availability),
+                ("data canary (RPO)", probes.canary),
+            )
+            if probe is None
+        ]
+        return [
+            self.finding(name, f"no {what}: it cannot be measured in drills") for what in missing
+        ]
+
+
+class AdvisorRule(PlanRule):
+    """One of the advisor's checks, run as a readiness rule (the advisor owns the logic)."""
+
+    def check(self, ctx: CheckContext) -> list[Finding]:
+        return [f for f in plan_findings(ctx.plan) if f.rule == self.id]
+
+
+class StrategyMeetsRto(AdvisorRule):
+    """The strategy can meet the RTO."""
+
+    id = "strategy-meets-rto"
+    title = "The strategy can meet the RTO"
+    rationale = "Each DR strategy has a typical recovery time (AWS DR whitepaper); one slower than the RTO cannot meet it."
+    hint = "choose a faster strategy or relax the RTO (see `drctl advise`)"
+
+
+class StrategyMeetsRpo(AdvisorRule):
+    """The strategy can meet the RPO."""
+
+    id = "strategy-meets-rpo"
+    title = "The strategy can meet the RPO"
+    rationale = "Each DR strategy loses a typical amount of data; one that loses more than the RPO cannot meet it."
+    hint = "choose a strategy with live replication or relax the RPO (see `drctl advise`)"
+
+
+class SnapshotIntervalWithinRpo(AdvisorRule):
+    """Snapshot copies are taken at least once per RPO."""
+
+    id = "snapshot-interval-within-rpo"
+    title = "EBS/EFS copies are taken at least once per RPO"
+    rationale = "Data written since the last copy is lost in a region failure; copies rarer than the RPO miss it."
+    hint = "copy at least once per RPO, or replicate continuously"
+
+
+class S3RtcForShortRpo(AdvisorRule):
+    """S3 replication time control when the RPO is under 15 minutes."""
+
+    id = "s3-rtc-for-short-rpo"
+    title = "S3 replication time control when RPO < 15m"
+    rationale = "Without RTC, S3 replication has no time bound; RTC replicates 99.99% of objects within 15 minutes."
+    hint = "set `replication_time_control: true`"
+
+
+class DnsFailoverWithinRto(AdvisorRule):
+    """DNS failover fits in the RTO."""
+
+    id = "dns-failover-within-rto"
+    title = "DNS failover fits in the RTO"
+    rationale = "Health-check interval x threshold + TTL + propagation is spent before clients reach the DR region."
+    hint = "use `interval: 10`, a lower failure_threshold, or a TTL of 60s or less"
+
+
+STATIC_RULES = (
+    OwnershipDeclared(),
+    DrCounterpart(),
+    Route53HealthChecks(),
+    ControlPlaneSwitch(),
+    ProbesDeclared(),
+    StrategyMeetsRto(),
+    StrategyMeetsRpo(),
+    SnapshotIntervalWithinRpo(),
+    S3RtcForShortRpo(),
+    DnsFailoverWithinRto(),
+)

@@ -1,0 +1,102 @@
+"""Readiness commands: `check` (static and live rules over a plan) and `rules` (what each rule checks)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from drctl.checks.context import CheckContext, live_context
+from drctl.checks.model import CheckReport
+from drctl.checks.registry import RULES, select
+from drctl.checks.render import RENDERERS, Format, print_table, render_sarif
+from drctl.checks.run import DEFAULT_WORKERS, check_plan, rule_info
+from drctl.checks.run import Progress as OnProgress
+from drctl.cli.app import app
+from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.plan.load import load_plan
+from drctl.settings import Settings
+
+
+@app.command()
+def check(
+    plan_file: Path = typer.Argument(..., help="Plan to check."),
+    live: bool = typer.Option(
+        True, "--live/--static", help="Also read the live estate (default), or only the plan."
+    ),
+    output_format: Format = typer.Option(
+        "table", "--format", "-f", help="table, json, junit, sarif or markdown."
+    ),
+    only: list[str] = typer.Option([], "--only", help="Run only this rule (repeatable)."),
+    skip: list[str] = typer.Option([], "--skip", help="Skip this rule (repeatable)."),
+    workers: int = typer.Option(DEFAULT_WORKERS, min=1, max=64, help="Live checks run at once."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Check a plan's readiness; exit 1 when an error-level finding exists (CI gates on it).
+
+    Live rules read AWS (or the sandbox: DRCTL_AWS_ENDPOINT_URL) and never change anything.
+
+    Example: drctl check examples/seed-estate.yaml --format sarif > drctl.sarif
+    """
+    fmt: Format = "json" if json_out else output_format
+    plan = load_plan(plan_file)
+    rules = select(only, skip, live=live)
+    ctx = (
+        live_context(plan, plan_file, Settings())
+        if live
+        else CheckContext(plan=plan, plan_path=plan_file)
+    )
+    with _progress(enabled=live and fmt == "table") as on_progress:
+        report = check_plan(
+            rules, ctx, mode="live" if live else "static", workers=workers, progress=on_progress
+        )
+    _print(report, fmt, plan_file)
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _print(report: CheckReport, fmt: Format, plan_file: Path) -> None:
+    if fmt == "table":
+        print_table(report, console)
+    elif fmt == "sarif":
+        typer.echo(render_sarif(report, plan_file.as_posix()), nl=False)
+    else:
+        typer.echo(RENDERERS[fmt](report), nl=False)
+
+
+@contextmanager
+def _progress(*, enabled: bool) -> Iterator[OnProgress | None]:
+    """A progress bar on stderr while live checks run, when stderr is a terminal."""
+    if not (enabled and err_console.is_terminal):
+        yield None
+        return
+    columns = (TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err_console, transient=True) as bar:
+        task = bar.add_task("checks", total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command(name="rules")
+def rules_cmd(json_out: bool = JsonOption) -> None:
+    """List every readiness rule with its severity and rationale.
+
+    Example: drctl rules --json
+    """
+    infos = [rule_info(r) for r in RULES]
+    if json_out:
+        print_json(infos)
+        return
+    for r in infos:
+        console.print(
+            f"[bold]{r.id}[/bold]  [dim]{'live' if r.live else 'static'}, {r.severity}[/dim]"
+        )
+        console.print(f"  {r.title}.", markup=False)
+        console.print(f"  why: {r.rationale}", markup=False)
+        console.print(f"  fix: {r.hint}\n", markup=False)
