@@ -1,0 +1,109 @@
+"""Report labels in English and Japanese (`--lang en|ja`); the seed's users work in Japanese."""
+
+from __future__ import annotations
+
+from typing import Literal, get_args
+
+Lang = Literal["en", "ja"]
+LANGS: tuple[str, ...] = get_args(Lang)
+
+_LABELS: dict[str, tuple[str, str]] = {
+    "title": ("DR evidence report", "DR 証跡レポート"),
+    "summary": ("Summary", "概要"),
+    "plan": ("Plan", "計画"),
+    "scenario": ("Scenario", "シナリオ"),
+    "strategy": ("Strategy", "DR 戦略"),
+    "outcome": ("Outcome", "結果"),
+    "run": ("Run", "実行"),
+    "started": ("Started", "開始"),
+    "ended": ("Ended", "終了"),
+    "duration": ("Duration", "所要時間"),
+    "executor": ("Executor", "実行ホスト"),
+    "started_by": ("Started by", "実行者"),
+    "dry_run": ("Dry run", "ドライラン"),
+    "objectives": ("Objectives: measured against target", "目標値と実測値"),
+    "objective": ("Objective", "目標"),
+    "target": ("Target", "目標値"),
+    "measured": ("Measured", "実測値"),
+    "result": ("Result", "判定"),
+    "detail": ("Detail", "詳細"),
+    "pass": ("PASS", "合格"),
+    "fail": ("FAIL", "不合格"),
+    "not_measured": ("not measured", "未計測"),
+    "lost_writes": ("Lost acknowledged writes", "消失した確定済み書き込み"),
+    "unknown": ("unknown", "不明"),
+    "timeline": ("Timeline", "タイムライン"),
+    "availability": ("Availability", "可用性"),
+    "canary": ("Data canary", "データカナリア"),
+    "steps": ("Steps", "ステップ"),
+    "step": ("Step", "ステップ"),
+    "status": ("Status", "状態"),
+    "start": ("Start", "開始"),
+    "end": ("End", "終了"),
+    "retries": ("Retries", "再試行"),
+    "approved_by": ("Approved by", "承認者"),
+    "approvals": ("Approvals", "承認"),
+    "decisions": ("Decisions", "判断"),
+    "notes": ("Notes", "メモ"),
+    "problems": ("Problems", "問題点"),
+    "actions": ("Improvement actions (open)", "改善アクション（未完了）"),
+    "owner": ("Owner", "担当"),
+    "due": ("Due", "期限"),
+    "from_run": ("From run", "起票した実行"),
+    "cloudtrail": ("CloudTrail events", "CloudTrail イベント"),
+    "time": ("Time", "時刻"),
+    "event": ("Event", "イベント"),
+    "who": ("Who", "実施者"),
+    "region": ("Region", "リージョン"),
+    "integrity": ("Integrity", "完全性"),
+    "plan_hash": ("Plan SHA-256", "計画 SHA-256"),
+    "runbook_hash": ("Runbook SHA-256", "Runbook SHA-256"),
+    "chain_head": ("Audit chain head", "監査チェーン先頭"),
+    "run_last_event": ("Last audit event of this run", "この実行の最終監査イベント"),
+    "none": ("none", "なし"),
+    "failure": ("failure", "障害発生"),
+    "recovered": ("recovered", "復旧"),
+    "probe_ok": ("success", "成功"),
+    "probe_failed": ("failure", "失敗"),
+    "acked": ("acknowledged write", "確定済み書き込み"),
+    "lost": ("lost", "消失"),
+    "newest_surviving": ("newest surviving write", "残存した最新の書き込み"),
+    "human": ("people", "人の操作"),
+    "no_samples": ("no samples recorded", "サンプルなし"),
+    "generated": ("Generated", "作成日時"),
+    "drills": ("Drill program", "DR 訓練計画"),
+    "last_run": ("Last run", "前回実行"),
+    "next_due": ("Next due", "次回期限"),
+    "overdue": ("OVERDUE", "期限超過"),
+    "never": ("never", "未実施"),
+    "trend": ("Trend", "推移"),
+    "every": ("Every", "頻度"),
+    "succeeded": ("succeeded", "成功"),
+    "failed": ("failed", "失敗"),
+    "cancelled": ("cancelled", "中止"),
+    "running": ("running", "実行中"),
+    "pending": ("pending", "待機中"),
+    "waiting-approval": ("waiting for approval", "承認待ち"),
+    "timed-out": ("timed out", "タイムアウト"),
+    "skipped": ("skipped", "スキップ"),
+}
+
+
+class Labels:
+    """Label lookup for one language; unknown keys come back as themselves."""
+
+    def __init__(self, lang: Lang = "en") -> None:
+        self.lang: Lang = lang
+        self._index = LANGS.index(lang)
+
+    def __getitem__(self, key: str) -> str:
+        pair = _LABELS.get(key)
+        return pair[self._index] if pair else key
+
+    def __call__(self, key: str) -> str:
+        return self[key]
+
+
+def label_keys() -> list[str]:
+    """Every label key (tests check both languages fill each one)."""
+    return sorted(_LABELS)
