@@ -25,7 +25,7 @@ from drctl.errors import DrctlError, RunError
 from drctl.plan.model import Plan
 from drctl.runbook.io import dump_runbook, runbook_hash
 from drctl.runbook.model import Runbook
-from drctl.runbook.run import ApprovalRecord, Measurement, Run
+from drctl.runbook.run import FINISHED_RUN, ApprovalRecord, Measurement, Run
 from drctl.settings import Settings
 
 __all__ = [
@@ -108,11 +108,12 @@ def status(run_id: str, *, settings: Settings | None = None) -> Run:
 def wait(run_id: str, timeout: float | None = None, *, settings: Settings | None = None) -> Run:
     """Poll until the run ends (or `timeout` seconds pass) and return its latest state."""
     end = None if timeout is None else time.monotonic() + timeout
-    while True:
-        run = status(run_id, settings=settings)
-        if run.finished or (end is not None and time.monotonic() >= end):
-            return run
+    journal = _journal(settings)
+    while journal.run_status(run_id) not in FINISHED_RUN:
+        if end is not None and time.monotonic() >= end:
+            break
         time.sleep(0.05)
+    return status(run_id, settings=settings)
 
 
 def list_runs(*, settings: Settings | None = None, limit: int = 50) -> list[Run]:

@@ -8,9 +8,8 @@ interrupted attempt is repeated under its own number (actions are check-then-act
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,10 @@ from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
 from drctl.settings import Settings
+
+# Actions run here so a step can give up at its deadline; a thread whose action overran
+# stays busy until the action returns (shell commands are killed through `cancel()`).
+_ACTIONS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="drctl-action")
 
 
 @dataclass(frozen=True)
@@ -47,17 +50,13 @@ class StepJob:
 
 def execute_step(job: StepJob) -> StepRun:
     """Run a step to its end (succeeded, failed or timed out), journaling every attempt."""
-    prior = job.journal.step(job.run_id, job.step.id)
-    if prior is not None and prior.status in FINISHED_STEP:
-        return prior
-    attempt = max(prior.attempts if prior else 0, 1)
-    first_start = prior.started_at if prior and prior.started_at else None
+    entry = job.journal.start_step(job.run_id, job.step.id, job.clock.now())
+    if entry.status in FINISHED_STEP:
+        return entry
+    attempt, first_start = entry.attempts, entry.started_at
     while True:
-        started = job.clock.now()
-        first_start = first_start or started
-        job.journal.update_step(
-            job.run_id, job.step.id, status="running", attempts=attempt, started_at=first_start
-        )
+        if attempt > entry.attempts:
+            job.journal.update_step(job.run_id, job.step.id, status="running", attempts=attempt)
         try:
             outcome, verified, described = _attempt(job, attempt)
         except ProviderError as exc:
@@ -143,7 +142,7 @@ def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
         except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
             box.set_exception(exc)
 
-    threading.Thread(target=work, name=f"drctl-step-{job.step.id}", daemon=True).start()
+    _ACTIONS.submit(work)
     try:
         return box.result(timeout=timeout)
     except FutureTimeout:

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepRun
+from drctl.runbook.run import FINISHED_STEP, ApprovalRecord, Measurement, Run, StepError, StepRun
 
 _meta = sa.MetaData()
 runs = sa.Table(
@@ -165,6 +165,40 @@ class Journal:
                 )
             )
 
+    def start_step(self, run_id: str, step_id: str, now: datetime) -> StepRun:
+        """Mark an unfinished step running and return its entry; a finished entry comes back as is.
+
+        Attempts continue from the journal: an attempt interrupted by a crash is repeated under
+        its own number rather than counted twice.
+        """
+        where = (steps.c.run_id == run_id, steps.c.step_id == step_id)
+        with self.engine.begin() as conn:
+            row = conn.execute(sa.select(steps).where(*where)).first()
+            if row is None:
+                raise KeyError(step_id)
+            entry = _step_model(row._mapping)
+            if entry.status in FINISHED_STEP:
+                return entry
+            entry = entry.model_copy(
+                update={
+                    "status": "running",
+                    "attempts": max(entry.attempts, 1),
+                    "started_at": entry.started_at or now,
+                }
+            )
+            conn.execute(
+                sa.update(steps)
+                .where(*where)
+                .values(status="running", attempts=entry.attempts, started_at=entry.started_at)
+            )
+        return entry
+
+    def run_status(self, run_id: str) -> str | None:
+        """Just the status column of a run (cheap enough to poll)."""
+        with self.engine.connect() as conn:
+            value = conn.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar()
+        return None if value is None else str(value)
+
     def step(self, run_id: str, step_id: str) -> StepRun | None:
         """One step's journal entry."""
         with self.engine.connect() as conn:
@@ -275,13 +309,21 @@ def close_all() -> None:
 
 
 def _engine(url: str) -> sa.Engine:
+    """One pool per database; for SQLite it is shared with DBOS (see `runtime`)."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"check_same_thread": False})
+        engine = sa.create_engine(
+            url, connect_args={"check_same_thread": False}, pool_size=20, max_overflow=20
+        )
 
         @event.listens_for(engine, "connect")
-        def _immediate(dbapi_conn: Any, _record: Any) -> None:
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # IMMEDIATE serialises writers (as DBOS does). WAL + synchronous=NORMAL survives
+            # any process crash; only an OS crash may drop the newest commits, and a step
+            # whose end was lost runs again, which check-then-act actions allow.
             dbapi_conn.isolation_level = "IMMEDIATE"
             dbapi_conn.execute("PRAGMA busy_timeout=30000")
+            dbapi_conn.execute("PRAGMA foreign_keys=ON")
+            dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
         return engine
     parsed = sa.make_url(url)

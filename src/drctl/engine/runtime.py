@@ -91,7 +91,8 @@ def client(settings: Settings) -> DBOSClient:
     url = prepare_database(settings)
     with _lock:
         if url not in _clients:
-            _clients[url] = DBOSClient(system_database_url=url)
+            engine = journal.journal_for(url).engine if url.startswith("sqlite") else None
+            _clients[url] = DBOSClient(system_database_url=url, system_database_engine=engine)
         return _clients[url]
 
 
@@ -110,7 +111,9 @@ def prepare_database(settings: Settings) -> str:
 
 
 def _config(settings: Settings, url: str) -> DBOSConfig:
+    shared = journal.journal_for(url).engine if url.startswith("sqlite") else None
     return {
+        "system_database_engine": shared,
         "name": APP_NAME,
         "system_database_url": url,
         "application_version": application_version(),

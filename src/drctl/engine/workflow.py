@@ -128,6 +128,8 @@ class _Scheduler:
         self.outputs: dict[str, Output] = {}
         self.blocked: dict[str, str] = {}
         self.failed = False
+        self.settings = _settings()
+        self.journal = _journal()
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -166,14 +168,19 @@ class _Scheduler:
             run_id=self.run_id,
             step=step,
             outputs=dict(self.outputs),
-            settings=_settings(),
-            journal=_journal(),
+            settings=self.settings,
+            journal=self.journal,
             clock=SystemClock(),
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
         )
         reservation = DBOS.reserve_step()
+        if not self.running and not self.gates and not self.queue:
+            # Nothing else could start meanwhile: run it here and save two thread hand-offs.
+            done: Future[str] = Future()
+            done.set_result(reservation.run({"name": f"step:{step.id}"}, _run_step, job))
+            return done
         context = contextvars.copy_context()
 
         def in_workflow_context() -> str:

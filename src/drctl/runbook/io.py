@@ -77,8 +77,9 @@ def _check_action(step: Step, node: yaml.Node | None, name: str) -> None:
 
 
 def _check_refs(runbook: Runbook, step: Step, node: yaml.Node | None, name: str) -> None:
-    earlier = _ancestors(runbook, step.id)
-    for ref_step, key in references(step.params):
+    refs = list(references(step.params))
+    earlier = _ancestors(runbook, step.id) if refs else set()
+    for ref_step, key in refs:
         if ref_step not in earlier:
             raise PlanError(
                 f"step `{step.id}` uses `${{steps.{ref_step}.{key}}}` but `{ref_step}` "
