@@ -13,6 +13,7 @@ included, and is tested through boto3 over HTTP. `install()` is idempotent.
 - RDS `PromoteReadReplica`: the promoted instance stops naming its source, and the source
   stops listing it (moto keeps both links).
 - Secrets Manager `StopReplicationToReplica`: the replica becomes a standalone secret.
+- EFS replication configurations (see `efs_replication.py`).
 - CloudTrail `LookupEvents` answered from every API call the server saw (see `trail.py`).
 """
 
@@ -28,7 +29,7 @@ from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFou
 from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
 from moto.secretsmanager.responses import SecretsManagerResponse
 
-from drctl.sandbox import trail
+from drctl.sandbox import efs_replication, trail
 
 _installed = False
 
@@ -55,6 +56,7 @@ def install() -> None:
     for cls, name, function in patches:
         setattr(cls, name, function)
     trail.install()
+    efs_replication.install()
 
 
 def _global_cluster(response: RDSResponse, identifier: str) -> GlobalCluster:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from pydantic import BaseModel, ConfigDict
 
 from drctl.errors import NotFoundError
@@ -206,3 +208,17 @@ class CopyParameters(AwsAction[ParametersParams]):
             f"SSM parameters in {self.params.target_region}",
         )
         return {"copied": strings(self.params.names), "differing": strings(differing)}
+
+
+def read_parameter_digests(
+    clients: AwsClients, names: list[str], region: str
+) -> dict[str, tuple[str, str]]:
+    """SSM parameter name → (type, SHA-256 of the value) in `region`; values never leave this function."""
+    ssm = clients.client("ssm", region)
+    found: dict[str, tuple[str, str]] = {}
+    with aws_errors(f"SSM parameters {', '.join(names)}", region):
+        for start in range(0, len(names), 10):  # GetParameters takes at most 10 names
+            answer = ssm.get_parameters(Names=names[start : start + 10], WithDecryption=True)
+            for p in answer["Parameters"]:
+                found[p["Name"]] = (p["Type"], hashlib.sha256(p["Value"].encode()).hexdigest())
+    return found

@@ -1,0 +1,140 @@
+"""EFS replication: the configuration to the DR region exists; promote the replica by deleting it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+from drctl.errors import NotFoundError
+from drctl.providers.aws._action import AwsAction, dump
+from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.base import Outcome, Output, Params
+
+
+class EfsReplication(BaseModel):
+    """One replication configuration: source file system and its destinations (region → id, status)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    source_file_system: str
+    source_region: str
+    destinations: dict[str, tuple[str, str]]
+
+
+def read_efs_replication(
+    clients: AwsClients, file_system: str, region: str
+) -> EfsReplication | None:
+    """The replication configuration `file_system` (source or destination) takes part in, if any."""
+    try:
+        with aws_errors(f"EFS file system {file_system}", region):
+            found = clients.client("efs", region).describe_replication_configurations(
+                FileSystemId=file_system
+            )
+    except NotFoundError as err:
+        if err.code == "ReplicationNotFound":
+            return None
+        raise
+    if not found["Replications"]:
+        return None
+    r = found["Replications"][0]
+    return EfsReplication(
+        source_file_system=r["SourceFileSystemId"],
+        source_region=r["SourceFileSystemRegion"],
+        destinations={d["Region"]: (d["FileSystemId"], d["Status"]) for d in r["Destinations"]},
+    )
+
+
+class VerifyParams(Params):
+    """The source file system and the DR region it must replicate to."""
+
+    region: str
+    file_system: str
+    target_region: str
+
+
+class VerifyReplication(AwsAction[VerifyParams]):
+    """Read-only: the file system replicates to the DR region (destination ENABLED)."""
+
+    kind = "aws.efs.verify-replication"
+    Params = VerifyParams
+
+    def describe(self) -> str:
+        p = self.params
+        return f"verify EFS {p.file_system} in {p.region} replicates to {p.target_region}"
+
+    def _read(self) -> EfsReplication | None:
+        return read_efs_replication(self.clients, self.params.file_system, self.params.region)
+
+    def current(self) -> Output:
+        state = self._read()
+        return {"replication": dump(state) if state else None}
+
+    def apply(self) -> Outcome:
+        return Outcome(changed=False, detail="read-only")
+
+    def verify(self, deadline: float) -> Output:
+        target = self.params.target_region
+
+        def problem(state: EfsReplication | None) -> str:
+            if state is None or target not in state.destinations:
+                return f"no replication to {target}"
+            status = state.destinations[target][1]
+            return "" if status == "ENABLED" else f"replication to {target} is {status}"
+
+        state = self.wait(
+            self._read,
+            problem,
+            deadline,
+            f"EFS file system {self.params.file_system} in {self.params.region}",
+        )
+        assert state is not None  # problem() guarantees it
+        return {"destination_file_system": state.destinations[target][0]}
+
+
+class PromoteParams(Params):
+    """The destination (replica) file system in the DR region to make writable."""
+
+    region: str
+    file_system: str
+
+
+class PromoteReplica(AwsAction[PromoteParams]):
+    """`delete_replication_configuration` from the DR region: the destination file system becomes writable."""
+
+    kind = "aws.efs.promote-replica"
+    Params = PromoteParams
+
+    def describe(self) -> str:
+        return f"stop EFS replication into {self.params.file_system} in {self.params.region} so it becomes writable"
+
+    def _read(self) -> EfsReplication | None:
+        return read_efs_replication(self.clients, self.params.file_system, self.params.region)
+
+    def current(self) -> Output:
+        state = self._read()
+        return {"replication": dump(state) if state else None}
+
+    def apply(self) -> Outcome:
+        p, state = self.params, self._read()
+        if state is None:
+            with aws_errors(f"EFS file system {p.file_system}", p.region):  # it must at least exist
+                self.client("efs", p.region).describe_file_systems(FileSystemId=p.file_system)
+            return Outcome(
+                changed=False, detail=f"{p.file_system} is not replicated into (already writable)"
+            )
+        with aws_errors(f"EFS file system {p.file_system}", p.region):
+            self.client("efs", p.region).delete_replication_configuration(
+                SourceFileSystemId=state.source_file_system
+            )
+        return Outcome(
+            changed=True,
+            detail=f"replication from {state.source_file_system} ({state.source_region}) deleted",
+        )
+
+    def verify(self, deadline: float) -> Output:
+        self.wait(
+            self._read,
+            lambda s: "" if s is None else "replication configuration still present",
+            deadline,
+            f"EFS file system {self.params.file_system} in {self.params.region}",
+        )
+        return {"file_system": self.params.file_system, "writable": True}

@@ -1,0 +1,146 @@
+"""EFS replication configurations, which moto 5.2.5 lacks (Create/Describe/DeleteReplicationConfiguration).
+
+Follows the EFS API reference: creating one makes (or uses) a destination file system in the
+destination region, which stays read-only (`ReplicationOverwriteProtection: REPLICATING`)
+until the configuration is deleted; then it is writable (`ENABLED`). File data is not copied.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from moto.efs import urls
+from moto.efs.exceptions import EFSError, FileSystemNotFound
+from moto.efs.models import EFSBackend, FileSystem, efs_backends
+from moto.efs.responses import EFSResponse
+
+TYPE_RESPONSE = tuple[str, dict[str, Any]]
+# (account, source file system id) → replication description
+_CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+class ReplicationNotFound(EFSError):
+    """No replication configuration for the file system (HTTP 404)."""
+
+    code = 404
+
+    def __init__(self, file_system_id: str) -> None:
+        super().__init__(
+            "ReplicationNotFound", f"No replication configuration found for {file_system_id}."
+        )
+
+
+def _file_system(backend: EFSBackend, file_system_id: str) -> FileSystem:
+    if file_system_id not in backend.file_systems_by_id:
+        raise FileSystemNotFound(file_system_id)
+    found: FileSystem = backend.file_systems_by_id[file_system_id]
+    return found
+
+
+def _destination(account: str, wanted: dict[str, Any], source: FileSystem) -> FileSystem:
+    backend: EFSBackend = efs_backends[account][wanted["Region"]]
+    if wanted.get("FileSystemId"):
+        return _file_system(backend, wanted["FileSystemId"])
+    options: dict[str, Any] = {
+        "creation_token": f"replica-of-{source.file_system_id}",
+        "performance_mode": source.performance_mode,
+        "encrypted": source.encrypted,
+        "kms_key_id": None,
+        "throughput_mode": source.throughput_mode,
+        "provisioned_throughput_in_mibps": None,
+        "availability_zone_name": wanted.get("AvailabilityZoneName"),
+        "backup": None,
+        "tags": [],
+    }
+    created: FileSystem = backend.create_file_system(**options)
+    return created
+
+
+def _protect(file_system: FileSystem, state: str) -> None:
+    # moto serialises every public attribute of a FileSystem: this one shows as FileSystemProtection.
+    protection = {"ReplicationOverwriteProtection": state}
+    vars(file_system)["file_system_protection"] = protection
+
+
+def _create(self: EFSResponse) -> TYPE_RESPONSE:
+    source = _file_system(self.efs_backend, self._get_param("SourceFileSystemId"))
+    key = (self.current_account, source.file_system_id)
+    if key in _CONFIGS:
+        raise EFSError(
+            "ConflictException", f"{source.file_system_id} already has a replication configuration."
+        )
+    wanted = (self._get_param("Destinations") or [{}])[0]
+    if not wanted.get("Region"):
+        raise EFSError("ValidationException", "Destinations[0].Region is required.")
+    destination = _destination(self.current_account, wanted, source)
+    _protect(destination, "REPLICATING")
+    _CONFIGS[key] = {
+        "SourceFileSystemId": source.file_system_id,
+        "SourceFileSystemRegion": self.region,
+        "SourceFileSystemArn": source.file_system_arn,
+        "OriginalSourceFileSystemArn": source.file_system_arn,
+        "CreationTime": datetime.now(UTC).timestamp(),
+        "Destinations": [
+            {
+                "Status": "ENABLED",
+                "FileSystemId": destination.file_system_id,
+                "Region": wanted["Region"],
+            }
+        ],
+    }
+    return json.dumps(_CONFIGS[key]), {"status": 200, "Content-Type": "application/json"}
+
+
+def _matching(account: str, file_system_id: str) -> list[dict[str, Any]]:
+    return [
+        c
+        for (acct, _), c in _CONFIGS.items()
+        if acct == account
+        and (
+            c["SourceFileSystemId"] == file_system_id
+            or any(d["FileSystemId"] == file_system_id for d in c["Destinations"])
+        )
+    ]
+
+
+def _describe(self: EFSResponse) -> TYPE_RESPONSE:
+    file_system_id = self._get_param("FileSystemId")
+    found = (
+        _matching(self.current_account, file_system_id)
+        if file_system_id
+        else [c for (acct, _), c in _CONFIGS.items() if acct == self.current_account]
+    )
+    if file_system_id and not found:
+        raise ReplicationNotFound(file_system_id)
+    return json.dumps({"Replications": found}), {"status": 200, "Content-Type": "application/json"}
+
+
+def _delete(self: EFSResponse) -> TYPE_RESPONSE:
+    file_system_id = self._get_param("SourceFileSystemId")
+    found = _matching(self.current_account, file_system_id)
+    if not found:
+        raise ReplicationNotFound(file_system_id)
+    config = _CONFIGS.pop((self.current_account, found[0]["SourceFileSystemId"]))
+    for dest in config["Destinations"]:
+        backend: EFSBackend = efs_backends[self.current_account][dest["Region"]]
+        if dest["FileSystemId"] in backend.file_systems_by_id:
+            _protect(backend.file_systems_by_id[dest["FileSystemId"]], "ENABLED")
+    return "", {"status": 204, "Content-Type": "application/json"}
+
+
+def install() -> None:
+    """Give moto's EFS response class the three replication actions, and route their URLs."""
+    routes = {
+        "/2015-02-01/file-systems/replication-configurations": urls.response.dispatch,
+        "/2015-02-01/file-systems/<file_system_id>/replication-configuration": urls.response.dispatch,
+    }
+    urls.url_paths.update(routes)
+    patches: list[tuple[str, Any]] = [
+        ("create_replication_configuration", _create),
+        ("describe_replication_configurations", _describe),
+        ("delete_replication_configuration", _delete),
+    ]
+    for name, function in patches:
+        setattr(EFSResponse, name, function)
