@@ -163,13 +163,19 @@ def _await_ready(
 
 
 def _alive(pid: int) -> bool:
+    """Is `pid` a live process? A zombie (exited, not yet reaped by its new parent) is not."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True
-    return True
+    stat = Path(f"/proc/{pid}/stat")
+    try:
+        state = stat.read_text(encoding="ascii").rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return True  # no procfs (macOS): the signal check above is all we have
+    return state not in ("Z", "X")
 
 
 def _answers(endpoint_url: str) -> bool:

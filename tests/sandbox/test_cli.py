@@ -1,0 +1,108 @@
+"""`drctl sandbox up --detach | status | down` as a user runs them: real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+pytestmark = pytest.mark.slow  # starts a real background sandbox process
+
+DRCTL = [sys.executable, "-c", "from drctl.cli import main; main()"]
+
+
+def drctl(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "DRCTL_HOME": str(home)}
+    return subprocess.run(
+        [*DRCTL, *args], env=env, capture_output=True, text=True, timeout=90, check=False
+    )
+
+
+def alive(pid: int) -> bool:
+    """Running, not merely a zombie nobody has reaped yet."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except FileNotFoundError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+
+
+@pytest.fixture
+def detached(tmp_path: Path) -> Iterator[tuple[Path, dict[str, Any]]]:
+    home = tmp_path / ".drctl"
+    started = drctl(home, "sandbox", "up", "--detach", "--json")
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)
+    try:
+        yield home, state
+    finally:
+        if alive(state["pid"]):
+            os.kill(state["pid"], signal.SIGKILL)
+
+
+def test_up_detach_prints_endpoint_and_env_that_reach_the_estate_then_status_and_down(
+    detached: tuple[Path, dict[str, Any]],
+) -> None:
+    home, state = detached
+    env = state["env"]
+    assert env["AWS_ENDPOINT_URL"] == state["endpoint_url"]
+    assert env["AWS_DEFAULT_REGION"] == "ap-northeast-1"
+    eks = boto3.client(
+        "eks",
+        endpoint_url=env["AWS_ENDPOINT_URL"],
+        region_name=env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+    )
+    assert eks.list_clusters()["clusters"] == ["my-cluster"]
+    app = state["apps"]["ap-southeast-1"]
+    assert httpx.get(f"http://{app['host']}:{app['port']}/").json()["region"] == "ap-southeast-1"
+
+    status = drctl(home, "sandbox", "status", "--json")
+    assert status.returncode == 0
+    assert json.loads(status.stdout)["state"]["pid"] == state["pid"]
+    exports = drctl(home, "sandbox", "status", "--env").stdout.splitlines()
+    assert f"export AWS_ENDPOINT_URL={state['endpoint_url']}" in exports
+    assert "export AWS_DEFAULT_REGION=ap-northeast-1" in exports
+
+    again = drctl(home, "sandbox", "up", "--detach")
+    assert again.returncode == 2
+    assert f"already running at {state['endpoint_url']}" in again.stderr
+    assert "drctl sandbox down" in again.stderr
+
+    down = drctl(home, "sandbox", "down")
+    assert down.returncode == 0
+    assert f"stopped the sandbox at {state['endpoint_url']}" in down.stdout
+    assert not alive(state["pid"])
+    status = drctl(home, "sandbox", "status")
+    assert status.returncode == 1
+    assert "sandbox not running: no sandbox was started here" in status.stdout
+
+
+def test_status_notices_a_killed_sandbox_and_down_forgets_it(
+    detached: tuple[Path, dict[str, Any]],
+) -> None:
+    home, state = detached
+    os.kill(state["pid"], signal.SIGKILL)
+    status = drctl(home, "sandbox", "status")
+    assert status.returncode == 1
+    assert f"process {state['pid']} is gone" in status.stdout
+    assert drctl(home, "sandbox", "down").returncode == 0
+    assert not (home / "sandbox" / "state.json").exists()
+
+
+def test_status_without_a_sandbox_exits_1(tmp_path: Path) -> None:
+    status = drctl(tmp_path, "sandbox", "status")
+    assert (status.returncode, status.stdout.strip()) == (
+        1,
+        "sandbox not running: no sandbox was started here",
+    )
