@@ -1,0 +1,171 @@
+"""`drctl run`: execute a runbook (or a plan's scenario) durably, with a live view.
+
+`default_subscribers` is the hook where the integrator adds the audit log next to the
+progress view; every run the CLI starts, resumes or recovers publishes to it.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from drctl import engine
+from drctl.cli.app import app
+from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.cli.progress import ProgressView
+from drctl.cli.show import print_run
+from drctl.engine.events import Subscriber
+from drctl.errors import PlanError
+from drctl.plan.load import load_plan, read_yaml
+from drctl.plan.model import Plan, Scenario
+from drctl.runbook.io import load_runbook
+from drctl.runbook.model import Runbook
+from drctl.runbook.render import DryRun, dry_run
+from drctl.runbook.run import Run
+from drctl.settings import Settings
+
+ActorOption = typer.Option(None, "--as", help="Who is acting (defaults to the OS user).")
+
+
+def default_subscribers(settings: Settings, view: ProgressView | None = None) -> list[Subscriber]:
+    """Subscribers of every run the CLI drives: the progress view for now (audit log: integrator)."""
+    return [view] if view is not None else []
+
+
+def actor_name(actor: str | None) -> str:
+    """`--as`, else the OS user."""
+    return actor or os.environ.get("DRCTL_ACTOR") or getpass.getuser()
+
+
+def load_source(path: Path, scenario: str | None) -> tuple[Runbook, Plan | None]:
+    """A runbook file, or a plan compiled for `--scenario`."""
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and data.get("kind") == "DRPlan":
+        if scenario is None:
+            raise PlanError(
+                f"{path} is a plan, not a runbook",
+                hint=f"choose a scenario: --scenario {'|'.join(s.value for s in Scenario)}",
+            )
+        try:
+            from drctl.runbook.compile import compile_plan
+        except ImportError:
+            raise PlanError(
+                "this drctl cannot compile plans yet", hint="run a runbook file instead"
+            ) from None
+        plan = load_plan(path)
+        return compile_plan(plan, Scenario(scenario)), plan
+    if scenario is not None:
+        raise PlanError(f"--scenario applies to plans; {path} is a runbook", hint="drop --scenario")
+    return load_runbook(path), None
+
+
+@app.command()
+def run(
+    path: Path = typer.Argument(..., help="Runbook YAML, or a plan with --scenario."),
+    scenario: str | None = typer.Option(None, help="Compile this scenario from a plan."),
+    dry: bool = typer.Option(False, "--dry-run", help="Only describe what each step would do."),
+    detach: bool = typer.Option(False, "--detach", help="Run in the background; print the id."),
+    auto_approve: bool = typer.Option(False, "--auto-approve", help="Approve every gate (demos)."),
+    actor: str | None = ActorOption,
+    run_id: str | None = typer.Option(None, "--run-id", help="Use this run id."),
+    concurrency: int = typer.Option(8, min=1, max=64, help="Steps running at once, at most."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Run a runbook durably: parallel waves, retries, timeouts, approvals, crash-safe resume.
+
+    Example: drctl run region-failure.yaml --as alice
+    """
+    runbook, plan = load_source(path, scenario)
+    if dry:
+        _print_dry_run(dry_run(runbook), json_out)
+        return
+    settings = Settings()
+    who = actor_name(actor)
+    if detach:
+        _detach(
+            path,
+            scenario,
+            who,
+            run_id or engine.new_run_id(runbook.name),
+            auto_approve,
+            concurrency,
+            settings,
+        )
+        return
+    with ProgressView(runbook, err_console if json_out else console) as view:
+        started = engine.start_run(
+            runbook,
+            settings=settings,
+            actor=who,
+            subscribers=default_subscribers(settings, view),
+            auto_approve=auto_approve,
+            run_id=run_id,
+            plan=plan,
+            concurrency=concurrency,
+        )
+        result = follow(started, settings)
+    finish(result, json_out)
+
+
+def follow(run_id: str, settings: Settings) -> Run:
+    """Wait for a run in this process; Ctrl-C leaves it resumable."""
+    try:
+        return engine.wait(run_id, settings=settings)
+    except KeyboardInterrupt:
+        err_console.print(f"interrupted; continue with: drctl runs resume {run_id}")
+        os._exit(130)
+
+
+def finish(result: Run, json_out: bool) -> None:
+    """Print the outcome and exit 0 only when the run succeeded."""
+    if json_out:
+        print_json(result)
+    else:
+        print_run(result)
+    engine.shutdown()
+    if result.status != "succeeded":
+        raise typer.Exit(1)
+
+
+def _print_dry_run(plan: DryRun, json_out: bool) -> None:
+    if json_out:
+        print_json(plan)
+        return
+    from drctl.plan.durations import format_duration
+
+    console.print(f"[bold]dry run of {plan.runbook}[/bold]: nothing will be read or changed")
+    for wave in plan.waves:
+        console.print(f"wave {wave.number} (~{format_duration(wave.estimate)}):")
+        for step in wave.steps:
+            gate = f" [yellow]({step.approval})[/yellow]" if step.approval else ""
+            console.print(f"  [cyan]{step.id}[/cyan] {step.would}{gate}")
+    console.print(f"estimated duration (critical path): {format_duration(plan.total)}")
+
+
+def _detach(
+    path: Path,
+    scenario: str | None,
+    who: str,
+    run_id: str,
+    auto_approve: bool,
+    concurrency: int,
+    settings: Settings,
+) -> None:
+    logs = settings.home / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    args = [str(path), "--run-id", run_id, "--as", who, "--concurrency", str(concurrency)]
+    args += ["--scenario", scenario] if scenario else []
+    args += ["--auto-approve"] if auto_approve else []
+    with (logs / f"{run_id}.log").open("w") as log:
+        subprocess.Popen(
+            [sys.executable, "-c", "from drctl.cli import main; main()", "run", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    console.print(f"started {run_id} in the background; watch it with: drctl runs show {run_id}")

@@ -1,0 +1,51 @@
+"""`drctl runbook show`: a runbook's waves as a tree, or Mermaid for docs."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+
+import typer
+
+from drctl.cli.app import app
+from drctl.cli.output import JsonOption, console, print_json
+from drctl.runbook.io import load_runbook
+from drctl.runbook.render import mermaid, waves_tree
+
+runbook_app = typer.Typer(
+    help="Inspect runbooks.\n\nExample: drctl runbook show rb.yaml", no_args_is_help=True
+)
+app.add_typer(runbook_app, name="runbook")
+
+
+class Format(StrEnum):
+    """How `runbook show` draws the DAG."""
+
+    TREE = "tree"
+    MERMAID = "mermaid"
+
+
+@runbook_app.command("show")
+def show(
+    file: Path = typer.Argument(..., help="Runbook YAML file."),
+    fmt: Format = typer.Option(Format.TREE, "--format", help="tree (waves) or mermaid."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Show which steps run in parallel (waves), or print a Mermaid flowchart.
+
+    Example: drctl runbook show region-failure.yaml --format mermaid
+    """
+    runbook = load_runbook(file)
+    if json_out:
+        print_json(
+            {
+                "name": runbook.name,
+                "waves": [[s.id for s in wave] for wave in runbook.waves()],
+                "estimate": runbook.estimate().total_seconds(),
+            }
+        )
+    elif fmt is Format.MERMAID:
+        sys.stdout.write(mermaid(runbook))
+    else:
+        console.print(waves_tree(runbook))

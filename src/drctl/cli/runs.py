@@ -1,0 +1,144 @@
+"""`drctl runs list|show|cancel|resume|recover` and `drctl approve|reject`."""
+
+from __future__ import annotations
+
+import typer
+
+from drctl import engine
+from drctl.cli.app import app
+from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.cli.progress import ProgressView
+from drctl.cli.run import ActorOption, actor_name, default_subscribers, finish, follow
+from drctl.cli.show import print_run, print_runs
+from drctl.runbook.io import parse_runbook
+from drctl.settings import Settings
+
+runs_app = typer.Typer(
+    help="List, inspect, cancel, resume and recover runs.\n\nExample: drctl runs list",
+    no_args_is_help=True,
+)
+app.add_typer(runs_app, name="runs")
+
+
+@runs_app.command("list")
+def list_cmd(
+    limit: int = typer.Option(20, help="How many runs, newest first."),
+    json_out: bool = JsonOption,
+) -> None:
+    """List recent runs.
+
+    Example: drctl runs list --json
+    """
+    found = engine.list_runs(settings=Settings(), limit=limit)
+    if json_out:
+        print_json(found)
+    else:
+        print_runs(found)
+
+
+@runs_app.command("show")
+def show(run_id: str = typer.Argument(..., help="Run id."), json_out: bool = JsonOption) -> None:
+    """Show a run's steps, errors with hints, approvals and measurements.
+
+    Example: drctl runs show region-failure-20260101-120000-ab12
+    """
+    found = engine.status(run_id, settings=Settings())
+    if json_out:
+        print_json(found)
+    else:
+        print_run(found)
+
+
+@runs_app.command("cancel")
+def cancel(
+    run_id: str = typer.Argument(..., help="Run id."), actor: str | None = ActorOption
+) -> None:
+    """Cancel a run: no new step starts and waiting approvals end.
+
+    Example: drctl runs cancel drill-20260101-120000-ab12 --as alice
+    """
+    result = engine.cancel(run_id, actor_name(actor), settings=Settings())
+    console.print(f"cancelled {result.id}; `drctl runs resume {result.id}` continues it")
+
+
+@runs_app.command("resume")
+def resume(
+    run_id: str = typer.Argument(..., help="Run id."),
+    actor: str | None = ActorOption,
+    json_out: bool = JsonOption,
+) -> None:
+    """Continue an interrupted or cancelled run here, without redoing finished steps.
+
+    Example: drctl runs resume region-failure-20260101-120000-ab12
+    """
+    settings = Settings()
+    current = engine.status(run_id, settings=settings)
+    runbook = parse_runbook(current.runbook_yaml, f"run {run_id}")
+    with ProgressView(runbook, err_console if json_out else console) as view:
+        engine.resume(
+            run_id,
+            settings=settings,
+            subscribers=default_subscribers(settings, view),
+            actor=actor_name(actor),
+        )
+        result = follow(run_id, settings)
+    finish(result, json_out)
+
+
+@runs_app.command("recover")
+def recover(
+    executor: str = typer.Option(..., "--executor", help="Executor id of the dead worker."),
+    json_out: bool = JsonOption,
+) -> None:
+    """Take over and finish the unfinished runs of a dead worker.
+
+    Example: drctl runs recover --executor drctl-worker-a
+    """
+    settings = Settings()
+    taken = engine.recover(executor, settings=settings, subscribers=default_subscribers(settings))
+    results = [follow(run_id, settings) for run_id in taken]
+    engine.shutdown()
+    if json_out:
+        print_json(results)
+    else:
+        console.print(f"recovered {len(taken)} run(s) from {executor}")
+        for result in results:
+            print_run(result)
+    if any(r.status != "succeeded" for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def approve(
+    run_id: str = typer.Argument(..., help="Run id."),
+    step_id: str = typer.Argument(..., help="Step waiting for approval."),
+    actor: str | None = ActorOption,
+    comment: str = typer.Option("", help="Why, or the note of a manual step."),
+    role: list[str] = typer.Option([], "--role", help="Role you approve as (role:NAME gates)."),
+) -> None:
+    """Approve a step waiting for approval (a second approver must be someone else).
+
+    Example: drctl approve region-failure-20260101-120000-ab12 promote-db --as alice --comment "primary is down"
+    """
+    record = engine.approve(
+        run_id, step_id, actor_name(actor), comment, settings=Settings(), roles=role
+    )
+    console.print(f"approval of {step_id} by {record.actor} sent to run {run_id}")
+
+
+@app.command()
+def reject(
+    run_id: str = typer.Argument(..., help="Run id."),
+    step_id: str = typer.Argument(..., help="Step waiting for approval."),
+    actor: str | None = ActorOption,
+    reason: str = typer.Option(..., "--reason", help="Why the step must not run."),
+    role: list[str] = typer.Option([], "--role", help="Role you decide as."),
+) -> None:
+    """Reject a step waiting for approval: the step and the run fail.
+
+    Example: drctl reject region-failure-20260101-120000-ab12 promote-db --as bob --reason "primary is back"
+    """
+    record = engine.reject(
+        run_id, step_id, actor_name(actor), reason, settings=Settings(), roles=role
+    )
+    console.print(f"rejection of {step_id} by {record.actor} sent to run {run_id}")
