@@ -30,7 +30,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks
 
-system-deps: postgres-bin
+system-deps: postgres-bin chromium
 
 # PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) for the lab and test servers.
 postgres-bin:

@@ -43,6 +43,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "retries": ("Retries", "再試行"),
     "approved_by": ("Approved by", "承認者"),
     "approvals": ("Approvals", "承認"),
+    "rejections": ("Rejections", "却下"),
     "decisions": ("Decisions", "判断"),
     "notes": ("Notes", "メモ"),
     "problems": ("Problems", "問題点"),

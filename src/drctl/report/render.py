@@ -11,7 +11,13 @@ from markupsafe import Markup
 
 from drctl.errors import DrctlError
 from drctl.report import formats
-from drctl.report.charts import availability_chart, canary_chart, gantt_chart, report_axis
+from drctl.report.charts import (
+    HUMAN_COLOURS,
+    availability_chart,
+    canary_chart,
+    gantt_chart,
+    report_axis,
+)
 from drctl.report.evidence import Evidence
 from drctl.report.i18n import Labels, Lang
 from drctl.report.junit import render_junit
@@ -20,6 +26,13 @@ Format = Literal["html", "md", "json", "junit"]
 FORMATS: tuple[str, ...] = get_args(Format)
 _FORMAT_NAMES: dict[str, Format] = {"html": "html", "md": "md", "json": "json", "junit": "junit"}
 REPORT_VERSION = 1
+LEGEND_KEYS = {
+    "approval": "approvals",
+    "rejection": "rejections",
+    "note": "notes",
+    "decision": "decisions",
+    "problem": "problems",
+}
 
 
 def parse_formats(text: str) -> list[Format]:
@@ -86,7 +99,8 @@ def render_json(evidence: Evidence) -> str:
 
 
 def _context(evidence: Evidence, lang: Lang, charts_: Mapping[str, object]) -> dict[str, object]:
-    return {"e": evidence, "t": Labels(lang), "lang": lang, "charts": charts_}
+    legend = [(LEGEND_KEYS[kind], colour) for kind, colour in HUMAN_COLOURS.items()]
+    return {"e": evidence, "t": Labels(lang), "lang": lang, "charts": charts_, "legend": legend}
 
 
 def _environment() -> Environment:
