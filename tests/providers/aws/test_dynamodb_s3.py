@@ -18,18 +18,26 @@ ROLE = "arn:aws:iam::123456789012:role/s3-replication"
 def global_table(aws: Any) -> str:
     table = aws.name("orders")
     ddb = aws.client("dynamodb", PRIMARY)
-    ddb.create_table(TableName=table, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    )
     ddb.update_table(TableName=table, ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}])
     return table
 
 
-def test_verify_replica_sees_the_active_replica_in_the_target_region(aws: Any, replicator: Any) -> None:
+def test_verify_replica_sees_the_active_replica_in_the_target_region(
+    aws: Any, replicator: Any
+) -> None:
     table = global_table(aws)
-    action = dynamodb.VerifyReplica(dynamodb.ReplicaParams(table=table, source_region=PRIMARY, target_region=SECONDARY),
-                                    aws.ctx(), aws.clients())
+    action = dynamodb.VerifyReplica(
+        dynamodb.ReplicaParams(table=table, source_region=PRIMARY, target_region=SECONDARY),
+        aws.ctx(),
+        aws.clients(),
+    )
 
     first, verified = aws.prove_idempotent(action, PRIMARY, SECONDARY)
 
@@ -40,11 +48,16 @@ def test_verify_replica_sees_the_active_replica_in_the_target_region(aws: Any, r
 def test_verify_replica_of_a_table_never_replicated_names_table_and_region(aws: Any) -> None:
     table = aws.name("local-only")
     aws.client("dynamodb", PRIMARY).create_table(
-        TableName=table, BillingMode="PAY_PER_REQUEST",
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
-    action = dynamodb.VerifyReplica(dynamodb.ReplicaParams(table=table, source_region=PRIMARY, target_region=SECONDARY),
-                                    aws.ctx(), aws.clients())
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
+    action = dynamodb.VerifyReplica(
+        dynamodb.ReplicaParams(table=table, source_region=PRIMARY, target_region=SECONDARY),
+        aws.ctx(),
+        aws.clients(),
+    )
 
     with pytest.raises(NotFoundError) as err:
         action.verify(deadline=SystemClock().monotonic() + 0.2)
@@ -53,10 +66,15 @@ def test_verify_replica_of_a_table_never_replicated_names_table_and_region(aws: 
     assert err.value.code == "ResourceNotFoundException"
 
 
-def test_dynamodb_canary_written_in_the_primary_is_read_in_the_secondary(aws: Any, replicator: Any) -> None:
+def test_dynamodb_canary_written_in_the_primary_is_read_in_the_secondary(
+    aws: Any, replicator: Any
+) -> None:
     table = global_table(aws)
-    action = dynamodb.Canary(dynamodb.CanaryParams(table=table, write_region=PRIMARY, read_region=SECONDARY),
-                             aws.ctx("canary"), aws.clients())
+    action = dynamodb.Canary(
+        dynamodb.CanaryParams(table=table, write_region=PRIMARY, read_region=SECONDARY),
+        aws.ctx("canary"),
+        aws.clients(),
+    )
 
     first, verified = aws.prove_idempotent(action, PRIMARY, SECONDARY)
 
@@ -68,21 +86,41 @@ def replicated_buckets(aws: Any) -> tuple[str, str]:
     source, destination = aws.name("app-data-tokyo"), aws.name("app-data-singapore")
     for bucket, region in ((source, PRIMARY), (destination, SECONDARY)):
         client = aws.client("s3", region)
-        client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
+        client.create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
+        )
         client.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    aws.client("s3", PRIMARY).put_bucket_replication(Bucket=source, ReplicationConfiguration={
-        "Role": ROLE, "Rules": [{"ID": "to-dr", "Status": "Enabled", "Priority": 1, "Filter": {"Prefix": ""},
-                                 "DeleteMarkerReplication": {"Status": "Disabled"},
-                                 "Destination": {"Bucket": f"arn:aws:s3:::{destination}"}}]})
+    aws.client("s3", PRIMARY).put_bucket_replication(
+        Bucket=source,
+        ReplicationConfiguration={
+            "Role": ROLE,
+            "Rules": [
+                {
+                    "ID": "to-dr",
+                    "Status": "Enabled",
+                    "Priority": 1,
+                    "Filter": {"Prefix": ""},
+                    "DeleteMarkerReplication": {"Status": "Disabled"},
+                    "Destination": {"Bucket": f"arn:aws:s3:::{destination}"},
+                }
+            ],
+        },
+    )
     return source, destination
 
 
 def test_s3_verify_replication_finds_versioning_and_the_rule(aws: Any) -> None:
     source, destination = replicated_buckets(aws)
-    params = s3.PairParams(source_bucket=source, source_region=PRIMARY,
-                           destination_bucket=destination, destination_region=SECONDARY)
+    params = s3.PairParams(
+        source_bucket=source,
+        source_region=PRIMARY,
+        destination_bucket=destination,
+        destination_region=SECONDARY,
+    )
 
-    _first, verified = aws.prove_idempotent(s3.VerifyReplication(params, aws.ctx(), aws.clients()), PRIMARY, SECONDARY)
+    _first, verified = aws.prove_idempotent(
+        s3.VerifyReplication(params, aws.ctx(), aws.clients()), PRIMARY, SECONDARY
+    )
 
     assert verified == {"rules": ["to-dr"]}
 
@@ -90,12 +128,20 @@ def test_s3_verify_replication_finds_versioning_and_the_rule(aws: Any) -> None:
 def test_s3_verify_replication_times_out_naming_what_is_missing(aws: Any) -> None:
     source, destination = aws.name("plain-a"), aws.name("plain-b")
     for bucket, region in ((source, PRIMARY), (destination, SECONDARY)):
-        aws.client("s3", region).create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region})
-    params = s3.PairParams(source_bucket=source, source_region=PRIMARY,
-                           destination_bucket=destination, destination_region=SECONDARY)
+        aws.client("s3", region).create_bucket(
+            Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
+        )
+    params = s3.PairParams(
+        source_bucket=source,
+        source_region=PRIMARY,
+        destination_bucket=destination,
+        destination_region=SECONDARY,
+    )
 
     with pytest.raises(StepTimeout) as err:
-        s3.VerifyReplication(params, aws.ctx(), aws.clients()).verify(deadline=SystemClock().monotonic() + 0.2)
+        s3.VerifyReplication(params, aws.ctx(), aws.clients()).verify(
+            deadline=SystemClock().monotonic() + 0.2
+        )
 
     assert f"versioning on {source} is Disabled" in err.value.message
     assert f"no enabled rule on {source} replicates to {destination}" in err.value.message
@@ -104,10 +150,16 @@ def test_s3_verify_replication_times_out_naming_what_is_missing(aws: Any) -> Non
 
 def test_s3_canary_object_is_replicated_to_the_destination(aws: Any, replicator: Any) -> None:
     source, destination = replicated_buckets(aws)
-    params = s3.CanaryParams(source_bucket=source, source_region=PRIMARY,
-                             destination_bucket=destination, destination_region=SECONDARY)
+    params = s3.CanaryParams(
+        source_bucket=source,
+        source_region=PRIMARY,
+        destination_bucket=destination,
+        destination_region=SECONDARY,
+    )
 
-    first, verified = aws.prove_idempotent(s3.Canary(params, aws.ctx("s3-canary"), aws.clients()), PRIMARY, SECONDARY)
+    first, verified = aws.prove_idempotent(
+        s3.Canary(params, aws.ctx("s3-canary"), aws.clients()), PRIMARY, SECONDARY
+    )
 
     assert first.changed is True
     assert verified == {"key": "drctl-canary/run-1/s3-canary", "replication_status": "COMPLETED"}
@@ -115,10 +167,17 @@ def test_s3_canary_object_is_replicated_to_the_destination(aws: Any, replicator:
 
 def test_reverse_replication_sends_the_dr_bucket_back_to_the_primary(aws: Any) -> None:
     source, destination = replicated_buckets(aws)
-    params = s3.ReverseParams(source_bucket=destination, source_region=SECONDARY,
-                              destination_bucket=source, destination_region=PRIMARY, role_arn=ROLE)
+    params = s3.ReverseParams(
+        source_bucket=destination,
+        source_region=SECONDARY,
+        destination_bucket=source,
+        destination_region=PRIMARY,
+        role_arn=ROLE,
+    )
 
-    first, verified = aws.prove_idempotent(s3.ReverseReplication(params, aws.ctx(), aws.clients()), PRIMARY, SECONDARY)
+    first, verified = aws.prove_idempotent(
+        s3.ReverseReplication(params, aws.ctx(), aws.clients()), PRIMARY, SECONDARY
+    )
 
     assert first.changed is True
     assert verified["role"] == ROLE
@@ -126,8 +185,13 @@ def test_reverse_replication_sends_the_dr_bucket_back_to_the_primary(aws: Any) -
 
 
 def test_reverse_replication_from_a_missing_bucket_is_not_found(aws: Any) -> None:
-    params = s3.ReverseParams(source_bucket="no-such-dr-bucket", source_region=SECONDARY,
-                              destination_bucket="whatever-bucket", destination_region=PRIMARY, role_arn=ROLE)
+    params = s3.ReverseParams(
+        source_bucket="no-such-dr-bucket",
+        source_region=SECONDARY,
+        destination_bucket="whatever-bucket",
+        destination_region=PRIMARY,
+        role_arn=ROLE,
+    )
 
     with pytest.raises(NotFoundError) as err:
         s3.ReverseReplication(params, aws.ctx(), aws.clients()).apply()

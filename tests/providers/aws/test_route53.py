@@ -24,14 +24,28 @@ def failover_zone(aws: Any, *, with_health_check: bool = True) -> tuple[str, str
     r53 = aws.client("route53", GLOBAL)
     zone = f"{aws.name('shop')}.example.com"
     zone_id = r53.create_hosted_zone(Name=zone, CallerReference=aws.name("ref"))["HostedZone"]["Id"]
-    hc = r53.create_health_check(CallerReference=aws.name("hc"), HealthCheckConfig={
-        "IPAddress": "10.0.0.1", "Port": 80, "Type": "HTTP", "ResourcePath": "/health",
-        "RequestInterval": 10, "FailureThreshold": 3})["HealthCheck"]["Id"]
+    hc = r53.create_health_check(
+        CallerReference=aws.name("hc"),
+        HealthCheckConfig={
+            "IPAddress": "10.0.0.1",
+            "Port": 80,
+            "Type": "HTTP",
+            "ResourcePath": "/health",
+            "RequestInterval": 10,
+            "FailureThreshold": 3,
+        },
+    )["HealthCheck"]["Id"]
     record = f"app.{zone}"
     changes = []
     for role, ip in (("PRIMARY", "10.0.0.1"), ("SECONDARY", "10.0.1.1")):
-        rrset: dict[str, Any] = {"Name": record, "Type": "A", "SetIdentifier": role.lower(), "Failover": role,
-                                 "TTL": 60, "ResourceRecords": [{"Value": ip}]}
+        rrset: dict[str, Any] = {
+            "Name": record,
+            "Type": "A",
+            "SetIdentifier": role.lower(),
+            "Failover": role,
+            "TTL": 60,
+            "ResourceRecords": [{"Value": ip}],
+        }
         if role == "PRIMARY" and with_health_check:
             rrset["HealthCheckId"] = hc
         changes.append({"Action": "CREATE", "ResourceRecordSet": rrset})
@@ -40,11 +54,15 @@ def failover_zone(aws: Any, *, with_health_check: bool = True) -> tuple[str, str
 
 
 @pytest.mark.parametrize("method", ["invert-health-check", "disable-health-check"])
-def test_activating_the_secondary_flips_the_primary_health_check_and_failback_restores_it(aws: Any, method: str) -> None:
+def test_activating_the_secondary_flips_the_primary_health_check_and_failback_restores_it(
+    aws: Any, method: str
+) -> None:
     zone, record, hc = failover_zone(aws)
     params = FailoverParams(hosted_zone=zone, record=record, method=method)
 
-    first, verified = aws.prove_idempotent(ActivateSecondary(params, aws.ctx(), aws.clients()), GLOBAL)
+    first, verified = aws.prove_idempotent(
+        ActivateSecondary(params, aws.ctx(), aws.clients()), GLOBAL
+    )
 
     assert first.changed is True
     assert first.output["health_check_ids"] == [hc]
@@ -57,12 +75,23 @@ def test_activating_the_secondary_flips_the_primary_health_check_and_failback_re
     assert (restored.inverted, restored.disabled) == (False, False)
 
 
-def test_record_upsert_points_the_primary_record_at_the_secondary_and_keeps_the_change_batch(aws: Any) -> None:
+def test_record_upsert_points_the_primary_record_at_the_secondary_and_keeps_the_change_batch(
+    aws: Any,
+) -> None:
     zone, record, hc = failover_zone(aws)
-    params = FailoverParams(hosted_zone=zone, record=record, method="record-upsert", health_check_id=hc,
-                            primary={"value": "10.0.0.1"}, secondary={"value": "10.0.1.1"})
+    params = FailoverParams(
+        hosted_zone=zone,
+        record=record,
+        method="record-upsert",
+        health_check_id=hc,
+        primary={"value": "10.0.0.1"},
+        secondary={"value": "10.0.1.1"},
+    )
     action = ActivateSecondary(params, aws.ctx(), aws.clients())
-    assert action.describe() == f"make the secondary of {record} (A, zone {zone}) active by record-upsert"
+    assert (
+        action.describe()
+        == f"make the secondary of {record} (A, zone {zone}) active by record-upsert"
+    )
 
     first, verified = aws.prove_idempotent(action, GLOBAL)
 
@@ -82,8 +111,11 @@ def test_record_upsert_points_the_primary_record_at_the_secondary_and_keeps_the_
 
 def test_health_status_reports_each_side_and_changes_nothing(aws: Any) -> None:
     zone, record, hc = failover_zone(aws)
-    action = HealthStatus(HealthStatusParams(hosted_zone=zone, record=record, expect_healthy=["primary"]),
-                          aws.ctx(), aws.clients())
+    action = HealthStatus(
+        HealthStatusParams(hosted_zone=zone, record=record, expect_healthy=["primary"]),
+        aws.ctx(),
+        aws.clients(),
+    )
 
     first, verified = aws.prove_idempotent(action, GLOBAL)
 
@@ -106,7 +138,9 @@ def test_inverting_without_any_health_check_is_a_state_error(aws: Any) -> None:
     zone, record, _hc = failover_zone(aws, with_health_check=False)
 
     with pytest.raises(StateError) as err:
-        ActivateSecondary(FailoverParams(hosted_zone=zone, record=record), aws.ctx(), aws.clients()).apply()
+        ActivateSecondary(
+            FailoverParams(hosted_zone=zone, record=record), aws.ctx(), aws.clients()
+        ).apply()
 
     assert err.value.message == f"the PRIMARY record of {record} has no health check"
     assert "health_check_id" in err.value.hint
@@ -114,4 +148,6 @@ def test_inverting_without_any_health_check_is_a_state_error(aws: Any) -> None:
 
 def test_record_upsert_without_targets_is_rejected_by_the_params_model() -> None:
     with pytest.raises(ValueError, match="needs both `primary` and `secondary`"):
-        FailoverParams(hosted_zone="z.example.com", record="app.z.example.com", method="record-upsert")
+        FailoverParams(
+            hosted_zone="z.example.com", record="app.z.example.com", method="record-upsert"
+        )

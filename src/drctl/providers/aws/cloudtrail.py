@@ -213,9 +213,11 @@ class ReplicationLag(AwsAction[LagParams]):
         return f"check {p.metric} of {p.resource} in {p.region} stays under {p.max_lag}"
 
     def _read(self) -> LagReading:
-        p, end = self.params, self.ctx.clock.now()
+        p, now = self.params, self.ctx.clock.now()
+        # CloudWatch compares whole seconds: end a minute ahead so a datapoint of this second counts.
+        end = now + timedelta(minutes=1)
         return read_replication_lag(
-            self.clients, p.metric, p.resource, p.region, end - p.window, end
+            self.clients, p.metric, p.resource, p.region, now - p.window, end
         )
 
     def current(self) -> Output:
@@ -237,3 +239,31 @@ class ReplicationLag(AwsAction[LagParams]):
                 self._read, problem, deadline, f"{self.params.resource} in {self.params.region}"
             )
         )
+
+
+class TrailState(Frozen):
+    """A trail visible in a region (its own or a multi-region trail's shadow) and how it logs."""
+
+    name: str
+    home_region: str
+    multi_region: bool
+    log_file_validation: bool
+    is_logging: bool
+
+
+def read_trails(clients: AwsClients, region: str) -> list[TrailState]:
+    """Every trail that covers `region`, shadow trails of multi-region trails included."""
+    client = clients.client("cloudtrail", region)
+    with aws_errors("CloudTrail trails", region):
+        trails = client.describe_trails(includeShadowTrails=True)["trailList"]
+        logging = {t["TrailARN"]: client.get_trail_status(Name=t["TrailARN"]) for t in trails}
+    return [
+        TrailState(
+            name=t["Name"],
+            home_region=t.get("HomeRegion", region),
+            multi_region=bool(t.get("IsMultiRegionTrail")),
+            log_file_validation=bool(t.get("LogFileValidationEnabled")),
+            is_logging=bool(logging[t["TrailARN"]].get("IsLogging")),
+        )
+        for t in trails
+    ]
