@@ -24,6 +24,14 @@ def install() -> None:
     s3_replication.install()
 
 
+def reset() -> None:
+    """Forget every global table and queued S3 copy (after moto's backends were reset)."""
+    with global_tables.REGISTRY.lock:
+        global_tables.REGISTRY.tables.clear()
+    with s3_replication.REPLICATOR.lock:
+        s3_replication.REPLICATOR.pending.clear()
+
+
 class Replicator:
     """Delivers DynamoDB item changes and S3 object versions between regions after a lag."""
 

@@ -64,9 +64,14 @@ class Sandbox:
         }
 
     def start(self) -> Sandbox:
-        """Start server, apps and simulators, then provision the estate."""
+        """Start server, apps and simulators, then provision the estate.
+
+        moto keeps resources per process, not per server: starting a `Sandbox` first forgets
+        whatever an earlier one in this process created, so run one `Sandbox` at a time.
+        """
         self.server.start()
         try:
+            self.server.reset()
             self.apps.start()
             self.replication.start()
             self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
+from moto.s3.models import FakeBucket, FakeKey, S3Backend
 
 STATUS_ATTR = "_drctl_replication_status"
 _local = threading.local()
@@ -140,9 +140,3 @@ def install() -> None:
     """Hook moto's S3 backend and object headers (idempotent)."""
     S3Backend.put_object = _put_object  # type: ignore[method-assign]
     FakeKey.response_dict = property(_response_dict)  # type: ignore[assignment, method-assign]
-
-
-def backend(account_id: str) -> S3Backend:
-    """moto's S3 backend of an account (S3 bucket names are global per partition)."""
-    found: S3Backend = s3_backends[account_id]["aws"]
-    return found

@@ -53,6 +53,13 @@ class SandboxServer:
     def stop(self) -> None:
         self._server.stop()
 
+    def reset(self) -> None:
+        """Forget every resource and queued replication: moto's backends are process-wide."""
+        from moto.moto_api._internal.models import moto_api_backend
+
+        moto_api_backend.reset()
+        replication.reset()
+
     def __enter__(self) -> SandboxServer:
         return self.start()
 
