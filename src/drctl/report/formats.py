@@ -34,3 +34,22 @@ def clock_time(value: datetime | None) -> str:
 def short_hash(value: str | None) -> str:
     """A hash as written in full (auditors compare every character)."""
     return value or DASH
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[timedelta | None]) -> str:
+    """Measured durations across drills as bars (`·` where nothing was measured)."""
+    known = [v.total_seconds() for v in values if v is not None]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    marks = []
+    for value in values:
+        if value is None:
+            marks.append("·")
+            continue
+        level = 0 if high == low else round((value.total_seconds() - low) / (high - low) * 7)
+        marks.append(_BARS[level])
+    return "".join(marks)
