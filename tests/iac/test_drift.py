@@ -146,3 +146,14 @@ def test_the_report_serialises_for_json_output(
     document = json.loads(detect_drift(seed, clients).model_dump_json())
     assert document["plan"] == "my-app" and document["differences"] == []
     assert "argocd: no drift check for its kind" in document["skipped"]
+
+
+def test_a_rule_renamed_by_hand_is_still_found_by_its_destination(
+    clients: AwsClients, seed: Plan, ids: dict[str, str]
+) -> None:
+    s3 = clients.client("s3", "ap-northeast-1")
+    config = s3.get_bucket_replication(Bucket=_source(seed))["ReplicationConfiguration"]
+    config["Rules"][0]["ID"] = "hand-made"
+    s3.put_bucket_replication(Bucket=_source(seed), ReplicationConfiguration=config)
+    found = {(d.field, d.intended, d.live) for d in detect_drift(seed, clients).differences}
+    assert found == {("rule_id", "drctl-assets", "hand-made")}

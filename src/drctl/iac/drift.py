@@ -103,12 +103,14 @@ def failover_drift(clients: AwsClients, resource: Route53Failover) -> list[Diffe
     for role in ROLES:
         want = record_intent(resource, role)
         target = f"{want.failover} record {want.name} ({want.set_identifier})"
-        got = records.get(want.set_identifier)
+        same_role = (r for r in records.values() if r.failover == want.failover)
+        got = records.get(want.set_identifier) or next(same_role, None)
         if got is None:
             found.append(_missing(resource.name, target, region))
             continue
         alias = want.alias
         found += _differences(resource.name, target, region, [
+            ("set_identifier", want.set_identifier, got.set_identifier),
             ("failover", want.failover, got.failover),
             ("alias.dns_name", _dns(alias.dns_name) if alias else None, _dns(got.alias_dns)),
             ("alias.hosted_zone_id", alias.hosted_zone_id if alias else None, got.alias_zone),
@@ -154,6 +156,7 @@ def replication_drift(clients: AwsClients, plan: Plan, resource: S3Replication) 
         return [_missing(resource.name, target, want.source_region)]
     rtc = "Enabled" if want.rtc else "Disabled"
     return _differences(resource.name, target, want.source_region, [
+        ("rule_id", want.rule_id, got.rule_id),
         ("status", "Enabled", got.status),
         ("destination", want.destination_arn, got.destination),
         ("replication_time", rtc, got.rtc),

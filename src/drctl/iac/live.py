@@ -58,6 +58,7 @@ class LiveReplication(_Live):
     """The replication rule on a source bucket plus both buckets' versioning."""
 
     rule_found: bool
+    rule_id: str | None
     status: str | None
     destination: str | None
     rtc: str | None
@@ -147,7 +148,7 @@ def health_check(clients: AwsClients, check_id: str) -> LiveHealthCheck | None:
 
 
 def replication(clients: AwsClients, intent: ReplicationIntent) -> LiveReplication | None:
-    """The intended rule on the source bucket (None when the source bucket is missing)."""
+    """The intended rule (by ID, else by destination) on the source bucket; None if no bucket."""
     source, region = intent.source_bucket, intent.source_region
     s3 = clients.client("s3", region)
     try:
@@ -160,10 +161,11 @@ def replication(clients: AwsClients, intent: ReplicationIntent) -> LiveReplicati
             rules = s3.get_bucket_replication(Bucket=source)["ReplicationConfiguration"]["Rules"]
     except NotFoundError:
         rules = []
-    rule = next((r for r in rules if r.get("ID") == intent.rule_id), None) or {}
+    rule: dict[str, Any] = _rule(rules, intent)
     target = rule.get("Destination", {})
     return LiveReplication(
         rule_found=bool(rule),
+        rule_id=rule.get("ID"),
         status=rule.get("Status"),
         destination=target.get("Bucket"),
         rtc=target.get("ReplicationTime", {}).get("Status", "Disabled") if rule else None,
@@ -173,6 +175,15 @@ def replication(clients: AwsClients, intent: ReplicationIntent) -> LiveReplicati
             clients, intent.destination_bucket, intent.destination_region
         ),
     )
+
+
+def _rule(rules: list[dict[str, Any]], intent: ReplicationIntent) -> dict[str, Any]:
+    """The rule with the intended ID, else the one replicating to the intended bucket, else {}."""
+    by_id = [r for r in rules if r.get("ID") == intent.rule_id]
+    by_destination = [
+        r for r in rules if r.get("Destination", {}).get("Bucket") == intent.destination_arn
+    ]
+    return (by_id or by_destination or [{}])[0]
 
 
 def _versioning(clients: AwsClients, bucket: str, region: str) -> str:
