@@ -152,8 +152,45 @@ def _remove_from_global_cluster(self: RDSResponse) -> ActionResult:
 
 
 def _creating_writer_source(original: Any) -> Any:
-    def create_global_cluster(self: RDSBackend, *args: Any, **kwargs: Any) -> GlobalCluster:
-        gc: GlobalCluster = original(self, *args, **kwargs)
+    # moto keeps global clusters in us-east-1's backend and looks the source cluster up
+    # there too; on AWS the source may live in any region, and it becomes the writer.
+    def create_global_cluster(
+        self: RDSBackend,
+        global_cluster_identifier: str,
+        source_db_cluster_identifier: str | None,
+        engine: str | None,
+        engine_version: str | None,
+        storage_encrypted: bool | None,
+        deletion_protection: bool | None,
+    ) -> GlobalCluster:
+        source = _cluster_anywhere(self.account_id, source_db_cluster_identifier or "")
+        if source is None:
+            gc: GlobalCluster = original(
+                self,
+                global_cluster_identifier,
+                source_db_cluster_identifier,
+                engine,
+                engine_version,
+                storage_encrypted,
+                deletion_protection,
+            )
+        else:
+            if engine is not None:
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "Engine cannot be given with SourceDBClusterIdentifier.",
+                )
+            gc = original(
+                self,
+                global_cluster_identifier,
+                None,
+                source.engine,
+                source.engine_version,
+                storage_encrypted,
+                deletion_protection,
+            )
+            source.global_cluster_identifier = gc.global_cluster_arn
+            gc.members.append(source)
         if len(gc.members) == 1:
             gc.members[0].is_writer = True
         return gc

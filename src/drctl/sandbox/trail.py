@@ -206,11 +206,14 @@ def _lookup_events(self: CloudTrailResponse) -> str:
     if start is not None and end is not None and float(start) > float(end):
         raise _LookupError("InvalidTimeRangeException", "StartTime must be before EndTime.")
     matches = [e for e in reversed(RECORDER.events()) if _matches(self, e, attributes, start, end)]
-    offset = int(self._get_param("NextToken") or 0)
+    # The token is the id of the last event returned, so pages stay stable while calls arrive.
+    token = self._get_param("NextToken")
+    ids = [e.event_id for e in matches]
+    offset = ids.index(token) + 1 if token in ids else 0
     page = matches[offset : offset + max_results]
     answer: dict[str, Any] = {"Events": [e.as_lookup_result() for e in page]}
     if offset + max_results < len(matches):
-        answer["NextToken"] = str(offset + max_results)
+        answer["NextToken"] = page[-1].event_id
     return json.dumps(answer)
 
 
