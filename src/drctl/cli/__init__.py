@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import sys
 
-import click
-
 from drctl.cli import audit as _audit  # noqa: F401  (registers commands)
 from drctl.cli import check as _check  # noqa: F401
 from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
@@ -18,28 +16,25 @@ from drctl.cli import runs as _runs  # noqa: F401
 from drctl.cli import sandbox as _sandbox  # noqa: F401
 from drctl.cli.app import app
 from drctl.cli.output import err_console
-from drctl.errors import EXIT_BAD_INPUT, DrctlError
+from drctl.errors import DrctlError
 
 __all__ = ["app", "main"]
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of the `drctl` console script."""
+    """Entry point of the `drctl` console script.
+
+    Typer/click handle usage errors themselves (exit 2); drctl's own errors are caught
+    here and printed as one red line plus a hint, without a traceback unless `--debug`.
+    """
     args = list(sys.argv[1:] if argv is None else argv)
     try:
-        result = app(args=args, prog_name="drctl", standalone_mode=False)
+        app(args=args, prog_name="drctl", standalone_mode=True)
     except DrctlError as exc:
         if "--debug" in args:
             raise
         report_error(exc)
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        err_console.print("[red]aborted[/red]")
-        sys.exit(130)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(EXIT_BAD_INPUT if exc.exit_code == 2 else exc.exit_code)
-    sys.exit(result if isinstance(result, int) else 0)
 
 
 def report_error(exc: DrctlError) -> None:
