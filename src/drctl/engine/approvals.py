@@ -76,17 +76,20 @@ def _allowed(approvers: list[str], actor: str, roles: list[str]) -> bool:
 def gate_workflow(run_id: str, step_id: str, gate_json: str, auto: bool) -> str:
     """Wait for the decisions a gate needs; returns `approve` or `reject`."""
     gate = ApprovalGate.model_validate_json(gate_json)
-    DBOS.run_step({"name": "gate.request"}, _request, run_id, step_id, gate)
-    if auto:
-        verdict: str = DBOS.run_step({"name": "gate.auto"}, _auto, run_id, step_id, gate)
-        return verdict
-    while True:
-        message = DBOS.recv(TOPIC, timeout_seconds=60)
-        if message is None or message == WAKE:
-            continue
-        verdict = DBOS.run_step({"name": "gate.decide"}, _decide, run_id, step_id, gate, message)
-        if verdict in ("approve", "reject"):
+    with runtime.active():
+        DBOS.run_step({"name": "gate.request"}, _request, run_id, step_id, gate)
+        if auto:
+            verdict: str = DBOS.run_step({"name": "gate.auto"}, _auto, run_id, step_id, gate)
             return verdict
+        while True:
+            message = DBOS.recv(TOPIC, timeout_seconds=60)
+            if message is None or message == WAKE:
+                continue
+            verdict = DBOS.run_step(
+                {"name": "gate.decide"}, _decide, run_id, step_id, gate, message
+            )
+            if verdict in ("approve", "reject"):
+                return verdict
 
 
 def _journal() -> Journal:

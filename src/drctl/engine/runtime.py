@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import threading
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,8 @@ _lock = threading.RLock()
 _launched: Launched | None = None
 _clients: dict[str, DBOSClient] = {}
 _prepared: set[str] = set()
+_running = [0]
+_running_changed = threading.Condition()
 
 
 def launched() -> Launched | None:
@@ -73,9 +76,28 @@ def ensure_launched(settings: Settings) -> Launched:
         return _launched
 
 
-def shutdown() -> None:
-    """Destroy the DBOS instance and close connections (the registry of workflows stays)."""
+@contextmanager
+def active() -> Iterator[None]:
+    """Count a workflow body running in this process (shutdown lets them wind down first)."""
+    with _running_changed:
+        _running[0] += 1
+    try:
+        yield
+    finally:
+        with _running_changed:
+            _running[0] -= 1
+            _running_changed.notify_all()
+
+
+def shutdown(grace: float = 3.0) -> None:
+    """Destroy the DBOS instance and close connections (the registry of workflows stays).
+
+    Workflows cancelled a moment ago are given `grace` seconds to notice and stop, so their
+    threads do not outlive the database connection.
+    """
     global _launched
+    with _running_changed:
+        _running_changed.wait_for(lambda: _running[0] == 0, timeout=grace)
     with _lock:
         if _launched is not None:
             DBOS.destroy(destroy_registry=False)

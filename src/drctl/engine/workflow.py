@@ -13,6 +13,7 @@ import threading
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from dbos import DBOS, SetWorkflowID
+from dbos import error as dbos_error
 from pydantic import BaseModel, ConfigDict
 
 from drctl.clock import SystemClock
@@ -53,13 +54,14 @@ def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
     """Execute a run from its stored runbook; returns the final status."""
     runbook = parse_runbook(runbook_yaml, f"run {run_id}")
     options = RunOptions.model_validate_json(options_json)
-    DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
-    scheduler = _Scheduler(run_id, runbook, options)
-    try:
-        failed = scheduler.drive()
-    finally:
-        scheduler.close()
-    status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+    with runtime.active():
+        DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
+        scheduler = _Scheduler(run_id, runbook, options)
+        try:
+            failed = scheduler.drive()
+        finally:
+            scheduler.close()
+        status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
     return status
 
 
@@ -91,15 +93,23 @@ def _skip(run_id: str, step_id: str, reason: str) -> None:
 
 
 def _run_step(job: StepJob) -> str:
-    """The body of one DBOS step: execute and return the journal entry as JSON."""
+    """The body of one DBOS step: execute and return the journal entry as JSON.
+
+    A failure outside the action (a subscriber that raised, a bad reference) fails the
+    step in the journal too, even if the action itself had succeeded.
+    """
     try:
         result = execute_step(job)
     except DrctlError as exc:
-        result = StepRun(
-            id=job.step.id,
+        error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
+        result = StepRun(id=job.step.id, status="failed", error=error, detail=exc.message)
+        job.journal.update_step(
+            job.run_id,
+            job.step.id,
             status="failed",
-            error=StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", "")),
+            error=error,
             detail=exc.message,
+            ended_at=job.clock.now(),
         )
     return result.model_dump_json()
 
@@ -223,7 +233,7 @@ class _Scheduler:
                 self.approved.add(step_id)
                 self.queue.insert(0, step_id)
                 return
-            self.blocked[step_id] = "was rejected"
+            self.blocked[step_id] = "was rejected" if decision == "reject" else "was cancelled"
             self.failed = True
             self.sorter.done(step_id)
             return
@@ -240,5 +250,7 @@ def _wait_gate(gate_id: str, future: Future[str]) -> None:
     """Outside the workflow's context: poll the gate workflow's result into a future."""
     try:
         future.set_result(DBOS.retrieve_workflow(gate_id).get_result(polling_interval_sec=0.1))
+    except dbos_error.DBOSAwaitedWorkflowCancelledError:
+        future.set_result("cancelled")
     except BaseException as exc:  # noqa: BLE001  handed to the workflow thread
         future.set_exception(exc)

@@ -9,14 +9,15 @@ from pydantic import model_validator
 
 from drctl.errors import ProviderError
 from drctl.plan.durations import Duration
-from drctl.providers import http, shell
+from drctl.providers.http import HttpParams, problem, request
+from drctl.providers.shell import Shell, ShellParams, command_text
 from drctl.providers.base import ActionContext, Outcome, Output, Params, StepTimeout
 
 
 class UntilCondition(Params):
     """Exactly one condition: an HTTP check or a shell command that must exit 0."""
 
-    http: http.HttpParams | None = None
+    http: HttpParams | None = None
     shell: str | list[str] | None = None
 
     @model_validator(mode="after")
@@ -83,7 +84,7 @@ class Wait:
             return ""
         if until.http is not None:
             return f"{until.http.method} {until.http.url} answers as expected"
-        return f"`{shell.command_text(until.shell or '')}` succeeds"
+        return f"`{command_text(until.shell or '')}` succeeds"
 
     def _problem(self) -> str:
         until = self.params.until
@@ -91,9 +92,9 @@ class Wait:
             return ""
         if until.http is not None:
             try:
-                return http.problem(until.http, http.request(until.http))
+                return problem(until.http, request(until.http))
             except ProviderError as exc:
                 return exc.message
-        action = shell.Shell(shell.ShellParams(command=until.shell or ""), self.ctx)
+        action = Shell(ShellParams(command=until.shell or ""), self.ctx)
         code, _, err = action._run(until.shell or "")
         return "" if code == 0 else f"exit {code} {err.strip()[-200:]}".strip()

@@ -1,0 +1,76 @@
+"""Engine fixtures: a fresh SQLite state database per test, a fresh PostgreSQL database per session."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from drctl import engine
+from drctl.engine import publish
+from drctl.engine.events import RunEvent
+from drctl.runbook.io import parse_runbook
+from drctl.runbook.model import Runbook
+from drctl.settings import Settings
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings whose state lives in this test's directory; the engine is shut down after."""
+    yield Settings(home=tmp_path / ".drctl", database_url="", executor_id="test-executor")
+    engine.shutdown()
+    publish.subscribe(None, ())
+
+
+@pytest.fixture
+def events() -> list[RunEvent]:
+    return []
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A database created for this test session on the machine's PostgreSQL, dropped afterwards."""
+    name = f"drctl_engine_{secrets.token_hex(4)}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def runbook(text: str) -> Runbook:
+    """A runbook from YAML steps (the header is added)."""
+    return parse_runbook("apiVersion: drctl/v1\nkind: Runbook\nname: test\nsteps:\n" + text)
+
+
+def drctl(
+    *args: str, env: dict[str, str], cwd: Path, session: bool = True
+) -> subprocess.Popen[str]:
+    """Start the real `drctl` CLI in its own process group (so SIGKILL takes its children too)."""
+    return subprocess.Popen(
+        [sys.executable, "-c", "from drctl.cli import main; main()", *args],
+        env={**os.environ, **env},
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=session,
+    )
+
+
+def until(condition: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:
+    """Poll a condition (file appeared, status reached) instead of sleeping blindly."""
+    end = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)

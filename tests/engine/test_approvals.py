@@ -1,0 +1,144 @@
+"""Approval gates: N distinct approvers, named approvers, reject, auto-approve, manual confirmation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tests.engine.conftest import runbook, until
+
+from drctl import engine
+from drctl.engine.events import RunEvent
+from drctl.errors import DrctlError
+from drctl.settings import Settings
+
+
+def gated(tmp_path: Path, approval: str = "{required: 2}") -> str:
+    return f"""\
+  - {{id: before, title: Before, action: shell, params: {{command: "echo before >> {tmp_path}/log"}}}}
+  - {{id: gate, title: Promote, action: approval, needs: [before], approval: {approval}}}
+  - {{id: after, title: After, action: shell, needs: [gate], params: {{command: "echo after >> {tmp_path}/log"}}}}
+"""
+
+
+def waiting(run_id: str, settings: Settings, step: str = "gate") -> None:
+    until(
+        lambda: engine.status(run_id, settings=settings).step(step).status == "waiting-approval",
+        what=f"{step} to wait for approval",
+    )
+
+
+def test_two_approvals_must_come_from_two_different_people(
+    settings: Settings, tmp_path: Path, events: list[RunEvent]
+) -> None:
+    run_id = engine.start_run(
+        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events.append]
+    )
+    waiting(run_id, settings)
+    assert engine.status(run_id, settings=settings).status == "waiting-approval"
+    engine.approve(run_id, "gate", "alice", "primary is down", settings=settings)
+    until(
+        lambda: len(engine.status(run_id, settings=settings).approvals) == 1,
+        what="alice's approval",
+    )
+    with pytest.raises(DrctlError) as err:
+        engine.approve(run_id, "gate", "alice", settings=settings)
+    assert err.value.message == (
+        "alice already approved step `gate`; approval 2 of 2 must come from a different person"
+    )
+    assert not (tmp_path / "log").read_text().count("after")
+    engine.approve(run_id, "gate", "bob", settings=settings)
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert [(a.actor, a.decision, a.comment) for a in run.approvals] == [
+        ("alice", "approve", "primary is down"),
+        ("bob", "approve", ""),
+    ]
+    assert run.step("gate").output == {
+        "approved_by": ["alice", "bob"],
+        "notes": ["primary is down"],
+    }
+    granted = [e for e in events if e.kind == "approval.granted"]
+    assert [(e.actor, e.data["count"]) for e in granted] == [("alice", 1), ("bob", 2)]
+    assert (tmp_path / "log").read_text() == "before\nafter\n"
+
+
+def test_only_named_approvers_or_roles_may_approve(settings: Settings, tmp_path: Path) -> None:
+    run_id = engine.start_run(
+        runbook(gated(tmp_path, "{required: 1, approvers: [alice, 'role:sre']}")),
+        settings=settings,
+        actor="a",
+    )
+    waiting(run_id, settings)
+    with pytest.raises(
+        DrctlError, match="carol may not decide on this step; approvers: alice, role:sre"
+    ):
+        engine.approve(run_id, "gate", "carol", settings=settings)
+    engine.approve(run_id, "gate", "dave", settings=settings, roles=["sre"])
+    assert engine.wait(run_id, 60, settings=settings).status == "succeeded"
+
+
+def test_a_rejection_fails_the_step_and_the_run(
+    settings: Settings, tmp_path: Path, events: list[RunEvent]
+) -> None:
+    run_id = engine.start_run(
+        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events.append]
+    )
+    waiting(run_id, settings)
+    engine.reject(run_id, "gate", "bob", "primary is recovering", settings=settings)
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "failed"
+    gate = run.step("gate")
+    assert gate.status == "failed"
+    assert gate.error is not None and gate.error.message == "rejected by bob: primary is recovering"
+    assert run.step("after").status == "skipped"
+    assert (tmp_path / "log").read_text() == "before\n"
+    assert ("approval.rejected", "bob") in [(e.kind, e.actor) for e in events]
+
+
+def test_approving_a_step_that_is_not_waiting_is_refused(
+    settings: Settings, tmp_path: Path
+) -> None:
+    run_id = engine.start_run(runbook(gated(tmp_path)), settings=settings, actor="a")
+    waiting(run_id, settings)
+    with pytest.raises(DrctlError, match="step `after` has no approval gate"):
+        engine.approve(run_id, "after", "alice", settings=settings)
+    engine.cancel(run_id, "a", settings=settings)
+    with pytest.raises(DrctlError, match="already cancelled"):
+        engine.approve(run_id, "gate", "alice", settings=settings)
+
+
+def test_auto_approve_records_the_demo_approver_explicitly(
+    settings: Settings, tmp_path: Path
+) -> None:
+    run_id = engine.start_run(
+        runbook(gated(tmp_path)), settings=settings, actor="a", auto_approve=True
+    )
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert [a.actor for a in run.approvals] == ["auto-approve (demo)", "auto-approve (demo) #2"]
+
+
+def test_a_manual_step_waits_for_a_person_to_confirm_with_a_note(settings: Settings) -> None:
+    rb = runbook(
+        "  - {id: call-dba, title: Call the DBA, action: manual, params: {instructions: Stop writes}}\n"
+    )
+    run_id = engine.start_run(rb, settings=settings, actor="a")
+    waiting(run_id, settings, "call-dba")
+    engine.approve(run_id, "call-dba", "erin", "writes stopped at 10:02", settings=settings)
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert run.step("call-dba").output == {
+        "approved_by": ["erin"],
+        "notes": ["writes stopped at 10:02"],
+    }
+
+
+def test_cancelling_a_run_that_waits_for_approval_ends_it(
+    settings: Settings, tmp_path: Path
+) -> None:
+    run_id = engine.start_run(runbook(gated(tmp_path)), settings=settings, actor="a")
+    waiting(run_id, settings)
+    run = engine.cancel(run_id, "ops", settings=settings)
+    assert run.status == "cancelled" and run.step("gate").status == "cancelled"
+    assert (tmp_path / "log").read_text() == "before\n"

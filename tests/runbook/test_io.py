@@ -1,0 +1,103 @@
+"""Runbook files: located errors for every DAG mistake, params checked per action, stable YAML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from drctl.errors import PlanError
+from drctl.runbook.io import dump_runbook, load_runbook, parse_runbook, runbook_hash
+
+GOOD = """\
+apiVersion: drctl/v1
+kind: Runbook
+name: restore
+steps:
+  - id: snapshot
+    title: Find the newest snapshot
+    action: shell
+    params: {command: "echo snap-1"}
+  - id: restore
+    title: Restore it
+    action: shell
+    needs: [snapshot]
+    params: {command: "echo ${steps.snapshot.stdout}"}
+    retry: {attempts: 3, backoff: 1s}
+  - id: approve
+    title: Approve the switch
+    action: approval
+    needs: [restore]
+    approval: {required: 2, approvers: [alice, bob, carol]}
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rb.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_a_valid_runbook_loads_and_round_trips_through_stable_yaml(tmp_path: Path) -> None:
+    runbook = load_runbook(write(tmp_path, GOOD))
+    again = parse_runbook(dump_runbook(runbook))
+    assert again == runbook
+    assert dump_runbook(again) == dump_runbook(runbook)
+    assert runbook_hash(again) == runbook_hash(runbook)
+    assert "timeout" not in dump_runbook(runbook)  # defaults are left out
+
+
+def test_a_cycle_is_reported_at_the_needs_of_a_step_in_it(tmp_path: Path) -> None:
+    text = GOOD.replace(
+        '    action: shell\n    params: {command: "echo snap-1"}',
+        '    action: shell\n    needs: [approve]\n    params: {command: "echo snap-1"}',
+    )
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert "steps form a cycle" in err.value.message
+    assert err.value.where.endswith("rb.yaml:8:12")
+
+
+def test_unknown_needs_names_the_line_of_the_missing_step(tmp_path: Path) -> None:
+    text = GOOD.replace("needs: [restore]", "needs: [restor]")
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert err.value.message == "step `approve` needs unknown step `restor`"
+    assert err.value.where.endswith("rb.yaml:18:13")
+    assert "restore" in err.value.hint
+
+
+def test_a_duplicate_step_id_points_at_the_second_one(tmp_path: Path) -> None:
+    text = GOOD.replace("  - id: approve", "  - id: restore")
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert err.value.message == "duplicate step id `restore`"
+    assert err.value.where.endswith("rb.yaml:15:9")
+
+
+def test_an_unknown_action_kind_lists_the_known_kinds_at_its_line(tmp_path: Path) -> None:
+    text = GOOD.replace("action: approval", "action: aproval")
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert err.value.message == "step `approve`: unknown action kind `aproval`"
+    assert err.value.where.endswith("rb.yaml:17:5")
+    assert "did you mean `approval`?" in err.value.hint
+    for kind in ("shell", "http", "wait", "approval", "manual"):
+        assert kind in err.value.hint
+
+
+def test_params_are_validated_against_the_action_at_the_params_line(tmp_path: Path) -> None:
+    text = GOOD.replace('params: {command: "echo snap-1"}', 'params: {comand: "echo snap-1"}')
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert err.value.message.startswith("step `snapshot` (shell): params.")
+    assert err.value.where.endswith("rb.yaml:8:5")
+    assert "command" in err.value.hint
+
+
+def test_a_reference_to_a_step_that_does_not_run_earlier_is_refused(tmp_path: Path) -> None:
+    text = GOOD.replace("    needs: [snapshot]\n", "")
+    with pytest.raises(PlanError) as err:
+        load_runbook(write(tmp_path, text))
+    assert "`snapshot` does not run before it" in err.value.message
+    assert err.value.hint == "add `snapshot` to `needs` of `restore`"
