@@ -87,7 +87,7 @@ def test_global_promotion_flips_the_writer_to_the_target(client: Clients, operat
     )
 
     members = answer["GlobalCluster"]["GlobalClusterMembers"]
-    assert [(m["DBClusterArn"], m["IsWriter"]) for m in members][0] == (target, True)
+    assert next((m["DBClusterArn"], m["IsWriter"]) for m in members) == (target, True)
     assert sum(m["IsWriter"] for m in members) == 1
     assert writers(client, gc) == [True]
 
@@ -281,7 +281,7 @@ def test_lookup_events_rejects_what_cloudtrail_rejects(client: Clients) -> None:
         {"AttributeKey": "EventName", "AttributeValue": "A"},
         {"AttributeKey": "EventName", "AttributeValue": "B"},
     ]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         (dict(LookupAttributes=two), "InvalidLookupAttributesException"),
         (dict(StartTime=now, EndTime=now - timedelta(hours=1)), "InvalidTimeRangeException"),
         (dict(MaxResults=51), "InvalidMaxResultsException"),

@@ -28,7 +28,7 @@ def test_snapshot_and_copy_then_restore_a_volume_in_the_dr_region(aws: Any) -> N
 
     first, copies = aws.prove_idempotent(copy, PRIMARY, SECONDARY)
 
-    assert first.detail.startswith(f"snapshot snap-") and f"in {SECONDARY}" in first.detail
+    assert first.detail.startswith("snapshot snap-") and f"in {SECONDARY}" in first.detail
     restore = ebs_efs.RestoreVolume(
         ebs_efs.RestoreParams(region=SECONDARY, volume=volume, availability_zone=f"{SECONDARY}b"),
         aws.ctx("restore"),
@@ -100,7 +100,7 @@ def test_promoting_an_efs_replica_that_does_not_exist_names_it(aws: Any) -> None
 
 
 def eks_cluster(aws: Any, region: str = SECONDARY) -> str:
-    cluster = aws.name("my-cluster")
+    cluster: str = aws.name("my-cluster")
     client = aws.client("eks", region)
     client.create_cluster(
         name=cluster,

@@ -16,7 +16,7 @@ ROLE = "arn:aws:iam::123456789012:role/s3-replication"
 
 
 def global_table(aws: Any) -> str:
-    table = aws.name("orders")
+    table: str = aws.name("orders")
     ddb = aws.client("dynamodb", PRIMARY)
     ddb.create_table(
         TableName=table,

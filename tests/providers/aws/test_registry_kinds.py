@@ -16,6 +16,6 @@ def test_all_twenty_six_aws_kinds_of_the_brief_are_registered() -> None:
 @pytest.mark.parametrize("kind", AWS_KINDS)
 def test_aws_kind_resolves_to_a_documented_class_of_that_kind(kind: str) -> None:
     cls = registry.action_class(kind)
-    assert getattr(cls, "kind") == kind
+    assert cls.kind == kind
     assert cls.__doc__ and cls.Params.__doc__
     assert cls.Params.model_config.get("extra") == "forbid"

@@ -60,7 +60,7 @@ def test_activating_the_secondary_flips_the_primary_health_check_and_failback_re
     zone, record, hc = failover_zone(aws)
     params = FailoverParams(hosted_zone=zone, record=record, method=method)
 
-    first, verified = aws.prove_idempotent(
+    first, _verified = aws.prove_idempotent(
         ActivateSecondary(params, aws.ctx(), aws.clients()), GLOBAL
     )
 

@@ -152,7 +152,11 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
 
 
 class AwsClients:
-    """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries."""
+    """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries.
+
+    `max_attempts` counts every attempt of one call, the first included (botocore's
+    `total_max_attempts`); throttling and 5xx answers are retried with botocore's backoff.
+    """
 
     def __init__(
         self,
@@ -166,7 +170,7 @@ class AwsClients:
         self._settings = settings
         self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
         self._config = Config(
-            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
