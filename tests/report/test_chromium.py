@@ -66,7 +66,7 @@ def _distinct_colours(png: Path) -> int:
     assert (depth, interlace) == (8, 0) and colour_type in (2, 6)
     channels = 3 if colour_type == 2 else 4
     raw, stride = zlib.decompress(idat), width * channels
-    previous, colours = bytearray(stride), set()
+    previous, colours = bytearray(stride), set[bytes]()
     for row in range(height):
         start = row * (stride + 1)
         line = _unfilter(

@@ -15,12 +15,12 @@ from drctl.errors import DrctlError
 from drctl.report.evidence import Evidence
 from drctl.report.history import StoredRuns
 from drctl.report.i18n import Labels, label_keys
+from drctl.report.junit import render_junit
 from drctl.report.render import (
     parse_formats,
     render_files,
     render_html,
     render_json,
-    render_junit,
     render_markdown,
 )
 from drctl.report.sources import load_evidence
