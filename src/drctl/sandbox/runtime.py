@@ -16,7 +16,7 @@ from types import TracebackType
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl.sandbox import health
+from drctl.sandbox import health, outage
 from drctl.sandbox.app import FailureMode, SampleApp, SampleApps
 from drctl.sandbox.estate import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl.sandbox.health import HealthEvaluator
@@ -83,18 +83,29 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop everything this sandbox started (safe to call twice)."""
+        for region in outage.blocked():
+            outage.unblock(region)
         self.health.stop()
         self.replication.stop()
         self.apps.stop()
         self.server.stop()
 
-    def fail_region(self, region: str, mode: FailureMode = "unavailable") -> None:
-        """Simulate a region failure: its app fails (503 or down) and it replicates nothing."""
+    def fail_region(
+        self, region: str, mode: FailureMode = "unavailable", *, api_outage: bool = False
+    ) -> None:
+        """Simulate a region failure: its app fails (503 or down) and it replicates nothing.
+
+        With `api_outage`, every AWS API call scoped to the region answers 503 as well,
+        so whatever still works is proven not to depend on the failed region.
+        """
         self._app(region).fail(mode)
         self.replication.isolate(region)
+        if api_outage:
+            outage.block(region)
 
     def recover_region(self, region: str) -> None:
         """Undo `fail_region`: the app serves again and queued replication resumes."""
+        outage.unblock(region)
         self._app(region).recover()
         self.replication.restore(region)
 

@@ -8,7 +8,7 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from drctl.sandbox import additions, health, replication
+from drctl.sandbox import additions, health, outage, replication
 
 SANDBOX_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -47,6 +47,7 @@ class SandboxServer:
         additions.install()
         health.install()
         replication.install()
+        outage.install()
         self._server.start()
         return self
 
