@@ -1,0 +1,130 @@
+"""Crash safety with real processes: SIGKILL mid-step or mid-approval, then resume from the journal."""
+
+from __future__ import annotations
+
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from drctl import engine
+from drctl.errors import DrctlError
+from drctl.settings import Settings
+from tests.engine.conftest import drctl, until
+
+pytestmark = pytest.mark.slow
+
+
+def env_for(settings: Settings, executor: str) -> dict[str, str]:
+    return {
+        "DRCTL_HOME": str(settings.home),
+        "DRCTL_EXECUTOR_ID": executor,
+        "DRCTL_DATABASE_URL": settings.database_url,
+    }
+
+
+def chain(tmp_path: Path) -> Path:
+    """s1, s2 append without any guard (a rerun would show twice); s3 is step k; then s4, s5."""
+    log = tmp_path / "log"
+    path = tmp_path / "rb.yaml"
+    path.write_text(f"""\
+apiVersion: drctl/v1
+kind: Runbook
+name: crash
+steps:
+  - {{id: s1, title: One, action: shell, params: {{command: "echo s1 >> {log}"}}}}
+  - {{id: s2, title: Two, action: shell, needs: [s1], params: {{command: "echo s2 >> {log}"}}}}
+  - id: s3
+    title: Promote (step k, killed while it runs)
+    action: shell
+    needs: [s2]
+    params:
+      command: "echo s3 >> {log} && touch {tmp_path}/s3.done && sleep 60"
+      creates: {tmp_path}/s3.done
+  - {{id: s4, title: Four, action: shell, needs: [s3], params: {{command: "echo s4 >> {log}"}}}}
+  - {{id: s5, title: Five, action: shell, needs: [s4], params: {{command: "echo s5 >> {log}"}}}}
+""")
+    return path
+
+
+def status_of(run_id: str, settings: Settings) -> str:
+    """The run's status, or `absent` until the worker has journaled it."""
+    try:
+        return engine.status(run_id, settings=settings).status
+    except DrctlError:
+        return "absent"
+
+
+def kill_group(pid: int) -> None:
+    os.killpg(pid, signal.SIGKILL)
+
+
+def test_a_run_killed_during_step_k_resumes_without_redoing_earlier_steps(
+    settings: Settings, tmp_path: Path
+) -> None:
+    env = env_for(settings, "crash-host")
+    worker = drctl(
+        "run", str(chain(tmp_path)), "--run-id", "crash-1", "--as", "ops", env=env, cwd=tmp_path
+    )
+    until(lambda: (tmp_path / "s3.done").exists(), 90, "step s3 to do its work")
+    kill_group(worker.pid)
+    worker.wait()
+    before = engine.status("crash-1", settings=settings)
+    assert before.status == "running"
+    assert [s.status for s in before.steps] == [
+        "succeeded",
+        "succeeded",
+        "running",
+        "pending",
+        "pending",
+    ]
+
+    resumed = drctl("runs", "resume", "crash-1", env=env, cwd=tmp_path)
+    output, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, output
+
+    after = engine.status("crash-1", settings=settings)
+    assert after.status == "succeeded"
+    assert (tmp_path / "log").read_text() == "s1\ns2\ns3\ns4\ns5\n"
+    for step_id in ("s1", "s2"):
+        assert after.step(step_id) == before.step(step_id)
+    s3 = after.step("s3")
+    assert s3.attempts == 1 and s3.started_at == before.step("s3").started_at
+    assert s3.detail == "already done (guard satisfied); not run again"
+
+
+def test_a_pending_approval_survives_the_worker_being_killed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    log = tmp_path / "log"
+    path = tmp_path / "rb.yaml"
+    path.write_text(f"""\
+apiVersion: drctl/v1
+kind: Runbook
+name: gated
+steps:
+  - {{id: s1, title: One, action: shell, params: {{command: "echo s1 >> {log}"}}}}
+  - {{id: gate, title: Go ahead, action: approval, needs: [s1]}}
+  - {{id: s2, title: Two, action: shell, needs: [gate], params: {{command: "echo s2 >> {log}"}}}}
+""")
+    env = env_for(settings, "approval-host")
+    worker = drctl("run", str(path), "--run-id", "gated-1", env=env, cwd=tmp_path)
+    until(lambda: status_of("gated-1", settings) == "waiting-approval", 90, "the gate to wait")
+    kill_group(worker.pid)
+    worker.wait()
+
+    approve = drctl(
+        "approve", "gated-1", "gate", "--as", "alice", "--comment", "go", env=env, cwd=tmp_path
+    )
+    output, _ = approve.communicate(timeout=60)
+    assert approve.returncode == 0, output
+    assert "approval of gate by alice sent" in output
+
+    resumed = drctl("runs", "resume", "gated-1", env=env, cwd=tmp_path)
+    output, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, output
+    run = engine.status("gated-1", settings=settings)
+    assert run.status == "succeeded"
+    assert [(a.actor, a.comment) for a in run.approvals] == [("alice", "go")]
+    assert log.read_text() == "s1\ns2\n"
