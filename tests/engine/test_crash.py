@@ -7,11 +7,11 @@ import signal
 from pathlib import Path
 
 import pytest
+from tests.engine.conftest import drctl, until
 
 from drctl import engine
 from drctl.errors import DrctlError
 from drctl.settings import Settings
-from tests.engine.conftest import drctl, until
 
 pytestmark = pytest.mark.slow
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.engine.conftest import drctl, until
+from tests.engine.test_crash import chain, kill_group, status_of
 
 from drctl import engine
 from drctl.settings import Settings
-from tests.engine.conftest import drctl, until
-from tests.engine.test_crash import chain, kill_group, status_of
 
 pytestmark = pytest.mark.slow
 
