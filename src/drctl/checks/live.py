@@ -187,15 +187,11 @@ class RdsReplicaExists(LiveRule[RdsReplica]):
         if replica.replica_source and replica.replica_source.split(":")[-1] == source:
             return []
         what = (
-            f"replicates from {replica.replica_source}"
+            f"replicates from {replica.replica_source}, not from {source}"
             if replica.replica_source
-            else "is not a read replica"
+            else f"is not a read replica of {source} (promoted, or created standalone)"
         )
-        return [
-            self.finding(
-                resource.name, f"{replica.identifier} in {replica.region} {what}, not from {source}"
-            )
-        ]
+        return [self.finding(resource.name, f"{replica.identifier} in {replica.region} {what}")]
 
 
 class DynamoDbReplica(LiveRule[DynamoDbGlobalTable]):
@@ -294,7 +290,7 @@ class S3ReplicationRule(LiveRule[S3Replication]):
         ]
 
 
-TRAFFIC_AND_DATA_RULES = (
+LIVE_RULES = (
     Route53Records(),
     Route53HealthCheckConfig(),
     Route53PrimaryHealthy(),
@@ -304,4 +300,3 @@ TRAFFIC_AND_DATA_RULES = (
     S3Versioning(),
     S3ReplicationRule(),
 )
-LIVE_RULES = TRAFFIC_AND_DATA_RULES

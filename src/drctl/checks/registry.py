@@ -8,11 +8,20 @@ from collections.abc import Iterable
 from drctl.checks.base import Rule
 from drctl.checks.drills import DrillRecency
 from drctl.checks.iac import IAC_RULES
+from drctl.checks.lag import LAG_RULES
 from drctl.checks.live import LIVE_RULES
+from drctl.checks.live_platform import PLATFORM_RULES
 from drctl.checks.rules import STATIC_RULES
 from drctl.errors import PlanError
 
-RULES: tuple[Rule, ...] = (*STATIC_RULES, DrillRecency(), *IAC_RULES, *LIVE_RULES)
+RULES: tuple[Rule, ...] = (
+    *STATIC_RULES,
+    DrillRecency(),
+    *IAC_RULES,
+    *LIVE_RULES,
+    *LAG_RULES,
+    *PLATFORM_RULES,
+)
 
 
 def rule_ids() -> list[str]:
