@@ -229,6 +229,35 @@ class GitOps(Strict):
     sync_timeout: Duration = timedelta(minutes=10)
 
 
+class PostgresServer(Strict):
+    """A self-managed PostgreSQL server in a region, by libpq DSN (keep passwords in ~/.pgpass)."""
+
+    region: Region
+    dsn: str = Field(min_length=1)
+
+
+class PostgresReplica(Strict):
+    """A PostgreSQL primary with a streaming-replication standby in the DR region (the lab's kind).
+
+    `data_dirs` (region -> data directory on the host running drctl) and `bin_dir` let failback
+    rebuild the old primary as a standby with pg_rewind or pg_basebackup.
+    """
+
+    kind: Literal["postgres-replica"]
+    name: Name
+    primary: PostgresServer
+    standby: PostgresServer
+    synchronous: bool = False
+    data_dirs: dict[Region, str] = {}
+    bin_dir: str | None = None
+
+    @model_validator(mode="after")
+    def _two_regions(self) -> PostgresReplica:
+        if self.primary.region == self.standby.region:
+            raise ValueError(f"primary and standby are both in {self.primary.region}")
+        return self
+
+
 Resource = Annotated[
     EksCluster
     | Route53Failover
@@ -239,11 +268,12 @@ Resource = Annotated[
     | Efs
     | EbsSnapshots
     | Secrets
-    | GitOps,
+    | GitOps
+    | PostgresReplica,
     Field(discriminator="kind"),
 ]
 
 RESOURCE_KINDS: tuple[str, ...] = (
     "eks-cluster", "route53-failover", "aurora-global", "rds-replica", "dynamodb-global-table",
-    "s3-replication", "efs", "ebs-snapshots", "secrets", "gitops",
+    "s3-replication", "efs", "ebs-snapshots", "secrets", "gitops", "postgres-replica",
 )  # fmt: skip

@@ -55,6 +55,11 @@ _KINDS: dict[str, str] = {
     "aws.eks.create-cluster": "drctl.providers.aws.eks:CreateCluster",
     "aws.cloudtrail.lookup": "drctl.providers.aws.cloudtrail:Lookup",
     "aws.cloudwatch.replication-lag": "drctl.providers.aws.cloudtrail:ReplicationLag",
+    "postgres.promote": "drctl.providers.postgres:Promote",
+    "postgres.fence": "drctl.providers.postgres:Fence",
+    "postgres.verify-writable": "drctl.providers.postgres:VerifyWritable",
+    "postgres.replication-lag": "drctl.providers.postgres:ReplicationLag",
+    "postgres.reprotect": "drctl.providers.postgres_reprotect:Reprotect",
 }
 
 

@@ -14,6 +14,7 @@ from drctl.plan.resources import (
     DynamoDbGlobalTable,
     EbsSnapshots,
     Efs,
+    PostgresReplica,
     RdsReplica,
     Route53Failover,
     S3Replication,
@@ -98,6 +99,12 @@ def _secrets(d: Draft, plan: Plan, res: Secrets, region: str, needs: list[str]) 
               needs=needs, estimate=20 * S, region=region, resource=res.name)  # fmt: skip
 
 
+def _postgres(d: Draft, plan: Plan, res: PostgresReplica, region: str, needs: list[str]) -> None:
+    d.add(f"lag-{res.name}", f"PostgreSQL standby in {res.standby.region} replays within the RPO",
+          "postgres.replication-lag", {"dsn": res.primary.dsn, "max_lag": lag_limit(plan)},
+          needs=needs, estimate=5 * S, region=res.standby.region, resource=res.name)  # fmt: skip
+
+
 VERIFY_DATA: dict[type, Callable[..., None]] = {
     AuroraGlobal: _aurora,
     RdsReplica: _rds,
@@ -106,6 +113,7 @@ VERIFY_DATA: dict[type, Callable[..., None]] = {
     Efs: _efs,
     EbsSnapshots: _ebs,
     Secrets: _secrets,
+    PostgresReplica: _postgres,
 }
 
 

@@ -6,6 +6,7 @@ from drctl.plan.model import Plan
 from drctl.plan.resources import (
     AuroraGlobal,
     DynamoDbGlobalTable,
+    PostgresReplica,
     RdsReplica,
     Route53Failover,
     S3Replication,
@@ -54,11 +55,43 @@ def _reprotect(d: Draft, plan: Plan, needs: list[str]) -> None:
         d.add(f"reprotect-{ddb.name}", f"DynamoDB table {ddb.table} is ACTIVE in {primary}",
               "aws.dynamodb.verify-replica", {"table": ddb.table, "region": primary},
               needs=needs, estimate=10 * S, region=primary, resource=ddb.name)  # fmt: skip
+    for pg in plan.resources_of(PostgresReplica):
+        _reprotect_postgres(d, pg, needs)
     for sec in plan.resources_of(Secrets):
         if sec.secrets_manager:
             d.add(f"reprotect-{sec.name}", f"Secrets of {sec.name} replicate from {dr} to {primary}",
                   "aws.secrets.replicate", {"region": dr, "secrets": sec.secrets_manager, "replica_regions": [primary]},
                   needs=needs, estimate=20 * S, region=dr, resource=sec.name)  # fmt: skip
+
+
+def _reprotect_postgres(d: Draft, res: PostgresReplica, needs: list[str]) -> None:
+    """Rebuild the old primary as a standby of the promoted one (pg_rewind, else pg_basebackup)."""
+    old, new = res.primary, res.standby
+    data_dir = res.data_dirs.get(old.region)
+    if data_dir is None:
+        d.add(f"reprotect-{res.name}", f"Rebuild the PostgreSQL server in {old.region} as a standby of {new.region}",
+              "manual", {"instructions": f"Rebuild the {old.region} server as a streaming standby of the "
+                         f"{new.region} primary (pg_rewind or pg_basebackup -R), then confirm"},
+              needs=needs, estimate=15 * M, timeout=24 * 60 * M, region=old.region, resource=res.name)  # fmt: skip
+        return
+    d.add(f"reprotect-{res.name}", f"Rebuild the PostgreSQL server in {old.region} as a standby of {new.region}",
+          "postgres.reprotect",
+          {"dsn": new.dsn, "standby_dsn": old.dsn, "data_dir": data_dir, "bin_dir": res.bin_dir},
+          needs=needs, estimate=1 * M, timeout=30 * M, region=old.region, resource=res.name)  # fmt: skip
+
+
+def _switch_postgres_back(d: Draft, res: PostgresReplica, needs: list[str]) -> None:
+    """Fence the DR primary, promote the rebuilt original once it has replayed everything."""
+    home, dr = res.primary, res.standby
+    fenced = d.add(f"fence-{res.name}-{dr.region}", f"Make the PostgreSQL primary in {dr.region} read-only",
+                   "postgres.fence", {"dsn": dr.dsn}, needs=needs, estimate=5 * S, region=dr.region,
+                   resource=res.name)  # fmt: skip
+    promoted = d.add(f"promote-{res.name}-{home.region}", f"Promote the PostgreSQL standby in {home.region}",
+                     "postgres.promote", {"dsn": home.dsn}, needs=[fenced], estimate=5 * S,
+                     region=home.region, resource=res.name)  # fmt: skip
+    d.add(f"writable-{res.name}-{home.region}", f"The PostgreSQL primary in {home.region} accepts writes",
+          "postgres.verify-writable", {"dsn": home.dsn}, needs=[promoted], estimate=2 * S,
+          region=home.region, resource=res.name)  # fmt: skip
 
 
 def failback(plan: Plan) -> Draft:
@@ -79,6 +112,8 @@ def failback(plan: Plan) -> Draft:
               "aws.aurora.switchover-global",
               {"global_cluster": res.global_cluster, "target_region": primary, "target_cluster": res.clusters[primary]},
               needs=d.after("approve"), estimate=3 * M, timeout=20 * M, region=primary, resource=res.name)  # fmt: skip
+    for pg in plan.resources_of(PostgresReplica):
+        _switch_postgres_back(d, pg, d.after("approve"))
     d.stage("compute")
     compute_up(d, plan, primary, d.after("approve"))
     d.stage("apps")

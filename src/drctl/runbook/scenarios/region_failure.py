@@ -15,6 +15,7 @@ from drctl.plan.resources import (
     DynamoDbGlobalTable,
     EbsSnapshots,
     Efs,
+    PostgresReplica,
     RdsReplica,
     Route53Failover,
     S3Replication,
@@ -86,6 +87,19 @@ def _secrets(d: Draft, plan: Plan, res: Secrets, needs: list[str]) -> None:
               needs=needs, estimate=30 * S, region=region, resource=res.name)  # fmt: skip
 
 
+def _postgres(d: Draft, plan: Plan, res: PostgresReplica, needs: list[str]) -> None:
+    old, new = res.primary, res.standby
+    fenced = d.add(f"fence-{res.name}", f"Fence the old PostgreSQL primary in {old.region} (read-only if reachable)",
+                   "postgres.fence", {"dsn": old.dsn}, needs=needs, estimate=5 * S, timeout=1 * M,
+                   region=old.region, resource=res.name, on_failure="continue")  # fmt: skip
+    promoted = d.add(f"promote-{res.name}", f"Promote the PostgreSQL standby in {new.region}", "postgres.promote",
+                     {"dsn": new.dsn}, needs=[fenced], estimate=5 * S, timeout=2 * M,
+                     region=new.region, resource=res.name)  # fmt: skip
+    d.add(f"writable-{res.name}", f"The new PostgreSQL primary in {new.region} accepts writes",
+          "postgres.verify-writable", {"dsn": new.dsn}, needs=[promoted], estimate=2 * S, timeout=1 * M,
+          region=new.region, resource=res.name)  # fmt: skip
+
+
 DATA_TIER: dict[type, Callable[..., None]] = {
     AuroraGlobal: _aurora,
     RdsReplica: _rds,
@@ -94,6 +108,7 @@ DATA_TIER: dict[type, Callable[..., None]] = {
     Efs: _efs,
     EbsSnapshots: _ebs,
     Secrets: _secrets,
+    PostgresReplica: _postgres,
 }
 
 
