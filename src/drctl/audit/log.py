@@ -67,7 +67,7 @@ class AuditLog:
     def append_many(self, entries: Sequence[Entry]) -> list[AuditEvent]:
         """Append several entries in one transaction (one lock, one commit)."""
         with self.writing() as writer:
-            return [writer.append(entry) for entry in entries]
+            return writer.append_all(entries)
 
     @contextmanager
     def writing(self) -> Iterator[ChainWriter]:
@@ -121,6 +121,13 @@ class AuditLog:
         self.engine.dispose()
 
 
+_INSERT = store.events.insert()
+_BY_IDS = sa.select(store.events).where(
+    store.events.c.event_id.in_(sa.bindparam("ids", expanding=True))
+)
+_ID_CHUNK = 500
+
+
 class ChainWriter:
     """Appends inside one locked transaction, linking each event to the previous one."""
 
@@ -131,9 +138,26 @@ class ChainWriter:
 
     def append(self, entry: Entry) -> AuditEvent:
         """Store `entry` after the tip, or return the stored event with the same event id."""
-        existing = _by_event_id(self.conn, entry.event_id)
-        if existing is not None:
-            return existing
+        return self.append_all([entry])[0]
+
+    def append_all(self, entries: Sequence[Entry]) -> list[AuditEvent]:
+        """Store entries in order (one multi-row insert); known event ids return the stored event."""
+        known = _by_event_ids(self.conn, [e.event_id for e in entries if e.event_id is not None])
+        result: list[AuditEvent] = []
+        rows: list[dict[str, object]] = []
+        for entry in entries:
+            event = known.get(entry.event_id) if entry.event_id is not None else None
+            if event is None:
+                event = self._link(entry)
+                rows.append(_row(event))
+                if entry.event_id is not None:
+                    known[entry.event_id] = event
+            result.append(event)
+        if rows:
+            self.conn.execute(_INSERT, rows)
+        return result
+
+    def _link(self, entry: Entry) -> AuditEvent:
         time = utc_text(entry.time or self.clock.now())
         payload = json.loads(canonical_json(entry.payload))
         fields = hashed_fields(
@@ -149,7 +173,6 @@ class ChainWriter:
         )
         digest = sha256_text(canonical_json(fields))
         event = AuditEvent.model_validate({**fields, "time": parse_utc(time), "hash": digest})
-        self.conn.execute(store.events.insert().values(_row(event)))
         self.tip = ChainHead(seq=event.seq, hash=event.hash)
         return event
 
@@ -159,11 +182,13 @@ def _head(conn: Connection) -> ChainHead:
     return ChainHead(seq=int(row.seq), hash=row.hash)
 
 
-def _by_event_id(conn: Connection, event_id: str | None) -> AuditEvent | None:
-    if event_id is None:
-        return None
-    row = conn.execute(sa.select(store.events).where(store.events.c.event_id == event_id)).first()
-    return None if row is None else event_from_row(row)
+def _by_event_ids(conn: Connection, event_ids: list[str]) -> dict[str, AuditEvent]:
+    found: dict[str, AuditEvent] = {}
+    for start in range(0, len(event_ids), _ID_CHUNK):
+        for row in conn.execute(_BY_IDS, {"ids": event_ids[start : start + _ID_CHUNK]}):
+            event = event_from_row(row)
+            found[str(event.event_id)] = event
+    return found
 
 
 def _row(event: AuditEvent) -> dict[str, object]:
