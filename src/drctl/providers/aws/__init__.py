@@ -1,1 +1,6 @@
-"""drctl.providers.aws"""
+"""AWS actions (`aws.*` kinds) and side-effect-free read functions, all on one `AwsClients` factory.
+
+route53 · route53_failover · aurora · aurora_cluster · rds · dynamodb · s3 · ebs_efs · efs ·
+secrets (Secrets Manager and SSM) · eks · cloudtrail (CloudTrail and CloudWatch lag);
+`_client` holds the session factory and `aws_errors()`, the one translation of botocore errors.
+"""
