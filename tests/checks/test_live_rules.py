@@ -58,6 +58,7 @@ def sandbox() -> Iterator[Sandbox]:
             2.0,
             "Seconds",
         )
+        replicate_efs(aws, running)  # the sandbox makes both file systems, not the replication
         yield running
     moto_api_backend.reset()
 
@@ -74,6 +75,13 @@ def _clients(sb: Sandbox) -> Aws:
 @pytest.fixture(scope="module")
 def aws(sandbox: Sandbox) -> Aws:
     return _clients(sandbox)
+
+
+def replicate_efs(aws: Aws, sb: Sandbox) -> None:
+    ids = sb.estate.efs["shared-files"].file_systems
+    aws("efs", PRIMARY).create_replication_configuration(
+        SourceFileSystemId=ids[PRIMARY], Destinations=[{"Region": DR, "FileSystemId": ids[DR]}]
+    )
 
 
 def put_lag(
@@ -415,19 +423,19 @@ def test_efs_dr_copy_passes_on_the_estate(check: Any) -> None:
     assert check("efs-dr-copy") == []
 
 
-def test_efs_dr_copy_goes_red_when_the_dr_file_system_is_deleted(
+def test_efs_dr_copy_goes_red_when_replication_is_deleted(
     check: Any, aws: Aws, sandbox: Sandbox
 ) -> None:
-    efs = aws("efs", DR)
-    efs.delete_file_system(FileSystemId=sandbox.estate.efs["shared-files"].file_systems[DR])
+    ids = sandbox.estate.efs["shared-files"].file_systems
+    efs = aws("efs", PRIMARY)
+    efs.delete_replication_configuration(SourceFileSystemId=ids[PRIMARY])
     try:
         found = check("efs-dr-copy")
     finally:
-        efs.create_file_system(
-            CreationToken="my-app-shared-dr", Tags=[{"Key": "Name", "Value": "my-app-shared-dr"}]
-        )
-    assert len(errors(found, "shared-files")) == 1
-    assert "file system my-app-shared-dr does not exist" in errors(found, "shared-files")[0]
+        replicate_efs(aws, sandbox)
+    assert errors(found, "shared-files") == [
+        f"file system {ids[PRIMARY]} in {PRIMARY} has no replication to {ids[DR]} in {DR}"
+    ]
 
 
 def test_secrets_replicated_passes_on_the_estate(check: Any) -> None:

@@ -12,6 +12,7 @@ from drctl.plan.resources import EbsSnapshots, Efs, EksCluster, Nodegroup, Secre
 from drctl.providers.aws.cloudtrail import read_trails
 from drctl.providers.aws.config_recorder import read_recorder_status
 from drctl.providers.aws.ebs_efs import newest_copy, read_file_system
+from drctl.providers.aws.efs import read_efs_replication
 from drctl.providers.aws.eks import NodegroupState, read_cluster, read_nodegroup
 from drctl.providers.aws.secrets import read_parameter_digests, read_secret
 
@@ -51,23 +52,38 @@ class EbsCopyFresh(LiveRule[EbsSnapshots]):
 
 
 class EfsDrCopy(LiveRule[Efs]):
-    """The DR region's file system exists and is available."""
+    """The DR file system is available and, with `method: replication`, is the primary's replica."""
 
     id = "efs-dr-copy"
-    title = "EFS file system available in the DR region"
-    rationale = "EFS replication (or a restored backup) gives the DR region a read-only copy to promote (seed 1.4)."
-    hint = "create the replication configuration (`aws efs create-replication-configuration`)"
+    title = "EFS copy available in the DR region (replication enabled)"
+    rationale = (
+        "EFS replication keeps a read-only copy in the DR region that failover promotes "
+        "(seed 1.4); with backup copies, the DR file system is restored from them."
+    )
+    hint = "`aws efs create-replication-configuration` from the primary file system to the DR one"
     kind = Efs
 
     def wants(self, plan: Plan, resource: Efs) -> bool:
         return plan.regions.secondary in resource.file_systems
 
     def check(self, ctx: CheckContext, resource: Efs) -> list[Finding]:
-        dr = ctx.plan.regions.secondary
-        fs = read_file_system(ctx.aws, resource.file_systems[dr], dr)
-        if fs.state == "available":
+        primary, dr = ctx.plan.regions.primary, ctx.plan.regions.secondary
+        there = read_file_system(ctx.aws, resource.file_systems[dr], dr)
+        if there.state != "available":
+            return [self.finding(resource.name, f"file system {there.id} in {dr} is {there.state}")]
+        if resource.method != "replication" or primary not in resource.file_systems:
             return []
-        return [self.finding(resource.name, f"file system {fs.id} in {dr} is {fs.state}")]
+        source = read_file_system(ctx.aws, resource.file_systems[primary], primary)
+        replication = read_efs_replication(ctx.aws, source.id, primary)
+        target = replication.destinations.get(dr) if replication else None
+        if target == (there.id, "ENABLED"):
+            return []
+        state = f"replicates to {target[0]} ({target[1]})" if target else "has no replication"
+        return [
+            self.finding(
+                resource.name, f"file system {source.id} in {primary} {state} to {there.id} in {dr}"
+            )
+        ]
 
 
 class SecretsReplicated(LiveRule[Secrets]):
