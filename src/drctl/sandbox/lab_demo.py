@@ -1,0 +1,242 @@
+"""A region failure on the lab, measured: RTO from the availability probe, RPO from the canary.
+
+`run_lab_failover(settings, lag=..., sync=...)` starts a fresh lab and its two apps, runs the
+probe and the canary, SIGKILLs the primary (after pausing WAL shipping when `lag` is set),
+runs the compiled region-failure runbook through the engine, and records the measured RTO
+and RPO on the run, with the samples under `<home>/runs/<run id>/`.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import httpx
+from pydantic import BaseModel, ConfigDict
+
+from drctl import engine
+from drctl.errors import ProviderError
+from drctl.plan.model import Plan, Scenario
+from drctl.probes.availability import AvailabilityProbe
+from drctl.probes.canary import Canary, CanaryStore
+from drctl.probes.measure import RpoResult, RtoResult, measure_rpo, measure_rto
+from drctl.probes.stores import PostgresStore
+from drctl.providers.postgres import read_state
+from drctl.runbook.compile import compile_plan
+from drctl.runbook.run import Measurement
+from drctl.sandbox.app import DEFAULT_ADDRESSES, shared_free_port
+from drctl.sandbox.lab import Lab
+from drctl.sandbox.lab_app import LabApp
+from drctl.sandbox.lab_plan import lab_plan
+from drctl.settings import Settings
+
+APP_HOST = "app.lab.drctl.test"
+
+
+class LabResult(BaseModel):
+    """What a lab failover measured, and where its run and samples are."""
+
+    model_config = ConfigDict(frozen=True)
+    run_id: str
+    run_status: str
+    failure_at: datetime
+    rto: RtoResult
+    rpo: RpoResult
+    samples_dir: Path
+    lag_injected: bool
+    synchronous: bool
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Intervals of the probes and phases of the demo (seconds)."""
+
+    probe_interval: float = 0.1
+    canary_interval: float = 0.05
+    warmup: float = 1.0
+    lag_window: float = 1.0
+    success_threshold: int = 3
+    settle: float = 10.0
+
+
+class HealthResolver:
+    """DNS failover as Route 53 does it: the first region whose app's /health answers 2xx."""
+
+    def __init__(self, apps: list[LabApp]) -> None:
+        self.apps = apps
+        self._client = httpx.Client(timeout=0.5)
+
+    def __call__(self, host: str) -> str | None:
+        for app in self.apps:
+            try:
+                if self._client.get(f"{app.url}/health").is_success:
+                    return app.host
+            except httpx.HTTPError:
+                continue
+        return None
+
+    def close(self) -> None:
+        self._client.close()
+
+
+class CanaryTarget:
+    """The canary's current primary: the old one until the standby is promoted, then the standby."""
+
+    def __init__(self, primary: PostgresStore, standby: PostgresStore) -> None:
+        self.primary, self.standby = primary, standby
+        self.promoted = False
+
+    def __call__(self) -> CanaryStore:
+        if not self.promoted:
+            try:
+                self.promoted = read_state(self.standby.dsn, timedelta(seconds=1)).writable
+            except ProviderError:
+                return self.primary
+        return self.standby if self.promoted else self.primary
+
+
+def run_lab_failover(
+    settings: Settings,
+    *,
+    lag: bool = False,
+    sync: bool = False,
+    root: Path | None = None,
+    timing: Timing = Timing(),
+    keep: bool = False,
+) -> LabResult:
+    """Fail the lab's primary region over to the standby and measure RTO and RPO on the run."""
+    root = root or settings.home / "lab-demo"
+    if (root / "lab.json").exists():
+        Lab.load(root).destroy()
+    lab = Lab.create(root, synchronous=sync)
+    port = shared_free_port(DEFAULT_ADDRESSES)
+    regions = (lab.primary, lab.standby)
+    apps = [
+        LabApp(s.region, h, port, s.dsn).start()
+        for s, h in zip(regions, DEFAULT_ADDRESSES, strict=False)
+    ]
+    resolver = HealthResolver(apps)
+    try:
+        return _fail_over(settings, lab, apps, resolver, lag=lag, timing=timing)
+    finally:
+        resolver.close()
+        for app in apps:
+            app.stop()
+        if not keep:
+            lab.destroy()
+
+
+def _fail_over(
+    settings: Settings,
+    lab: Lab,
+    apps: list[LabApp],
+    resolver: HealthResolver,
+    *,
+    lag: bool,
+    timing: Timing,
+) -> LabResult:
+    plan = lab_plan(lab)
+    runbook = compile_plan(plan, Scenario.REGION_FAILURE)
+    run_id = engine.new_run_id(runbook.name)
+    old, new = (
+        PostgresStore(lab.primary.region, lab.primary.dsn),
+        PostgresStore(lab.standby.region, lab.standby.dsn),
+    )
+    probe = AvailabilityProbe(
+        f"http://{APP_HOST}:{apps[0].port}/health",
+        interval=timedelta(seconds=timing.probe_interval),
+        timeout=timedelta(seconds=1),
+        resolver=resolver,
+    )
+    canary = Canary(
+        run_id, CanaryTarget(old, new), interval=timedelta(seconds=timing.canary_interval)
+    )
+    probe.start()
+    canary.start()
+    try:
+        time.sleep(timing.warmup)
+        if lag:
+            lab.pause_replication()
+            time.sleep(timing.lag_window)
+        failure_at = lab.kill_primary()
+        apps[0].stop()
+        engine.start_run(
+            runbook,
+            settings=settings,
+            actor="drctl-lab",
+            auto_approve=True,
+            run_id=run_id,
+            plan=plan,
+        )
+        run = engine.wait(run_id, timeout=120, settings=settings)
+        _settle(probe, failure_at, timing)
+    finally:
+        canary.stop()
+        probe.stop()
+    rto = measure_rto(probe.snapshot(), failure_at, timing.success_threshold)
+    rpo = measure_rpo(canary.snapshot(), new.surviving(run_id), failure_at, old.name)
+    folder = record(settings, run_id, plan, probe, canary, new.surviving(run_id), rto, rpo)
+    return LabResult(
+        run_id=run_id,
+        run_status=run.status,
+        failure_at=failure_at,
+        rto=rto,
+        rpo=rpo,
+        samples_dir=folder,
+        lag_injected=lag,
+        synchronous=lab.state.synchronous,
+    )
+
+
+def _settle(probe: AvailabilityProbe, failure_at: datetime, timing: Timing) -> None:
+    """Keep probing until recovery shows (a streak of successes after the failure) or time runs out."""
+    end = time.monotonic() + timing.settle
+    while time.monotonic() < end:
+        if measure_rto(probe.snapshot(), failure_at, timing.success_threshold).rto is not None:
+            time.sleep(timing.probe_interval * timing.success_threshold)
+            return
+        time.sleep(timing.probe_interval)
+
+
+def record(
+    settings: Settings,
+    run_id: str,
+    plan: Plan,
+    probe: AvailabilityProbe,
+    canary: Canary,
+    surviving: set[int],
+    rto: RtoResult,
+    rpo: RpoResult,
+) -> Path:
+    """Write the samples beside the run and attach the RTO and RPO measurements to it."""
+    folder = (settings.home / "runs" / run_id).resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    availability, acks = folder / "availability.jsonl", folder / "canary.jsonl"
+    availability.write_text(
+        "".join(s.model_dump_json() + "\n" for s in probe.snapshot()), encoding="utf-8"
+    )
+    acks.write_text(
+        "".join(a.model_dump_json() + "\n" for a in canary.snapshot()), encoding="utf-8"
+    )
+    _sibling(availability, ".result.json").write_text(rto.model_dump_json(), encoding="utf-8")
+    _sibling(acks, ".result.json").write_text(rpo.model_dump_json(), encoding="utf-8")
+    _sibling(acks, ".surviving.json").write_text(json.dumps(sorted(surviving)), encoding="utf-8")
+    target = plan.objectives
+    engine.record_measurement(run_id, Measurement(
+        name="rto", value=rto.rto, target=target.rto, passed=rto.rto is not None and rto.rto <= target.rto,
+        detail=f"recovered after {rto.failed_samples} failed samples, {rto.flaps} flap(s)",
+        samples_ref=str(availability),
+    ), settings=settings)  # fmt: skip
+    engine.record_measurement(run_id, Measurement(
+        name="rpo", value=rpo.rpo, target=target.rpo, passed=rpo.rpo is not None and rpo.rpo <= target.rpo,
+        detail=f"{len(rpo.lost)} of {rpo.acknowledged} acknowledged writes lost",
+        samples_ref=str(acks),
+    ), settings=settings)  # fmt: skip
+    return folder
+
+
+def _sibling(path: Path, suffix: str) -> Path:
+    return path.with_name(path.name + suffix)
