@@ -11,7 +11,6 @@ import importlib
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 from pydantic import BaseModel, JsonValue
 
@@ -49,7 +48,7 @@ class ExportRequest:
 
 def export_run(settings: Settings, log: AuditLog, request: ExportRequest, out: Path) -> Manifest:
     """Collect everything known about the run and write its evidence zip to `out`."""
-    record = run_record(request.run_id)
+    record = run_record(request.run_id, settings)
     plan = load_plan(request.plan_path) if request.plan_path else None
     runbook_text = _read(request.runbook_path) if request.runbook_path else _runbook_of(record)
     trail = None
@@ -68,19 +67,15 @@ def export_run(settings: Settings, log: AuditLog, request: ExportRequest, out: P
     return build_evidence(log, inputs, out)
 
 
-def run_record(run_id: str) -> dict[str, JsonValue] | None:
-    """The engine's record of the run (`drctl.engine.status`), when the engine knows it."""
-    status: Any = getattr(importlib.import_module("drctl.engine"), "status", None)
-    if status is None:
-        return None
+def run_record(run_id: str, settings: Settings) -> dict[str, JsonValue] | None:
+    """The engine's record of the run (`drctl.engine.status`), or None if its journal lacks it."""
+    engine = importlib.import_module("drctl.engine")  # imported late: it loads DBOS
     try:
-        run = status(run_id)
+        run: BaseModel = engine.status(run_id, settings=settings)
     except DrctlError:
         return None  # a run the audit log knows but this engine database does not
-    if isinstance(run, BaseModel):
-        dumped: dict[str, JsonValue] = run.model_dump(mode="json")
-        return dumped
-    return None
+    dumped: dict[str, JsonValue] = run.model_dump(mode="json")
+    return dumped
 
 
 def _cloudtrail(
