@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from pydantic import JsonValue
 
 from drctl.audit.event import GENESIS_HASH, canonical_json, hashed_fields, sha256_text
 from drctl.audit.log import AuditLog, Entry
@@ -26,7 +27,9 @@ PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 def entry(i: int) -> Entry:
     """A typical step event: a few fields of output."""
-    payload = {"output": {"cluster": "shop-aurora-dr", "writer": i % 2 == 0, "lag_ms": i % 97}}
+    payload: dict[str, JsonValue] = {
+        "output": {"cluster": "shop-aurora-dr", "writer": i % 2 == 0, "lag_ms": i % 97}
+    }
     return Entry(run_id=f"bench-{i // 1000}", actor="engine", kind="step.succeeded",
                  payload=payload, step_id=f"s{i}", event_id=f"bench:{i}")  # fmt: skip
 
