@@ -31,9 +31,16 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     publish.subscribe(None, ())
 
 
+class Recorder(list[RunEvent]):
+    """A subscriber that keeps every event it receives."""
+
+    def __call__(self, event: RunEvent) -> None:
+        self.append(event)
+
+
 @pytest.fixture
-def events() -> list[RunEvent]:
-    return []
+def events() -> Recorder:
+    return Recorder()
 
 
 @pytest.fixture(scope="session")

@@ -5,10 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.engine.conftest import runbook, until
+from tests.engine.conftest import Recorder, runbook, until
 
 from drctl import engine
-from drctl.engine.events import RunEvent
 from drctl.errors import DrctlError
 from drctl.settings import Settings
 
@@ -29,10 +28,10 @@ def waiting(run_id: str, settings: Settings, step: str = "gate") -> None:
 
 
 def test_two_approvals_must_come_from_two_different_people(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     run_id = engine.start_run(
-        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events.append]
+        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events]
     )
     waiting(run_id, settings)
     assert engine.status(run_id, settings=settings).status == "waiting-approval"
@@ -79,10 +78,10 @@ def test_only_named_approvers_or_roles_may_approve(settings: Settings, tmp_path:
 
 
 def test_a_rejection_fails_the_step_and_the_run(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     run_id = engine.start_run(
-        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events.append]
+        runbook(gated(tmp_path)), settings=settings, actor="a", subscribers=[events]
     )
     waiting(run_id, settings)
     engine.reject(run_id, "gate", "bob", "primary is recovering", settings=settings)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.engine.conftest import runbook, until
+from tests.engine.conftest import Recorder, runbook, until
 
 from drctl import engine
 from drctl.engine.events import RunEvent
@@ -17,7 +19,7 @@ from drctl.settings import Settings
 
 
 def test_parallel_branches_overlap_and_later_steps_read_earlier_outputs(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     rb = runbook(f"""\
   - {{id: endpoint, title: New writer, action: shell, params: {{command: "printf db-2.internal"}}}}
@@ -28,7 +30,7 @@ def test_parallel_branches_overlap_and_later_steps_read_earlier_outputs(
   - {{id: use, title: Use it, action: shell, needs: [left, right],
      params: {{command: "echo connecting to ${{steps.endpoint.stdout}}"}}}}
 """)
-    run_id = engine.start_run(rb, settings=settings, actor="alice", subscribers=[events.append])
+    run_id = engine.start_run(rb, settings=settings, actor="alice", subscribers=[events])
     run = engine.wait(run_id, 60, settings=settings)
     assert run.status == "succeeded", run.steps
     assert run.step("use").output["stdout"] == "connecting to db-2.internal\n"
@@ -39,7 +41,7 @@ def test_parallel_branches_overlap_and_later_steps_read_earlier_outputs(
 
 
 def test_a_step_that_overruns_its_timeout_fails_as_timed_out_and_stops_dependants(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     rb = runbook(f"""\
   - {{id: slow, title: Slow, action: shell, timeout: 1s, params: {{command: "sleep 30"}}}}
@@ -47,7 +49,7 @@ def test_a_step_that_overruns_its_timeout_fails_as_timed_out_and_stops_dependant
 """)
     started = time.monotonic()
     run = engine.wait(
-        engine.start_run(rb, settings=settings, actor="a", subscribers=[events.append]),
+        engine.start_run(rb, settings=settings, actor="a", subscribers=[events]),
         60,
         settings=settings,
     )
@@ -65,7 +67,7 @@ def test_a_step_that_overruns_its_timeout_fails_as_timed_out_and_stops_dependant
 
 
 def test_a_retryable_failure_is_retried_with_jittered_backoff_until_it_passes(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     counter = tmp_path / "count"
     rb = runbook(f"""\
@@ -76,18 +78,14 @@ def test_a_retryable_failure_is_retried_with_jittered_backoff_until_it_passes(
     params: {{command: "echo x >> {counter}; test $(wc -l < {counter}) -ge 3"}}
 """)
     started = time.monotonic()
-    run_id = engine.start_run(
-        rb, settings=settings, actor="a", subscribers=[events.append], seed="s1"
-    )
+    run_id = engine.start_run(rb, settings=settings, actor="a", subscribers=[events], seed="s1")
     run = engine.wait(run_id, 60, settings=settings)
     elapsed = time.monotonic() - started
     assert run.status == "succeeded"
     assert run.step("flaky").attempts == 3
     retried = [e for e in events if e.kind == "step.retried"]
     assert [e.data["attempt"] for e in retried] == [1, 2]
-    import random
-
-    policy = RetryPolicy(attempts=4, backoff="300ms", jitter=0.5)  # type: ignore[arg-type]
+    policy = RetryPolicy(attempts=4, backoff=timedelta(milliseconds=300), jitter=0.5)
     expected = [
         policy.delay(n, random.Random(f"s1:{run_id}:flaky:{n}").random()).total_seconds()
         for n in (1, 2)
@@ -126,7 +124,7 @@ def test_on_failure_continue_lets_dependants_run_and_the_run_succeed(
 
 
 def test_cancel_stops_the_run_and_no_later_step_starts(
-    settings: Settings, tmp_path: Path, events: list[RunEvent]
+    settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:
     rb = runbook(f"""\
   - {{id: long, title: Long, action: shell, params: {{command: "touch {tmp_path}/long && sleep 3"}}}}
@@ -134,7 +132,7 @@ def test_cancel_stops_the_run_and_no_later_step_starts(
 """)
     run_id = engine.start_run(rb, settings=settings, actor="a")
     until(lambda: (tmp_path / "long").exists(), what="the long step to start")
-    cancelled = engine.cancel(run_id, "bob", settings=settings, subscribers=[events.append])
+    cancelled = engine.cancel(run_id, "bob", settings=settings, subscribers=[events])
     assert cancelled.status == "cancelled"
     assert cancelled.step("later").status == "cancelled"
     assert cancelled.step("later").detail == "cancelled by bob"
@@ -176,10 +174,10 @@ def test_a_dry_run_only_describes_and_changes_nothing(settings: Settings, tmp_pa
 
 
 def test_event_ids_are_deterministic_so_redelivery_can_be_deduplicated(
-    settings: Settings, events: list[RunEvent]
+    settings: Settings, events: Recorder
 ) -> None:
     rb = runbook("  - {id: one, title: One, action: noop}\n")
-    run_id = engine.start_run(rb, settings=settings, actor="a", subscribers=[events.append])
+    run_id = engine.start_run(rb, settings=settings, actor="a", subscribers=[events])
     engine.wait(run_id, 60, settings=settings)
     assert [e.id for e in events] == [
         f"{run_id}:-:run.started:",
@@ -193,8 +191,6 @@ def test_measurements_are_kept_with_the_run(settings: Settings) -> None:
     rb = runbook("  - {id: one, title: One, action: noop}\n")
     run_id = engine.start_run(rb, settings=settings, actor="a")
     engine.wait(run_id, 60, settings=settings)
-    from datetime import timedelta
-
     rto = Measurement(
         name="rto", value=timedelta(minutes=3), target=timedelta(minutes=30), passed=True
     )

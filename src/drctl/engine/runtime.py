@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from dbos import DBOS, DBOSClient, DBOSConfig
 
@@ -68,7 +70,7 @@ def ensure_launched(settings: Settings) -> Launched:
                     hint="one process uses one state database; call engine.shutdown() first",
                 )
             return _launched
-        logging.getLogger("dbos").setLevel(logging.WARNING)
+        _route_dbos_logs()
         DBOS(config=_config(settings, url))
         DBOS.launch()
         logging.getLogger("dbos").setLevel(logging.WARNING)
@@ -87,6 +89,29 @@ def active() -> Iterator[None]:
         with _running_changed:
             _running[0] -= 1
             _running_changed.notify_all()
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now (DBOS's own handler keeps the first one)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value: TextIO) -> None:
+        pass
+
+
+def _route_dbos_logs() -> None:
+    """DBOS logs warnings and errors only, through a handler that follows `sys.stderr`."""
+    logger = logging.getLogger("dbos")
+    logger.setLevel(logging.WARNING)
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s dbos: %(message)s"))
+        logger.addHandler(handler)
+        logger.propagate = False
 
 
 def shutdown(grace: float = 3.0) -> None:

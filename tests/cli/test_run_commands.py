@@ -1,0 +1,114 @@
+"""`drctl run`, `drctl runs`, `drctl approve/reject` and `drctl runbook show` through `drctl.cli.main`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from drctl import engine
+from drctl.cli import main
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("DRCTL_HOME", str(tmp_path / ".drctl"))
+    monkeypatch.setenv("DRCTL_EXECUTOR_ID", "cli-test")
+    monkeypatch.delenv("DRCTL_DATABASE_URL", raising=False)
+    yield tmp_path
+    engine.shutdown()
+
+
+def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as done:
+        main(list(args))
+    out, err = capsys.readouterr()
+    return int(done.value.code or 0), out, err
+
+
+def write(tmp_path: Path, steps: str) -> Path:
+    path = tmp_path / "rb.yaml"
+    path.write_text("apiVersion: drctl/v1\nkind: Runbook\nname: cli\nsteps:\n" + steps)
+    return path
+
+
+def test_run_prints_the_run_as_json_and_exits_0_on_success(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "  - {id: a, title: A, action: shell, params: {command: 'echo hi'}}\n")
+    code, out, _ = cli(capsys, "run", str(path), "--as", "alice", "--run-id", "cli-1", "--json")
+    assert code == 0
+    run = json.loads(out)
+    assert (run["id"], run["status"], run["actor"]) == ("cli-1", "succeeded", "alice")
+    assert run["steps"][0]["output"]["stdout"] == "hi\n"
+    code, out, _ = cli(capsys, "runs", "list", "--json")
+    assert [r["id"] for r in json.loads(out)] == ["cli-1"]
+    code, out, _ = cli(capsys, "runs", "show", "cli-1", "--json")
+    assert json.loads(out)["runbook_hash"] == run["runbook_hash"]
+
+
+def test_a_failed_run_exits_1_and_shows_the_error_and_hint(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "  - {id: a, title: A, action: shell, params: {command: 'exit 7'}}\n")
+    code, out, _ = cli(capsys, "run", str(path), "--as", "alice")
+    assert code == 1
+    assert "exited with status 7" in out
+    assert "hint: run the command by hand" in out
+
+
+def test_dry_run_describes_waves_and_changes_nothing(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        f"  - {{id: a, title: A, action: shell, estimate: 2m, params: {{command: 'touch {tmp_path}/x'}}}}\n",
+    )
+    code, out, _ = cli(capsys, "run", str(path), "--dry-run")
+    assert code == 0
+    assert out.splitlines() == [
+        "dry run of cli: nothing will be read or changed",
+        "wave 1 (~2m):",
+        f"  a run `touch {tmp_path}/x`",
+        "estimated duration (critical path): 2m",
+    ]
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_bad_runbook_exits_2_with_its_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "  - {id: a, title: A, action: shel}\n")
+    code, _, err = cli(capsys, "run", str(path))
+    assert code == 2
+    assert f"{path}:5:23: step `a`: unknown action kind `shel`" in err
+    assert "did you mean `shell`?" in err
+
+
+def test_running_a_plan_needs_a_scenario(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "run", str(EXAMPLES / "seed-estate.yaml"))
+    assert code == 2
+    assert "is a plan, not a runbook" in err and "--scenario" in err
+
+
+def test_approving_an_unknown_run_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = cli(capsys, "approve", "nope", "gate", "--as", "alice")
+    assert code == 2
+    assert "no run `nope`" in err
+
+
+def test_runbook_show_lists_waves_as_json(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(
+        tmp_path,
+        "  - {id: a, title: A, action: noop}\n  - {id: b, title: B, action: noop}\n"
+        "  - {id: c, title: C, action: noop, needs: [a, b]}\n",
+    )
+    code, out, _ = cli(capsys, "runbook", "show", str(path), "--json")
+    assert code == 0
+    assert json.loads(out)["waves"] == [["a", "b"], ["c"]]
