@@ -197,3 +197,24 @@ def test_measurements_are_kept_with_the_run(settings: Settings) -> None:
     engine.record_measurement(run_id, rto, settings=settings)
     assert engine.status(run_id, settings=settings).measurements == [rto]
     assert [r.id for r in engine.list_runs(settings=settings)] == [run_id]
+
+
+def test_a_cancelled_run_resumes_from_where_it_stood(settings: Settings, tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    rb = runbook(f"""\
+  - {{id: first, title: First, action: shell, params: {{command: "echo first >> {log}"}}}}
+  - {{id: long, title: Long, action: shell, needs: [first],
+     params: {{command: "touch {tmp_path}/long && sleep 1 && echo long >> {log}"}}}}
+  - {{id: last, title: Last, action: shell, needs: [long], params: {{command: "echo last >> {log}"}}}}
+""")
+    run_id = engine.start_run(rb, settings=settings, actor="a")
+    until(lambda: (tmp_path / "long").exists(), what="the long step to start")
+    engine.cancel(run_id, "ops", settings=settings)
+    time.sleep(2)
+    assert log.read_text() == "first\nlong\n"
+    resumed = engine.resume(run_id, settings=settings, actor="ops")
+    assert resumed.status in ("running", "succeeded")
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert run.step("first").attempts == 1
+    assert log.read_text().count("first") == 1 and log.read_text().endswith("last\n")
