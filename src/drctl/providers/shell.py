@@ -61,7 +61,7 @@ class Shell:
     def apply(self) -> Outcome:
         if self._done():
             return Outcome(changed=False, detail="already done (guard satisfied); not run again")
-        code, out, err = self._run(self.params.command)
+        code, out, err = self.run_command(self.params.command)
         output: Output = {"exit_code": code, "stdout": truncate(out), "stderr": truncate(err)}
         if code != 0:
             last = (err.strip() or out.strip()).splitlines()[-1:] or [""]
@@ -91,14 +91,15 @@ class Shell:
         if self.params.creates:
             return self._path(self.params.creates).exists()
         if self.params.unless:
-            return self._run(self.params.unless)[0] == 0
+            return self.run_command(self.params.unless)[0] == 0
         return False
 
     def _path(self, text: str) -> Path:
         path = Path(text)
         return path if path.is_absolute() or not self.params.cwd else Path(self.params.cwd) / path
 
-    def _run(self, command: str | list[str]) -> tuple[int, str, str]:
+    def run_command(self, command: str | list[str]) -> tuple[int, str, str]:
+        """Run a command with this action's env, cwd and timeout: (status, stdout, stderr)."""
         timeout = self.params.timeout.total_seconds() if self.params.timeout else None
         try:
             self._process = subprocess.Popen(

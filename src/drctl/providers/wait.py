@@ -9,9 +9,9 @@ from pydantic import model_validator
 
 from drctl.errors import ProviderError
 from drctl.plan.durations import Duration
+from drctl.providers.base import ActionContext, Outcome, Output, Params, StepTimeout
 from drctl.providers.http import HttpParams, problem, request
 from drctl.providers.shell import Shell, ShellParams, command_text
-from drctl.providers.base import ActionContext, Outcome, Output, Params, StepTimeout
 
 
 class UntilCondition(Params):
@@ -96,5 +96,5 @@ class Wait:
             except ProviderError as exc:
                 return exc.message
         action = Shell(ShellParams(command=until.shell or ""), self.ctx)
-        code, _, err = action._run(until.shell or "")
+        code, _, err = action.run_command(until.shell or "")
         return "" if code == 0 else f"exit {code} {err.strip()[-200:]}".strip()
