@@ -54,14 +54,14 @@ def _ancestors(runbook: Runbook, step_id: str) -> set[str]:
 def test_region_failure_promotes_data_before_switching_dns(seed_plan_path: Path) -> None:
     runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
     before_switch = _ancestors(runbook, "switch-my-app-dns")
-    assert {"failover-orders-db", "promote-legacy-db", "promote-app-secrets"} <= before_switch
+    assert {"failover-orders-db", "promote-legacy-db", "promote-app-secrets-1"} <= before_switch
     assert {"scale-my-cluster-ap-southeast-1", "sync-argocd-ap-southeast-1", "declare-disaster"} <= before_switch
 
 
 def test_region_failure_promotes_the_data_tier_in_parallel(seed_plan_path: Path) -> None:
     runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
     wave = next(w for w in runbook.waves() if any(s.id == "failover-orders-db" for s in w))
-    assert {"promote-legacy-db", "promote-app-secrets", "verify-sessions"} <= {s.id for s in wave}
+    assert {"promote-legacy-db", "promote-app-secrets-1", "verify-sessions"} <= {s.id for s in wave}
 
 
 def test_region_failure_waits_for_the_plans_two_person_rule(seed_plan_path: Path) -> None:

@@ -175,6 +175,7 @@ class S3Replication(Strict):
     source: RegionalBucket
     destination: RegionalBucket
     replication_time_control: bool = False
+    failback_role_arn: str | None = None
 
 
 class Efs(Strict):

@@ -11,7 +11,7 @@ from typing import Any
 
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Plan, Strategy
-from drctl.plan.resources import EksCluster, GitOps, Route53Failover, Secrets
+from drctl.plan.resources import EksCluster, GitOps, Route53Failover
 
 M, S = timedelta(minutes=1), timedelta(seconds=1)
 
@@ -59,15 +59,15 @@ def kube_target(eks: EksCluster, region: str) -> dict[str, Any]:
     return {"eks_cluster": eks.clusters[region], "region": region}
 
 
-def gitops_params(gitops: GitOps, region: str) -> dict[str, Any]:
-    """Params for syncing a GitOps tool's applications onto the cluster of `region`."""
-    if gitops.tool == "argocd":
-        return {
-            "server": gitops.server,
-            "applications": gitops.applications,
-            "cluster": gitops.clusters.get(region, ""),
-        }
-    return {"server": gitops.clusters.get(region, ""), "kustomizations": gitops.applications}
+def argocd_params(gitops: GitOps) -> dict[str, Any]:
+    """Params for `argocd.sync` of the plan's applications (`*` is every application)."""
+    return {"server": gitops.server, "applications": gitops.applications}
+
+
+def flux_params(gitops: GitOps, target: dict[str, Any]) -> dict[str, Any]:
+    """Params for `flux.reconcile` of the plan's Kustomizations on one cluster."""
+    objects = [{"kind": "Kustomization", "name": name} for name in gitops.applications]
+    return {**target, "objects": objects}
 
 
 def route53_params(res: Route53Failover) -> dict[str, Any]:
@@ -75,7 +75,7 @@ def route53_params(res: Route53Failover) -> dict[str, Any]:
 
     def target(t: Any) -> dict[str, Any]:
         if t.alb is not None:
-            return {"alias_dns_name": t.alb.dns_name, "alias_hosted_zone_id": t.alb.hosted_zone_id}
+            return {"alias": {"dns_name": t.alb.dns_name, "hosted_zone_id": t.alb.hosted_zone_id}}
         return {"value": t.value}
 
     return {
@@ -89,6 +89,16 @@ def route53_params(res: Route53Failover) -> dict[str, Any]:
     }
 
 
+def route53_status_params(res: Route53Failover, expect_healthy: list[str]) -> dict[str, Any]:
+    """Params for reading (and optionally waiting for) the health of a failover pair."""
+    return {
+        "hosted_zone": res.hosted_zone,
+        "record": res.record,
+        "type": res.type,
+        "expect_healthy": expect_healthy,
+    }
+
+
 def health_url(res: Route53Failover, which: str) -> str:
     """The /health URL of one side of a failover pair, as Route53 probes it."""
     target = res.primary if which == "primary" else res.secondary
@@ -97,11 +107,6 @@ def health_url(res: Route53Failover, which: str) -> str:
     default_port = 443 if hc.protocol == "HTTPS" else 80
     port = "" if hc.port == default_port else f":{hc.port}"
     return f"{hc.protocol.lower()}://{host}{port}{hc.path}"
-
-
-def secrets_params(res: Secrets, region: str) -> dict[str, Any]:
-    """Params naming a secrets resource's Secrets Manager secrets in `region`."""
-    return {"region": region, "secrets": res.secrets_manager}
 
 
 def lag_limit(plan: Plan) -> str:

@@ -111,7 +111,7 @@ def replicated_buckets(aws: Any) -> tuple[str, str]:
 
 def test_s3_verify_replication_finds_versioning_and_the_rule(aws: Any) -> None:
     source, destination = replicated_buckets(aws)
-    params = s3.PairParams(
+    params = s3.VerifyParams(
         source_bucket=source,
         source_region=PRIMARY,
         destination_bucket=destination,
@@ -131,7 +131,7 @@ def test_s3_verify_replication_times_out_naming_what_is_missing(aws: Any) -> Non
         aws.client("s3", region).create_bucket(
             Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": region}
         )
-    params = s3.PairParams(
+    params = s3.VerifyParams(
         source_bucket=source,
         source_region=PRIMARY,
         destination_bucket=destination,
@@ -198,3 +198,44 @@ def test_reverse_replication_from_a_missing_bucket_is_not_found(aws: Any) -> Non
 
     assert err.value.where == f"bucket no-such-dr-bucket in {SECONDARY}"
     assert "list-buckets" in err.value.hint
+
+
+def test_verify_replica_from_the_dr_side_works_while_the_source_region_is_down(
+    aws: Any, replicator: Any
+) -> None:
+    from drctl.sandbox import outage
+
+    table = global_table(aws)
+    replicator.sync_once()
+    params = dynamodb.ReplicaParams(
+        table=table, source_region=PRIMARY, target_region=SECONDARY, check_source=False
+    )
+    outage.block(PRIMARY)
+    try:
+        verified = dynamodb.VerifyReplica(params, aws.ctx(), aws.clients()).verify(
+            SystemClock().monotonic() + 10
+        )
+    finally:
+        outage.unblock(PRIMARY)
+    assert verified["replica"]["status"] == "ACTIVE"
+
+
+def test_s3_verify_from_the_dr_side_reads_only_the_replica_bucket(aws: Any) -> None:
+    from drctl.sandbox import outage
+
+    source, destination = replicated_buckets(aws)
+    params = s3.VerifyParams(
+        source_bucket=source,
+        source_region=PRIMARY,
+        destination_bucket=destination,
+        destination_region=SECONDARY,
+        check_source=False,
+    )
+    outage.block(PRIMARY)
+    try:
+        action = s3.VerifyReplication(params, aws.ctx(), aws.clients())
+        verified = action.verify(SystemClock().monotonic() + 10)
+    finally:
+        outage.unblock(PRIMARY)
+    assert verified == {"destination_versioning": "Enabled"}
+    assert "replica bucket" in action.describe()

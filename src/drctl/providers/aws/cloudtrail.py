@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from drctl.errors import NotFoundError
+from drctl.plan.durations import Duration
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws._client import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
@@ -104,7 +105,7 @@ class LookupParams(Params):
 
     region: str
     event_names: list[str] = Field(min_length=1)
-    window: timedelta = timedelta(hours=1)
+    window: Duration = timedelta(hours=1)
     expect_at_least: int = 0
 
 
@@ -198,8 +199,8 @@ class LagParams(Params):
     region: str
     metric: LagMetric
     resource: str
-    max_lag: timedelta
-    window: timedelta = timedelta(minutes=15)
+    max_lag: Duration
+    window: Duration = timedelta(minutes=15)
 
 
 class ReplicationLag(AwsAction[LagParams]):

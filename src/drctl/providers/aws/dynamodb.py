@@ -37,6 +37,7 @@ class ReplicaParams(Params):
     table: str
     source_region: str
     target_region: str
+    check_source: bool = True  # False in a region failure: the source region may be unreachable
 
 
 class VerifyReplica(AwsAction[ReplicaParams]):
@@ -51,7 +52,12 @@ class VerifyReplica(AwsAction[ReplicaParams]):
 
     def current(self) -> Output:
         p = self.params
-        return {"source": dump(read_table(self.clients, p.table, p.source_region))}
+        region = p.source_region if p.check_source else p.target_region
+        return {
+            "source" if p.check_source else "replica": dump(
+                read_table(self.clients, p.table, region)
+            )
+        }
 
     def apply(self) -> Outcome:
         return Outcome(changed=False, detail="read-only")
@@ -59,6 +65,8 @@ class VerifyReplica(AwsAction[ReplicaParams]):
     def _problem(self, replica: TableState) -> str:
         if replica.status != "ACTIVE":
             return f"replica table is {replica.status}"
+        if not self.params.check_source:
+            return ""
         source = read_table(self.clients, self.params.table, self.params.source_region)
         listed = source.replicas.get(
             self.params.target_region, "ACTIVE" if not source.replicas else "missing"

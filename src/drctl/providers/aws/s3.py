@@ -70,26 +70,35 @@ class PairParams(Params):
     destination_region: str
 
 
-class VerifyReplication(AwsAction[PairParams]):
+class VerifyParams(PairParams):
+    """The pair; `check_source: false` reads only the destination (the source region may be down)."""
+
+    check_source: bool = True
+
+
+class VerifyReplication(AwsAction[VerifyParams]):
     """Read-only: versioning on both buckets and an enabled rule to the destination."""
 
     kind = "aws.s3.verify-replication"
-    Params = PairParams
+    Params = VerifyParams
 
     def describe(self) -> str:
         p = self.params
+        if not p.check_source:
+            return f"verify replica bucket {p.destination_bucket} ({p.destination_region}) is versioned and readable"
         return f"verify {p.source_bucket} ({p.source_region}) replicates to {p.destination_bucket} ({p.destination_region})"
 
-    def _read(self) -> tuple[BucketReplication, BucketReplication]:
+    def _read(self) -> list[BucketReplication]:
         p = self.params
-        return (
-            read_bucket_replication(self.clients, p.source_bucket, p.source_region),
-            read_bucket_replication(self.clients, p.destination_bucket, p.destination_region),
-        )
+        sides = [(p.destination_bucket, p.destination_region)]
+        if p.check_source:
+            sides.insert(0, (p.source_bucket, p.source_region))
+        return [read_bucket_replication(self.clients, bucket, region) for bucket, region in sides]
 
     def current(self) -> Output:
-        source, destination = self._read()
-        return {"source": dump(source), "destination": dump(destination)}
+        buckets = self._read()
+        names = ["source", "destination"] if self.params.check_source else ["destination"]
+        return {name: dump(bucket) for name, bucket in zip(names, buckets, strict=True)}
 
     def apply(self) -> Outcome:
         return Outcome(changed=False, detail="read-only")
@@ -97,23 +106,30 @@ class VerifyReplication(AwsAction[PairParams]):
     def verify(self, deadline: float) -> Output:
         p = self.params
 
-        def problem(pair: tuple[BucketReplication, BucketReplication]) -> str:
+        def problem(buckets: list[BucketReplication]) -> str:
             bad = [
                 f"versioning on {b.bucket} is {b.versioning}"
-                for b in pair
+                for b in buckets
                 if b.versioning != "Enabled"
             ]
-            if not pair[0].replicates_to(p.destination_bucket):
+            if p.check_source and not buckets[0].replicates_to(p.destination_bucket):
                 bad.append(
                     f"no enabled rule on {p.source_bucket} replicates to {p.destination_bucket}"
                 )
             return "; ".join(bad)
 
-        source, _ = self.wait(
-            self._read, problem, deadline, f"bucket {p.source_bucket} in {p.source_region}"
+        where = (
+            f"bucket {p.source_bucket} in {p.source_region}"
+            if p.check_source
+            else (f"bucket {p.destination_bucket} in {p.destination_region}")
         )
+        buckets = self.wait(self._read, problem, deadline, where)
+        if not p.check_source:
+            return {"destination_versioning": buckets[0].versioning}
         return {
-            "rules": [r.id for r in source.rules if r.destination_bucket == p.destination_bucket]
+            "rules": [
+                r.id for r in buckets[0].rules if r.destination_bucket == p.destination_bucket
+            ]
         }
 
 

@@ -6,7 +6,7 @@ from drctl.plan.model import Plan
 from drctl.plan.resources import AuroraGlobal, EksCluster, RdsReplica, Route53Failover
 from drctl.runbook.draft import Draft
 from drctl.runbook.scenarios.common import check_endpoints, evidence
-from drctl.runbook.steps import M, S, kube_target, route53_params
+from drctl.runbook.steps import M, S, kube_target, route53_status_params
 
 EVENTS = ["FailoverDBCluster", "RebootDBInstance"]
 
@@ -27,7 +27,7 @@ def az_failure(plan: Plan, failed_az: str | None = None) -> Draft:
     d.stage("detect")
     for res in plan.resources_of(Route53Failover):
         d.add(f"assess-{res.name}", f"Read Route53 health of {res.record}", "aws.route53.health-status",
-              route53_params(res), needs=[], estimate=10 * S, on_failure="continue", resource=res.name)  # fmt: skip
+              route53_status_params(res, []), needs=[], estimate=10 * S, on_failure="continue", resource=res.name)  # fmt: skip
     d.stage("capacity")
     for eks in plan.resources_of(EksCluster):
         healthy = [z for z in eks.availability_zones.get(region, []) if z != az]
@@ -40,12 +40,12 @@ def az_failure(plan: Plan, failed_az: str | None = None) -> Draft:
     d.stage("databases")
     for aurora in plan.resources_of(AuroraGlobal):
         d.add(f"failover-{aurora.name}", f"Aurora cluster {aurora.clusters[region]} has a writer outside {az}",
-              "aws.aurora.failover-cluster", {"region": region, "cluster": aurora.clusters[region], "avoid_zone": az},
+              "aws.aurora.failover-cluster", {"region": region, "cluster": aurora.clusters[region]},
               needs=d.after("detect"), estimate=1 * M, region=region, resource=aurora.name)  # fmt: skip
     for rds in plan.resources_of(RdsReplica):
         if rds.multi_az:
             d.add(f"failover-{rds.name}", f"RDS {rds.source.instance} (Multi-AZ) serves from outside {az}",
-                  "aws.rds.reboot-failover", {"region": rds.source.region, "instance": rds.source.instance, "avoid_zone": az},
+                  "aws.rds.reboot-failover", {"region": rds.source.region, "instance": rds.source.instance},
                   needs=d.after("detect"), estimate=2 * M, region=rds.source.region, resource=rds.name)  # fmt: skip
     d.stage("connectivity")
     check_endpoints(d, plan, "primary", d.after("capacity", "databases"))

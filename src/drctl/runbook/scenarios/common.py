@@ -7,13 +7,14 @@ from typing import Any
 
 from drctl.errors import PlanError
 from drctl.plan.model import Plan, Strategy
-from drctl.plan.resources import EksCluster, GitOps, Route53Failover, Secrets
+from drctl.plan.resources import EbsSnapshots, EksCluster, GitOps, Route53Failover, Secrets
 from drctl.runbook.draft import Draft
 from drctl.runbook.model import ApprovalGate, RetryPolicy
 from drctl.runbook.steps import (
     M,
     S,
-    gitops_params,
+    argocd_params,
+    flux_params,
     health_url,
     kube_target,
     nodegroup_sizes,
@@ -51,7 +52,7 @@ def compute_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
                 )
             after = [
                 draft.add(f"create-{eks.name}-{region}", f"Create EKS cluster {cluster} in {region} (eksctl)",
-                          "aws.eks.create-cluster", {**base, "config": config}, needs=needs,
+                          "aws.eks.create-cluster", {**base, "config_path": config}, needs=needs,
                           estimate=20 * M, timeout=45 * M, region=region, resource=eks.name)
             ]  # fmt: skip
         if plan.strategy is not Strategy.MULTI_SITE:
@@ -77,15 +78,9 @@ def compute_down(draft: Draft, plan: Plan, region: str, needs: list[str], role: 
 
 def apps_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
     """GitOps sync onto the clusters of `region`, then wait for pods and synced secrets."""
-    synced = list(needs)
-    for gitops in plan.resources_of(GitOps):
-        kind = "argocd.sync" if gitops.tool == "argocd" else "flux.reconcile"
-        synced.append(
-            draft.add(f"sync-{gitops.name}-{region}", f"{gitops.tool} sync of {', '.join(gitops.applications)} to {region}",
-                      kind, gitops_params(gitops, region), needs=needs, estimate=3 * M,
-                      timeout=gitops.sync_timeout, region=region, resource=gitops.name)
-        )  # fmt: skip
-    synced = [s for s in synced if s not in needs] or needs
+    synced = [
+        _gitops_sync(draft, plan, gitops, region, needs) for gitops in plan.resources_of(GitOps)
+    ] or needs
     for eks in plan.resources_of(EksCluster):
         target = kube_target(eks, region)
         draft.add(f"pods-ready-{eks.name}-{region}", f"Wait for pods in {', '.join(eks.namespaces)} on {region} to be Ready",
@@ -96,6 +91,25 @@ def apps_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
                 draft.add(f"external-secrets-{res.name}-{region}", f"ExternalSecrets of {res.name} Ready on {region}",
                           "k8s.external-secrets-ready", {**target, "namespaces": res.external_secrets.namespaces},
                           needs=synced, estimate=1 * M, region=region, resource=res.name)  # fmt: skip
+
+
+def _gitops_sync(draft: Draft, plan: Plan, gitops: GitOps, region: str, needs: list[str]) -> str:
+    """Register the cluster with ArgoCD if needed and sync, or ask Flux to reconcile (seed 4.1)."""
+    apps = ", ".join(gitops.applications)
+    if gitops.tool == "flux":
+        target = kube_target(plan.resources_of(EksCluster)[0], region)
+        return draft.add(f"sync-{gitops.name}-{region}", f"Flux reconcile of {apps} on {region}", "flux.reconcile",
+                         flux_params(gitops, target), needs=needs, estimate=3 * M, timeout=gitops.sync_timeout,
+                         region=region, resource=gitops.name)  # fmt: skip
+    after = needs
+    if region in gitops.clusters:
+        after = [draft.add(f"argocd-cluster-{gitops.name}-{region}", f"Register the {region} cluster with ArgoCD",
+                           "argocd.add-cluster",
+                           {"server": gitops.server, "cluster_server": gitops.clusters[region], "name": f"{plan.metadata.name}-{region}"},
+                           needs=needs, estimate=20 * S, region=region, resource=gitops.name)]  # fmt: skip
+    return draft.add(f"sync-{gitops.name}-{region}", f"ArgoCD sync of {apps} to {region}", "argocd.sync",
+                     argocd_params(gitops), needs=after, estimate=3 * M, timeout=gitops.sync_timeout,
+                     region=region, resource=gitops.name)  # fmt: skip
 
 
 def check_endpoints(draft: Draft, plan: Plan, which: str, needs: list[str], tag: str = "") -> None:
@@ -127,3 +141,31 @@ def evidence(
         draft.add("evidence-cloudtrail", f"Look up this run's API calls in CloudTrail ({region})",
                   "aws.cloudtrail.lookup", params, needs=needs, estimate=20 * S, region=region,
                   on_failure="continue")  # fmt: skip
+
+
+def restore_volumes(draft: Draft, plan: Plan, res: EbsSnapshots, needs: list[str]) -> list[str]:
+    """Create each volume in the DR region from its newest copied snapshot, in the first DR AZ."""
+    zone = dr_zone(plan, res.copy_to)
+    return [
+        draft.add(
+            f"restore-{res.name}-{index}",
+            f"Restore {volume} in {zone} from its newest copied snapshot",
+            "aws.ebs.restore-volume",
+            {"region": res.copy_to, "volume": volume, "availability_zone": zone},
+            needs=needs,
+            estimate=10 * M,
+            timeout=30 * M,
+            region=res.copy_to,
+            resource=res.name,
+        )
+        for index, volume in enumerate(res.volumes, start=1)
+    ]
+
+
+def dr_zone(plan: Plan, region: str) -> str:
+    """The first availability zone the plan names in `region` (else the region's `a` zone)."""
+    for eks in plan.resources_of(EksCluster):
+        zones = eks.availability_zones.get(region)
+        if zones:
+            return zones[0]
+    return f"{region}a"

@@ -27,9 +27,10 @@ from drctl.runbook.scenarios.common import (
     compute_down,
     compute_up,
     evidence,
+    restore_volumes,
 )
 from drctl.runbook.scenarios.region_failure import require_snapshots
-from drctl.runbook.steps import M, S, lag_limit, route53_params, standby_role
+from drctl.runbook.steps import M, S, lag_limit, route53_status_params, standby_role
 
 EVENTS = [
     "UpdateNodegroupConfig",
@@ -43,14 +44,14 @@ EVENTS = [
 def _aurora(d: Draft, plan: Plan, res: AuroraGlobal, region: str, needs: list[str]) -> None:
     d.add(f"lag-{res.name}", f"Aurora global replication lag of {res.clusters[region]} is under the RPO",
           "aws.cloudwatch.replication-lag",
-          {"region": region, "metric": "aurora-global", "resource": res.clusters[region], "max_lag": lag_limit(plan)},
+          {"region": region, "metric": "AuroraGlobalDBReplicationLag", "resource": res.clusters[region], "max_lag": lag_limit(plan)},
           needs=needs, estimate=15 * S, region=region, resource=res.name)  # fmt: skip
 
 
 def _rds(d: Draft, plan: Plan, res: RdsReplica, region: str, needs: list[str]) -> None:
     d.add(f"lag-{res.name}", f"RDS replica lag of {res.replica.instance} is under the RPO",
           "aws.cloudwatch.replication-lag",
-          {"region": res.replica.region, "metric": "rds-replica", "resource": res.replica.instance,
+          {"region": res.replica.region, "metric": "ReplicaLag", "resource": res.replica.instance,
            "max_lag": lag_limit(plan)},
           needs=needs, estimate=15 * S, region=res.replica.region, resource=res.name)  # fmt: skip
 
@@ -60,7 +61,7 @@ def _dynamodb(
 ) -> None:
     d.add(f"canary-{res.name}", f"Write a canary item to {res.table} in {plan.regions.primary}, read it in {region}",
           "aws.dynamodb.canary",
-          {"table": res.table, "source_region": plan.regions.primary, "target_region": region},
+          {"table": res.table, "write_region": plan.regions.primary, "read_region": region},
           needs=needs, estimate=30 * S, region=region, resource=res.name)  # fmt: skip
 
 
@@ -75,17 +76,16 @@ def _s3(d: Draft, plan: Plan, res: S3Replication, region: str, needs: list[str])
 def _efs(d: Draft, plan: Plan, res: Efs, region: str, needs: list[str]) -> None:
     source = res.file_systems[plan.regions.primary]
     d.add(f"verify-{res.name}", f"EFS {source} replicates to {region}", "aws.efs.verify-replication",
-          {"region": plan.regions.primary, "file_system": source, "destination_region": region},
+          {"region": plan.regions.primary, "file_system": source, "target_region": region},
           needs=needs, estimate=15 * S, region=region, resource=res.name)  # fmt: skip
 
 
 def _ebs(d: Draft, plan: Plan, res: EbsSnapshots, region: str, needs: list[str]) -> None:
     copied = d.add(f"snapshot-{res.name}", f"Snapshot {', '.join(res.volumes)} and copy to {res.copy_to}",
-                   "aws.ebs.snapshot-and-copy", {"region": res.region, "volumes": res.volumes, "copy_to": res.copy_to},
+                   "aws.ebs.snapshot-and-copy",
+                   {"source_region": res.region, "volumes": res.volumes, "target_region": res.copy_to},
                    needs=needs, estimate=5 * M, timeout=30 * M, region=res.region, resource=res.name)  # fmt: skip
-    d.add(f"restore-{res.name}", f"Restore volumes in {res.copy_to} from the copied snapshots",
-          "aws.ebs.restore-volume", {"region": res.copy_to, "volumes": res.volumes},
-          needs=[copied], estimate=5 * M, timeout=30 * M, region=res.copy_to, resource=res.name)  # fmt: skip
+    restore_volumes(d, plan, res, [copied])
 
 
 def _secrets(d: Draft, plan: Plan, res: Secrets, region: str, needs: list[str]) -> None:
@@ -125,7 +125,7 @@ def drill(plan: Plan) -> Draft:
     d.stage("preflight")
     for dns in plan.resources_of(Route53Failover):
         d.add(f"assess-{dns.name}", f"Read Route53 health of {dns.record}", "aws.route53.health-status",
-              route53_params(dns), needs=[], estimate=10 * S, resource=dns.name)  # fmt: skip
+              route53_status_params(dns, ["primary", "secondary"]), needs=[], estimate=10 * S, resource=dns.name)  # fmt: skip
     d.stage("data")
     needs = d.after("preflight")
     for resource in plan.resources:

@@ -37,7 +37,7 @@ def _reprotect(d: Draft, plan: Plan, needs: list[str]) -> None:
     for res in plan.resources_of(AuroraGlobal):
         d.add(f"reprotect-{res.name}", f"{res.clusters[primary]} replicates from {dr} with lag under the RPO",
               "aws.cloudwatch.replication-lag",
-              {"region": primary, "metric": "aurora-global", "resource": res.clusters[primary], "max_lag": lag_limit(plan)},
+              {"region": primary, "metric": "AuroraGlobalDBReplicationLag", "resource": res.clusters[primary], "max_lag": lag_limit(plan)},
               needs=needs, estimate=15 * S, region=primary, resource=res.name)  # fmt: skip
     for rds in plan.resources_of(RdsReplica):
         d.add(f"reprotect-{rds.name}", f"Create a replica of {rds.replica.instance} in {primary}", "manual",
@@ -45,15 +45,20 @@ def _reprotect(d: Draft, plan: Plan, needs: list[str]) -> None:
                f"named {rds.source.instance}, then confirm"},
               needs=needs, estimate=30 * M, timeout=24 * 60 * M, region=primary, resource=rds.name)  # fmt: skip
     for s3 in plan.resources_of(S3Replication):
-        d.add(f"reprotect-{s3.name}", f"Replicate {s3.destination.bucket} back to {s3.source.bucket}",
-              "aws.s3.reverse-replication",
-              {"source_bucket": s3.destination.bucket, "source_region": s3.destination.region,
-               "destination_bucket": s3.source.bucket, "destination_region": s3.source.region,
-               "replication_time_control": s3.replication_time_control},
-              needs=needs, estimate=30 * S, region=s3.destination.region, resource=s3.name)  # fmt: skip
+        back = {"source_bucket": s3.destination.bucket, "source_region": s3.destination.region,
+                "destination_bucket": s3.source.bucket, "destination_region": s3.source.region}  # fmt: skip
+        if s3.failback_role_arn:
+            d.add(f"reprotect-{s3.name}", f"Replicate {s3.destination.bucket} back to {s3.source.bucket}",
+                  "aws.s3.reverse-replication", {**back, "role_arn": s3.failback_role_arn},
+                  needs=needs, estimate=30 * S, region=s3.destination.region, resource=s3.name)  # fmt: skip
+        else:
+            d.add(f"reprotect-{s3.name}", f"Replicate {s3.destination.bucket} back to {s3.source.bucket}", "manual",
+                  {"instructions": f"Configure replication from {s3.destination.bucket} to {s3.source.bucket} "
+                   "(set `failback_role_arn` on the resource to let drctl do it), then confirm"},
+                  needs=needs, estimate=10 * M, timeout=24 * 60 * M, region=s3.destination.region, resource=s3.name)  # fmt: skip
     for ddb in plan.resources_of(DynamoDbGlobalTable):
         d.add(f"reprotect-{ddb.name}", f"DynamoDB table {ddb.table} is ACTIVE in {primary}",
-              "aws.dynamodb.verify-replica", {"table": ddb.table, "region": primary},
+              "aws.dynamodb.verify-replica", {"table": ddb.table, "source_region": dr, "target_region": primary},
               needs=needs, estimate=10 * S, region=primary, resource=ddb.name)  # fmt: skip
     for pg in plan.resources_of(PostgresReplica):
         _reprotect_postgres(d, pg, needs)

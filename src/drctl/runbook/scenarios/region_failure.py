@@ -22,8 +22,15 @@ from drctl.plan.resources import (
     Secrets,
 )
 from drctl.runbook.draft import Draft
-from drctl.runbook.scenarios.common import apps_up, check_endpoints, compute_up, evidence, gate
-from drctl.runbook.steps import M, S, dns_switch_estimate, route53_params, secrets_params
+from drctl.runbook.scenarios.common import (
+    apps_up,
+    check_endpoints,
+    compute_up,
+    evidence,
+    gate,
+    restore_volumes,
+)
+from drctl.runbook.steps import M, S, dns_switch_estimate, route53_params, route53_status_params
 
 EVENTS = [
     "FailoverGlobalCluster", "PromoteReadReplica", "StopReplicationToReplica",
@@ -48,7 +55,8 @@ def _rds(d: Draft, plan: Plan, res: RdsReplica, needs: list[str]) -> None:
 def _dynamodb(d: Draft, plan: Plan, res: DynamoDbGlobalTable, needs: list[str]) -> None:
     region = plan.regions.secondary
     d.add(f"verify-{res.name}", f"Verify DynamoDB table {res.table} is ACTIVE in {region}",
-          "aws.dynamodb.verify-replica", {"table": res.table, "region": region},
+          "aws.dynamodb.verify-replica",
+          {"table": res.table, "source_region": plan.regions.primary, "target_region": region, "check_source": False},
           needs=needs, estimate=10 * S, region=region, resource=res.name)  # fmt: skip
 
 
@@ -57,7 +65,7 @@ def _s3(d: Draft, plan: Plan, res: S3Replication, needs: list[str]) -> None:
     d.add(f"verify-{res.name}", f"Verify DR bucket {dst.bucket} in {dst.region} is versioned and serving",
           "aws.s3.verify-replication",
           {"source_bucket": res.source.bucket, "source_region": res.source.region,
-           "destination_bucket": dst.bucket, "destination_region": dst.region, "from_destination": True},
+           "destination_bucket": dst.bucket, "destination_region": dst.region, "check_source": False},
           needs=needs, estimate=10 * S, region=dst.region, resource=res.name)  # fmt: skip
 
 
@@ -74,16 +82,14 @@ def _efs(d: Draft, plan: Plan, res: Efs, needs: list[str]) -> None:
 
 
 def _ebs(d: Draft, plan: Plan, res: EbsSnapshots, needs: list[str]) -> None:
-    d.add(f"restore-{res.name}", f"Create volumes in {res.copy_to} from the newest copied snapshots",
-          "aws.ebs.restore-volume", {"region": res.copy_to, "volumes": res.volumes},
-          needs=needs, estimate=10 * M, timeout=30 * M, region=res.copy_to, resource=res.name)  # fmt: skip
+    restore_volumes(d, plan, res, needs)
 
 
 def _secrets(d: Draft, plan: Plan, res: Secrets, needs: list[str]) -> None:
     region = plan.regions.secondary
-    if res.secrets_manager:
-        d.add(f"promote-{res.name}", f"Promote secret replicas of {res.name} in {region} to standalone",
-              "aws.secrets.promote-replica", secrets_params(res, region),
+    for index, secret in enumerate(res.secrets_manager, start=1):
+        d.add(f"promote-{res.name}-{index}", f"Promote the replica of secret {secret} in {region} to standalone",
+              "aws.secrets.promote-replica", {"region": region, "secret": secret},
               needs=needs, estimate=30 * S, region=region, resource=res.name)  # fmt: skip
 
 
@@ -131,7 +137,7 @@ def region_failure(plan: Plan) -> Draft:
     d.stage("detect")
     for res in plan.resources_of(Route53Failover):
         d.add(f"assess-{res.name}", f"Read Route53 health of {res.record} (both regions)", "aws.route53.health-status",
-              route53_params(res), needs=[], estimate=10 * S, on_failure="continue", resource=res.name)  # fmt: skip
+              route53_status_params(res, []), needs=[], estimate=10 * S, on_failure="continue", resource=res.name)  # fmt: skip
     d.stage("declare")
     d.add("declare-disaster", f"Declare the loss of {primary} and fail over to {dr}", "approval",
           {"message": f"Fail over {plan.metadata.name} from {primary} to {dr}"}, needs=d.after("detect"),
