@@ -121,6 +121,12 @@ def test_markdown_has_a_table_per_resource_and_escapes_pipes() -> None:
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def empty_run_history(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """drill-recency reads the engine's store: a fresh one per test, with no runs."""
+    monkeypatch.setenv("DRCTL_HOME", str(tmp_path / ".drctl"))
+
+
 def test_check_exits_1_when_an_error_level_finding_exists() -> None:
     # The seed plan has no drill history here, so drill-recency is red.
     result = runner.invoke(app, ["check", str(SEED), "--static", "--json"])

@@ -31,12 +31,16 @@ class SharedClients(AwsClients):
             return super().client(service, region)
 
 
-def engine_history() -> Sequence[Run]:
-    """Runs from the engine's store; empty when the engine offers no `list_runs` yet."""
-    from drctl import engine
+HISTORY_LIMIT = 500
 
-    list_runs: RunHistory | None = getattr(engine, "list_runs", None)
-    return list(list_runs()) if list_runs is not None else []
+
+def engine_history() -> Sequence[Run]:
+    """The newest runs in the engine's store (`DRCTL_DATABASE_URL`, else SQLite under `DRCTL_HOME`)."""
+    from drctl.engine import (
+        list_runs,
+    )  # the engine (and its durable-execution library) loads lazily
+
+    return list_runs(limit=HISTORY_LIMIT)
 
 
 @dataclass(frozen=True)
