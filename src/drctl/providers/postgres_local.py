@@ -119,7 +119,14 @@ class LocalServer:
         )  # fmt: skip
 
     def stop(self, mode: str = "fast") -> None:
-        """Stop if running (`fast` rolls back sessions; `immediate` is a crash stop)."""
+        """Stop if running (`fast` rolls back sessions; `immediate` is a crash stop).
+
+        A killed postmaster's lock file is removed: where nothing reaps the dead process (a
+        container's init), its zombie keeps the pid alive and PostgreSQL would refuse to start.
+        """
+        pid = self.postmaster_pid()
+        if pid is not None and not process_alive(pid):
+            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
         if self.running():
             run_tool(
                 [self.tool("pg_ctl"), "stop", "-w", "-m", mode, "-D", str(self.data_dir)],

@@ -106,8 +106,16 @@ class Lab:
         return LocalServer(self.state.bin_dir, server.data_dir, server.port)
 
     @classmethod
-    def create(cls, root: Path, *, synchronous: bool = False, bin_dir: Path | None = None) -> Lab:
-        """initdb the primary, clone the standby with pg_basebackup -R, wait until it streams."""
+    def create(
+        cls,
+        root: Path,
+        *,
+        synchronous: bool = False,
+        bin_dir: Path | None = None,
+        template: Path | None = None,
+    ) -> Lab:
+        """initdb the primary (or copy `template`, see `initdb_template`), clone the standby with
+        pg_basebackup -R, and wait until it streams."""
         root = root.resolve()
         if (root / STATE_FILE).exists():
             raise ConfigError(
@@ -129,7 +137,7 @@ class Lab:
         )
         lab = cls(state)
         try:
-            lab._build()
+            lab._build(template)
         except BaseException:
             lab.destroy()
             raise
@@ -143,13 +151,14 @@ class Lab:
             raise ConfigError(f"no lab under {root.resolve()}", hint="start one: drctl lab up")
         return cls(LabState.model_validate_json(path.read_text(encoding="utf-8")))
 
-    def _build(self) -> None:
+    def _build(self, template: Path | None) -> None:
         primary, standby = self.local(self.primary), self.local(self.standby)
-        run_tool(
-            [primary.tool("initdb"), "-D", str(primary.data_dir), "-A", "trust", "-U", "postgres",
-             "-E", "UTF8", "--locale=C", "--no-sync"],
-            what="initdb of the lab primary",
-        )  # fmt: skip
+        if template is None:
+            initdb(self.state.bin_dir, primary.data_dir)
+        else:
+            run_tool(
+                ["cp", "-a", str(template), str(primary.data_dir)], what="copy of the lab template"
+            )
         with (primary.data_dir / "postgresql.conf").open("a") as conf:
             conf.write(SERVER_CONFIG + f"port = {primary.port}\n")
         with (primary.data_dir / "pg_hba.conf").open("a") as hba:
@@ -228,6 +237,30 @@ class Lab:
         """Stop both servers and remove the lab's directory."""
         self.stop()
         shutil.rmtree(self.state.root, ignore_errors=True)
+
+
+def initdb(bin_dir: Path, data_dir: Path) -> None:
+    """A new cluster with trust authentication for the `postgres` role."""
+    run_tool(
+        [str(bin_dir / "initdb"), "-D", str(data_dir), "-A", "trust", "-U", "postgres",
+         "-E", "UTF8", "--locale=C", "--no-sync"],
+        what=f"initdb of {data_dir}",
+    )  # fmt: skip
+
+
+def initdb_template(root: Path, bin_dir: Path | None = None) -> Path:
+    """A pristine initdb'ed data directory under `root` that `Lab.create(template=...)` copies.
+
+    Copying it saves initdb's second or two per lab (tests, repeated demos); reused if present.
+    """
+    path = root / "template"
+    if not (path / "PG_VERSION").exists():
+        root.mkdir(parents=True, exist_ok=True)
+        give_to_server_user(root)
+        _check_reachable(root)
+        shutil.rmtree(path, ignore_errors=True)
+        initdb(find_bin_dir(bin_dir), path)
+    return path
 
 
 def _check_reachable(root: Path) -> None:

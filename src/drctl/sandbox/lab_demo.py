@@ -37,7 +37,11 @@ APP_HOST = "app.lab.drctl.test"
 
 
 class LabResult(BaseModel):
-    """What a lab failover measured, and where its run and samples are."""
+    """What a lab failover measured, and where its run and samples are.
+
+    `first_healthy_at` is when the standby region's app first answered /health with 200 after
+    the failure, by the app's own clock: evidence independent of the probe's samples.
+    """
 
     model_config = ConfigDict(frozen=True)
     run_id: str
@@ -46,6 +50,7 @@ class LabResult(BaseModel):
     rto: RtoResult
     rpo: RpoResult
     samples_dir: Path
+    first_healthy_at: datetime | None
     lag_injected: bool
     synchronous: bool
 
@@ -106,12 +111,17 @@ def run_lab_failover(
     root: Path | None = None,
     timing: Timing = Timing(),
     keep: bool = False,
+    template: Path | None = None,
 ) -> LabResult:
-    """Fail the lab's primary region over to the standby and measure RTO and RPO on the run."""
+    """Fail the lab's primary region over to the standby and measure RTO and RPO on the run.
+
+    The lab lives under `root` (default `<home>/lab-demo`) and is destroyed afterwards unless
+    `keep`; `template` is an `initdb_template` to copy instead of running initdb.
+    """
     root = root or settings.home / "lab-demo"
     if (root / "lab.json").exists():
         Lab.load(root).destroy()
-    lab = Lab.create(root, synchronous=sync)
+    lab = Lab.create(root, synchronous=sync, template=template)
     port = shared_free_port(DEFAULT_ADDRESSES)
     regions = (lab.primary, lab.standby)
     apps = [
@@ -186,6 +196,9 @@ def _fail_over(
         rto=rto,
         rpo=rpo,
         samples_dir=folder,
+        first_healthy_at=min(
+            (t for t, code in apps[1].health_log if code == 200 and t >= failure_at), default=None
+        ),
         lag_injected=lag,
         synchronous=lab.state.synchronous,
     )
