@@ -1,6 +1,6 @@
 """`drctl run`: execute a runbook (or a plan's scenario) durably, with a live view.
 
-`default_subscribers` is the hook where the integrator adds the audit log next to the
+`default_subscribers` records every event in the audit trail, then shows it in the
 progress view; every run the CLI starts, resumes or recovers publishes to it.
 """
 
@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from drctl import engine
+from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli.app import app
 from drctl.cli.output import JsonOption, console, err_console, print_json
 from drctl.cli.progress import ProgressView
@@ -33,8 +34,9 @@ ActorOption = typer.Option(None, "--as", help="Who is acting (defaults to the OS
 
 
 def default_subscribers(settings: Settings, view: ProgressView | None = None) -> list[Subscriber]:
-    """Subscribers of every run the CLI drives: the progress view for now (audit log: integrator)."""
-    return [view] if view is not None else []
+    """Subscribers of every run the CLI drives: the audit trail first, then the progress view."""
+    audit: list[Subscriber] = [AuditSubscriber(settings)]
+    return audit + ([view] if view is not None else [])
 
 
 def actor_name(actor: str | None) -> str:
