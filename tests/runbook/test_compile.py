@@ -17,15 +17,18 @@ from drctl.runbook.model import Runbook
 
 ROOT = Path(__file__).resolve().parents[2]
 GOLDEN = Path(__file__).parent / "golden"
-CASES = [(strategy, scenario) for strategy in Strategy for scenario in Scenario]
+EXAMPLES = [*(str(s) for s in Strategy), "seed-estate"]
+CASES = [(example, scenario) for example in EXAMPLES for scenario in Scenario]
 
 
-def _compiled(strategy: Strategy, scenario: Scenario) -> Runbook:
-    return compile_plan(load_plan(ROOT / "examples" / f"{strategy}.yaml"), scenario)
+def _compiled(example: str, scenario: Scenario) -> Runbook:
+    return compile_plan(load_plan(ROOT / "examples" / f"{example}.yaml"), scenario)
 
 
 @pytest.mark.parametrize(("strategy", "scenario"), CASES, ids=[f"{a}-{b}" for a, b in CASES])
-def test_compiled_runbook_matches_the_reviewed_golden_file(strategy: Strategy, scenario: Scenario) -> None:
+def test_compiled_runbook_matches_the_reviewed_golden_file(
+    strategy: str, scenario: Scenario
+) -> None:
     text = dump_runbook(_compiled(strategy, scenario))
     golden = GOLDEN / f"{strategy}-{scenario}.yaml"
     if os.environ.get("DRCTL_UPDATE_GOLDEN"):
@@ -35,7 +38,9 @@ def test_compiled_runbook_matches_the_reviewed_golden_file(strategy: Strategy, s
 
 
 @pytest.mark.parametrize(("strategy", "scenario"), CASES, ids=[f"{a}-{b}" for a, b in CASES])
-def test_compiled_runbook_loads_back_with_every_action_known(strategy: Strategy, scenario: Scenario) -> None:
+def test_compiled_runbook_loads_back_with_every_action_known(
+    strategy: str, scenario: Scenario
+) -> None:
     runbook = _compiled(strategy, scenario)
     assert parse_runbook(dump_runbook(runbook), "compiled.yaml") == runbook
 
@@ -55,7 +60,11 @@ def test_region_failure_promotes_data_before_switching_dns(seed_plan_path: Path)
     runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
     before_switch = _ancestors(runbook, "switch-my-app-dns")
     assert {"failover-orders-db", "promote-legacy-db", "promote-app-secrets-1"} <= before_switch
-    assert {"scale-my-cluster-ap-southeast-1", "sync-argocd-ap-southeast-1", "declare-disaster"} <= before_switch
+    assert {
+        "scale-my-cluster-ap-southeast-1",
+        "sync-argocd-ap-southeast-1",
+        "declare-disaster",
+    } <= before_switch
 
 
 def test_region_failure_promotes_the_data_tier_in_parallel(seed_plan_path: Path) -> None:
@@ -81,11 +90,13 @@ def test_seed_region_failure_estimate_fits_the_rto(seed_plan_path: Path) -> None
 
 
 def test_strategies_differ_in_compute(tmp_path: Path) -> None:
-    actions = {s: {st.action for st in _compiled(s, Scenario.REGION_FAILURE).steps} for s in Strategy}
+    actions = {
+        s: {st.action for st in _compiled(str(s), Scenario.REGION_FAILURE).steps} for s in Strategy
+    }
     assert "aws.eks.create-cluster" in actions[Strategy.BACKUP_RESTORE]
     assert "aws.eks.scale-nodegroups" in actions[Strategy.PILOT_LIGHT]
     assert "aws.eks.scale-nodegroups" not in actions[Strategy.MULTI_SITE]
-    pilot = _compiled(Strategy.PILOT_LIGHT, Scenario.DRILL)
+    pilot = _compiled(str(Strategy.PILOT_LIGHT), Scenario.DRILL)
     teardown = [s for s in pilot.steps if s.id.endswith("-standby")]
     assert teardown and all(ng["desired"] == 0 for s in teardown for ng in s.params["nodegroups"])
 
@@ -125,4 +136,6 @@ def test_disabled_scenario_is_refused(tmp_path: Path, seed_plan_path: Path) -> N
 
 def test_compiling_twice_gives_the_same_text(seed_plan_path: Path) -> None:
     plan = load_plan(seed_plan_path)
-    assert dump_runbook(compile_plan(plan, Scenario.DRILL)) == dump_runbook(compile_plan(plan, Scenario.DRILL))
+    assert dump_runbook(compile_plan(plan, Scenario.DRILL)) == dump_runbook(
+        compile_plan(plan, Scenario.DRILL)
+    )

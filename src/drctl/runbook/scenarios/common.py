@@ -105,7 +105,8 @@ def _gitops_sync(draft: Draft, plan: Plan, gitops: GitOps, region: str, needs: l
     if region in gitops.clusters:
         after = [draft.add(f"argocd-cluster-{gitops.name}-{region}", f"Register the {region} cluster with ArgoCD",
                            "argocd.add-cluster",
-                           {"server": gitops.server, "cluster_server": gitops.clusters[region], "name": f"{plan.metadata.name}-{region}"},
+                           {"server": gitops.server, "cluster_server": gitops.clusters[region], "name": f"{plan.metadata.name}-{region}",
+                            "eks_cluster": _cluster_name(plan, region)},
                            needs=needs, estimate=20 * S, region=region, resource=gitops.name)]  # fmt: skip
     return draft.add(f"sync-{gitops.name}-{region}", f"ArgoCD sync of {apps} to {region}", "argocd.sync",
                      argocd_params(gitops), needs=after, estimate=3 * M, timeout=gitops.sync_timeout,
@@ -169,3 +170,14 @@ def dr_zone(plan: Plan, region: str) -> str:
         if zones:
             return zones[0]
     return f"{region}a"
+
+
+def _cluster_name(plan: Plan, region: str) -> str:
+    """The EKS cluster of `region` that ArgoCD reaches with IAM authentication."""
+    for eks in plan.resources_of(EksCluster):
+        if region in eks.clusters:
+            return eks.clusters[region]
+    raise PlanError(
+        f"gitops lists a cluster for {region} but no eks-cluster resource has one there",
+        hint=f"add `{region}: <cluster name>` to an eks-cluster's `clusters:`",
+    )
