@@ -24,7 +24,14 @@ from pydantic import BaseModel, ConfigDict
 
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ConfigError, ProviderError
-from drctl.providers.postgres import connect, read_standbys, server_name
+from drctl.providers.postgres import (
+    ServerUnreachable,
+    Standby,
+    connect,
+    read_standbys,
+    read_state,
+    server_name,
+)
 from drctl.providers.postgres_local import (
     LocalServer,
     base_backup,
@@ -76,6 +83,29 @@ class LabState(BaseModel):
     synchronous: bool
     primary: LabServer
     standby: LabServer
+
+
+class ServerStatus(BaseModel):
+    """One lab server as it is now: running, and its role (primary, standby, read-only, down)."""
+
+    model_config = ConfigDict(frozen=True)
+    region: str
+    port: int
+    dsn: str
+    data_dir: Path
+    running: bool
+    role: str
+    wal_receiver: str | None = None
+    standbys: list[Standby] = []
+
+
+class LabStatus(BaseModel):
+    """Both servers' status and where the lab lives."""
+
+    model_config = ConfigDict(frozen=True)
+    root: Path
+    synchronous: bool
+    servers: list[ServerStatus]
 
 
 def free_port() -> int:
@@ -194,6 +224,31 @@ class Lab:
             where=server_name(self.standby.dsn),
             hint=f"read {self.local(self.standby).log_file}",
         )
+
+    def status(self) -> LabStatus:
+        """Ask each server what it is now (roles change with failover and reprotection)."""
+        servers = [self._server_status(s) for s in (self.primary, self.standby)]
+        return LabStatus(root=self.state.root, synchronous=self.state.synchronous, servers=servers)
+
+    def _server_status(self, server: LabServer) -> ServerStatus:
+        base = {
+            "region": server.region,
+            "port": server.port,
+            "dsn": server.dsn,
+            "data_dir": server.data_dir,
+        }
+        if not self.local(server).running():
+            return ServerStatus(**base, running=False, role="down")
+        try:
+            state = read_state(server.dsn)
+        except ServerUnreachable:
+            return ServerStatus(**base, running=True, role="unreachable")
+        if state.in_recovery:
+            return ServerStatus(
+                **base, running=True, role="standby", wal_receiver=state.wal_receiver
+            )
+        role = "primary" if state.writable else "read-only"
+        return ServerStatus(**base, running=True, role=role, standbys=read_standbys(server.dsn))
 
     def walsender_pids(self) -> list[int]:
         """Pids of the primary's WAL sender processes."""
