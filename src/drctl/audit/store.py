@@ -116,7 +116,11 @@ def open_engine(url: str) -> Engine:
         if target.startswith("sqlite"):
             engine = _sqlite_engine(target)
         else:
-            engine = sa.create_engine(target, pool_pre_ping=True)
+            # No server-side prepared statements: PostgreSQL's generic plan for the duplicate
+            # lookup (`event_id IN (...)`, table without statistics yet) was a sequential scan.
+            engine = sa.create_engine(
+                target, pool_pre_ping=True, connect_args={"prepare_threshold": None}
+            )
         with write_transaction(engine) as conn:
             metadata.create_all(conn)
             if conn.execute(sa.select(head.c.id)).first() is None:
