@@ -156,6 +156,16 @@ def test_dns_failover_within_rto_fails_when_the_ttl_eats_the_rto(tmp_path: Path)
     assert [(f.resource, f.severity) for f in found] == [("my-app-dns", Severity.ERROR)]
 
 
+def test_dns_switch_survives_dead_primary_passes_with_disable(seed: Plan) -> None:
+    assert only("dns-switch-survives-dead-primary", static(seed)) == []
+
+
+def test_dns_switch_survives_dead_primary_fails_with_invert(tmp_path: Path) -> None:
+    plan, path = variant(tmp_path, lambda d: resource(d, "my-app-dns").update(switch="invert-health-check"))
+    found = only("dns-switch-survives-dead-primary", static(plan, path))
+    assert [(f.resource, f.severity) for f in found] == [("my-app-dns", Severity.WARNING)]
+
+
 def drill(
     scenario: str, ended: datetime, status: RunStatus = "succeeded", dry_run: bool = False
 ) -> Run:

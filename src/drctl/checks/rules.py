@@ -132,7 +132,7 @@ class ControlPlaneSwitch(ResourceRule[Route53Failover]):
         "failover (or inverting a health check) keeps the switch on the data plane."
     )
     severity = Severity.WARNING
-    hint = "use `switch: invert-health-check` (or `health-check`) instead of `record-upsert`"
+    hint = "use `switch: disable-health-check` (or `health-check`) instead of `record-upsert`"
     kind = Route53Failover
 
     def wants(self, plan: Plan, resource: Route53Failover) -> bool:
@@ -227,6 +227,15 @@ class DnsFailoverWithinRto(AdvisorRule):
     hint = "use `interval: 10`, a lower failure_threshold, or a TTL of 60s or less"
 
 
+class DnsSwitchSurvivesDeadPrimary(AdvisorRule):
+    """The DNS switch method still works when the primary is dead."""
+
+    id = "dns-switch-survives-dead-primary"
+    title = "The DNS switch works with a dead primary"
+    rationale = "An inverted health check of a failing endpoint reads healthy, so inverting sends traffic back to the failed region."
+    hint = "use `switch: disable-health-check` or `health-check`"
+
+
 STATIC_RULES = (
     OwnershipDeclared(),
     DrCounterpart(),
@@ -238,4 +247,5 @@ STATIC_RULES = (
     SnapshotIntervalWithinRpo(),
     S3RtcForShortRpo(),
     DnsFailoverWithinRto(),
+    DnsSwitchSurvivesDeadPrimary(),
 )

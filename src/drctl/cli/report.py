@@ -18,8 +18,8 @@ from drctl.report.formats import DASH, seconds, sparkline
 from drctl.report.history import EngineRuns
 from drctl.report.i18n import LANGS, Lang
 from drctl.report.ics import render_ics
-from drctl.report.render import parse_formats, render_files
-from drctl.report.sources import load_evidence
+from drctl.report.render import parse_formats
+from drctl.report.write import write_report
 from drctl.settings import Settings
 
 
@@ -43,21 +43,17 @@ def report(
 
     Example: drctl report shop-region-failure-20260501 -o reports --format html,junit --lang ja
     """
-    formats = parse_formats(fmt)
     settings = Settings()
-    evidence = load_evidence(
-        EngineRuns(settings),
+    evidence, paths = write_report(
+        settings,
         run,
-        settings=settings,
+        output,
+        parse_formats(fmt),
+        lang=_lang(lang),
         plan=load_plan(plan) if plan else None,
         cloudtrail=not no_cloudtrail,
     )
-    files = render_files(evidence, formats, _lang(lang))
-    output.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, content in files.items():
-        (output / name).write_text(content, encoding="utf-8")
-        written.append(str(output / name))
+    written = [str(p) for p in paths]
     if json_out:
         print_json({"run": run, "files": written, "objectives": evidence.objectives})
         return

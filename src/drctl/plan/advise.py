@@ -121,6 +121,7 @@ def plan_findings(plan: Plan) -> list[Finding]:
         *_snapshot_findings(plan),
         *_s3_findings(plan),
         *_dns_findings(plan),
+        *_switch_findings(plan),
     ]
 
 
@@ -213,3 +214,19 @@ def _dns_findings(plan: Plan) -> list[Finding]:
                 )
             )
     return found
+
+
+def _switch_findings(plan: Plan) -> list[Finding]:
+    return [
+        Finding(
+            rule="dns-switch-survives-dead-primary",
+            resource=res.name,
+            severity=Severity.WARNING,
+            message="`switch: invert-health-check` sends traffic back to a failed primary: "
+            "an inverted check of a dead endpoint reads healthy",
+            hint="use `switch: disable-health-check` (Disabled and Inverted: out whether up or down) "
+            "or `health-check` (automatic failover, no write)",
+        )
+        for res in plan.resources_of(Route53Failover)
+        if res.switch == "invert-health-check"
+    ]

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from typing import ClassVar
+from typing import Annotated, ClassVar, Literal
 
 import httpx
-from pydantic import JsonValue
+from pydantic import Field, JsonValue
 
 from drctl.errors import ProviderError
 from drctl.plan.durations import Duration
 from drctl.providers.base import ActionContext, Outcome, Output, Params
 from drctl.providers.shell import truncate
+
+
+class Route53Name(Params):
+    """Resolve the URL's host the way Route 53 answers now (TestDNSAnswer), not through caches."""
+
+    hosted_zone: str
+    record: str
+    type: Literal["A", "AAAA", "CNAME"] = "A"
 
 
 class HttpParams(Params):
@@ -23,19 +31,24 @@ class HttpParams(Params):
     headers: dict[str, str] = {}
     body: str | None = None
     json_body: JsonValue = None
-    expect_status: list[int] = [200]
+    expect_status: list[int | Annotated[str, Field(pattern=r"^[1-5]xx$")]] = [200]
     expect_body: str | None = None
     expect_json: dict[str, JsonValue] = {}
     timeout: Duration = timedelta(seconds=10)
+    resolve: Route53Name | None = None
 
 
-def request(params: HttpParams) -> httpx.Response:
-    """Send the request; transport errors become a retryable `ProviderError`."""
+def request(params: HttpParams, address: str | None = None) -> httpx.Response:
+    """Send the request (to `address` with the URL's Host header, if given); transport errors are retryable."""
+    url, headers = httpx.URL(params.url), dict(params.headers)
+    if address is not None:
+        headers.setdefault("Host", url.netloc.decode())
+        url = url.copy_with(host=address)
     try:
         return httpx.request(
             params.method,
-            params.url,
-            headers=params.headers,
+            url,
+            headers=headers,
             content=params.body,
             json=params.json_body,
             timeout=params.timeout.total_seconds(),
@@ -52,7 +65,8 @@ def request(params: HttpParams) -> httpx.Response:
 
 def problem(params: HttpParams, response: httpx.Response) -> str:
     """What is wrong with the response, or empty when it is as expected."""
-    if response.status_code not in params.expect_status:
+    code = response.status_code
+    if code not in params.expect_status and f"{code // 100}xx" not in params.expect_status:
         wanted = ", ".join(str(s) for s in params.expect_status)
         return f"status {response.status_code} (expected {wanted})"
     if params.expect_body is not None and params.expect_body not in response.text:
@@ -97,7 +111,7 @@ class Http:
         return {}
 
     def apply(self) -> Outcome:
-        response = request(self.params)
+        response = request(self.params, self._address())
         wrong = problem(self.params, response)
         if wrong:
             raise ProviderError(
@@ -113,3 +127,21 @@ class Http:
 
     def verify(self, deadline: float) -> Output:
         return {}
+
+    def _address(self) -> str | None:
+        """The address Route 53 answers for the host right now, when `resolve` asks for it."""
+        name = self.params.resolve
+        if name is None:
+            return None
+        from drctl.providers.aws._client import AwsClients  # only checks that resolve need boto3
+        from drctl.providers.aws.route53 import dns_answer
+
+        answer = dns_answer(AwsClients(self.ctx.settings), name.hosted_zone, name.record, name.type)
+        if not answer:
+            raise ProviderError(
+                f"Route 53 has no answer for {name.record}",
+                hint="check the failover records and their health checks",
+                where=f"record {name.record}",
+                retryable=True,
+            )
+        return answer[0]

@@ -23,6 +23,7 @@ from drctl.plan.resources import (
     S3Replication,
     Secrets,
 )
+from drctl.providers.aws.ebs_efs import SOURCE_TAG, VOLUME_TAG
 from drctl.sandbox.estate import (
     AuroraEstate,
     BucketReplicationEstate,
@@ -54,7 +55,7 @@ def provision_data(
         "s3": {
             s.name: _buckets(aws, s, replication_role) for s in plan.resources_of(S3Replication)
         },
-        "efs": {e.name: _efs(aws, e) for e in plan.resources_of(Efs)},
+        "efs": {e.name: _efs(aws, e, plan.regions.primary) for e in plan.resources_of(Efs)},
         "ebs": {e.name: _ebs(aws, e, networks) for e in plan.resources_of(EbsSnapshots)},
         "secrets": {
             s.name: _secrets(aws, s, plan.regions.primary) for s in plan.resources_of(Secrets)
@@ -203,7 +204,7 @@ def _buckets(aws: Clients, resource: S3Replication, role: str) -> BucketReplicat
     )
 
 
-def _efs(aws: Clients, resource: Efs) -> EfsEstate:
+def _efs(aws: Clients, resource: Efs, primary: str) -> EfsEstate:
     ids = {
         region: aws("efs", region).create_file_system(
             CreationToken=name,
@@ -216,6 +217,13 @@ def _efs(aws: Clients, resource: Efs) -> EfsEstate:
         )["FileSystemId"]
         for region, name in resource.file_systems.items()
     }
+    if resource.method == "replication":  # the primary's file system replicates into each DR one
+        for region, file_system in ids.items():
+            if region != primary:
+                aws("efs", primary).create_replication_configuration(
+                    SourceFileSystemId=ids[primary],
+                    Destinations=[{"Region": region, "FileSystemId": file_system}],
+                )
     return EfsEstate(file_systems=ids)
 
 
@@ -234,9 +242,14 @@ def _ebs(aws: Clients, resource: EbsSnapshots, networks: Mapping[str, Network]) 
             VolumeId=volumes[name], Description=f"drctl sandbox snapshot of {name}",
             TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
         )["SnapshotId"]  # fmt: skip
-        copies[name] = dr.copy_snapshot(
+        copy_tags = [
+            {"Key": VOLUME_TAG, "Value": name},
+            {"Key": SOURCE_TAG, "Value": snapshots[name]},
+        ]
+        copies[name] = dr.copy_snapshot(  # as a scheduled copy job (DLM, AWS Backup, drctl) leaves it
             SourceRegion=resource.region, SourceSnapshotId=snapshots[name],
             Description=f"DR copy of {snapshots[name]} ({name})",
+            TagSpecifications=[{"ResourceType": "snapshot", "Tags": copy_tags}],
         )["SnapshotId"]  # fmt: skip
     return EbsEstate(
         region=resource.region,

@@ -16,7 +16,7 @@ from types import TracebackType
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl.sandbox import health, outage
+from drctl.sandbox import health, metrics, outage
 from drctl.sandbox.app import FailureMode, SampleApp, SampleApps
 from drctl.sandbox.estate import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl.sandbox.health import HealthEvaluator
@@ -34,11 +34,12 @@ class Sandbox:
         health_interval: float = 1.0,
         replication_lag: float = 0.5,
         port: int = 0,
+        app_port: int = 0,
     ) -> None:
         self.plan = plan if plan is not None else load_plan(SEED_PLAN)
         self.server = SandboxServer(port=port)
         regions = [self.plan.regions.primary, self.plan.regions.secondary]
-        self.apps = SampleApps(regions)
+        self.apps = SampleApps(regions, port=app_port)
         self.health = HealthEvaluator(interval=health_interval)
         self.replication = Replicator(lag=replication_lag)
         self._estate: Estate | None = None
@@ -75,6 +76,7 @@ class Sandbox:
             self.apps.start()
             self.replication.start()
             self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
+            metrics.publish_lag(self.plan, self.endpoint_url, self.replication.lag)
             self.health.start()
         except BaseException:
             self.stop()

@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict
 from drctl.errors import NotFoundError
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.ebs_efs import read_file_system
 from drctl.providers.base import Outcome, Output, Params
 
 
@@ -62,7 +63,10 @@ class VerifyReplication(AwsAction[VerifyParams]):
         return f"verify EFS {p.file_system} in {p.region} replicates to {p.target_region}"
 
     def _read(self) -> EfsReplication | None:
-        return read_efs_replication(self.clients, self.params.file_system, self.params.region)
+        return read_efs_replication(self.clients, self._id(), self.params.region)
+
+    def _id(self) -> str:
+        return read_file_system(self.clients, self.params.file_system, self.params.region).id
 
     def current(self) -> Output:
         state = self._read()
@@ -107,17 +111,16 @@ class PromoteReplica(AwsAction[PromoteParams]):
         return f"stop EFS replication into {self.params.file_system} in {self.params.region} so it becomes writable"
 
     def _read(self) -> EfsReplication | None:
-        return read_efs_replication(self.clients, self.params.file_system, self.params.region)
+        file_system = read_file_system(self.clients, self.params.file_system, self.params.region)
+        return read_efs_replication(self.clients, file_system.id, self.params.region)
 
     def current(self) -> Output:
         state = self._read()
         return {"replication": dump(state) if state else None}
 
     def apply(self) -> Outcome:
-        p, state = self.params, self._read()
+        p, state = self.params, self._read()  # _read fails with NotFoundError if it does not exist
         if state is None:
-            with aws_errors(f"EFS file system {p.file_system}", p.region):  # it must at least exist
-                self.client("efs", p.region).describe_file_systems(FileSystemId=p.file_system)
             return Outcome(
                 changed=False, detail=f"{p.file_system} is not replicated into (already writable)"
             )

@@ -108,6 +108,16 @@ def resolve_zone(clients: AwsClients, zone: str) -> str:
     )
 
 
+def dns_answer(clients: AwsClients, zone: str, record: str, record_type: str) -> tuple[str, ...]:
+    """What Route 53's name servers answer for `record` now (TestDNSAnswer: failover applied, no caches)."""
+    zone_id = resolve_zone(clients, zone)
+    with aws_errors(f"record {record}", ROUTE53_REGION):
+        answer = route53(clients).test_dns_answer(
+            HostedZoneId=zone_id, RecordName=fqdn(record), RecordType=record_type
+        )
+    return tuple(str(v).rstrip(".") for v in answer.get("RecordData", []))
+
+
 def _record(raw: dict[str, Any]) -> RecordState:
     return RecordState(
         set_identifier=raw.get("SetIdentifier", ""),

@@ -1,10 +1,16 @@
 """Route 53 actions: make the secondary active, restore the primary (failback), read health status.
 
-Methods: `invert-health-check` sets Inverted on the primary's health check, so Route 53 sees
-it unhealthy and answers with the SECONDARY record; `disable-health-check` sets Disabled
-*and* Inverted, because Route 53 treats a disabled check as healthy unless it is inverted
-(UpdateHealthCheck API reference); `record-upsert` UPSERTs the PRIMARY record to the
-secondary's target (the seed's `change-resource-record-sets --change-batch file://failover.json`).
+Methods: `health-check` writes nothing: Route 53's health checks fail over on their own (data
+plane) and the step waits until DNS answers the secondary. `disable-health-check` sets Disabled
+*and* Inverted on the primary's check: Route 53 treats a disabled check as healthy unless it is
+inverted (UpdateHealthCheck API reference), so the primary is out whether its endpoint is up or
+down. `invert-health-check` sets only Inverted: right for a planned switch away from a *healthy*
+primary, wrong in a disaster (a failing check inverted reads healthy and sends traffic back to
+the dead primary). `record-upsert` UPSERTs the PRIMARY record to the secondary's target (the
+seed's `change-resource-record-sets --change-batch file://failover.json`).
+Every method then waits until Route 53 answers with the wanted side (TestDNSAnswer) when the
+targets are plain values; alias answers resolve to addresses we cannot predict, so for alias
+targets the step checks the configuration only.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from drctl.providers.aws.route53 import (
     RecordState,
     RecordType,
     Target,
+    dns_answer,
     read_failover_records,
     read_health_check,
     record_change,
@@ -31,7 +38,7 @@ from drctl.providers.aws.route53 import (
 )
 from drctl.providers.base import Outcome, Output, Params
 
-Method = Literal["invert-health-check", "disable-health-check", "record-upsert"]
+Method = Literal["health-check", "disable-health-check", "invert-health-check", "record-upsert"]
 
 
 class FailoverParams(Params):
@@ -40,7 +47,7 @@ class FailoverParams(Params):
     hosted_zone: str
     record: str
     type: RecordType = "A"
-    method: Method = "invert-health-check"
+    method: Method = "disable-health-check"
     primary: Target | None = None
     secondary: Target | None = None
     health_check_id: str | None = None
@@ -98,7 +105,7 @@ class _Switch(AwsAction[FailoverParams]):
     def current(self) -> Output:
         records = self._records()
         out: Output = {"records": dump(records)}
-        if self.params.method != "record-upsert":
+        if self.params.method in ("disable-health-check", "invert-health-check"):
             out["health_check"] = dump(
                 read_health_check(self.clients, self._health_check_id(records))
             )
@@ -108,6 +115,8 @@ class _Switch(AwsAction[FailoverParams]):
         records = self._records()
         if self.params.method == "record-upsert":
             return self._apply_record(records)
+        if self.params.method == "health-check":
+            return Outcome(changed=False, detail="left to Route 53 health checks (data plane)")
         return self._apply_flags(self._health_check_id(records))
 
     def _wanted_flags(self) -> tuple[bool, bool]:
@@ -168,8 +177,36 @@ class _Switch(AwsAction[FailoverParams]):
         )
 
     def verify(self, deadline: float) -> Output:
+        configured = self._verify_configuration(deadline)
+        return {**configured, **self._verify_answer(deadline)}
+
+    def _verify_answer(self, deadline: float) -> Output:
+        p = self.params
+        wanted = p.secondary if self.to_secondary else p.primary
+        if wanted is None or wanted.value is None:
+            return {}
+        value = wanted.value
+
+        def problem(answer: tuple[str, ...]) -> str:
+            return (
+                ""
+                if value in answer
+                else f"Route 53 answers {', '.join(answer) or 'nothing'}, not {value}"
+            )
+
+        answer = self.wait(
+            lambda: dns_answer(self.clients, p.hosted_zone, p.record, p.type),
+            problem,
+            deadline,
+            self.where,
+        )
+        return {"dns_answer": list(answer)}
+
+    def _verify_configuration(self, deadline: float) -> Output:
         if self.params.method == "record-upsert":
             return self._verify_record(deadline)
+        if self.params.method == "health-check":
+            return {}
         hc = self._health_check_id(self._records())
         wanted = self._wanted_flags()
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import httpx
+
 from drctl.errors import PlanError
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EbsSnapshots, EksCluster, GitOps, Route53Failover, Secrets
@@ -119,12 +121,12 @@ def check_endpoints(draft: Draft, plan: Plan, which: str, needs: list[str], tag:
         url = health_url(res, which)
         region = res.secondary.region if which == "secondary" else res.primary.region
         draft.add(f"http-{res.name}-{which}{tag}", f"GET {url} answers 2xx/3xx", "http",
-                  {"url": url, "expect_status": list(range(200, 400))}, needs=needs,
+                  {"url": url, "expect_status": ["2xx", "3xx"]}, needs=needs,
                   estimate=10 * S, timeout=5 * M, region=region, resource=res.name,
                   retry=RetryPolicy(attempts=10, backoff=timedelta(seconds=3), max_backoff=timedelta(seconds=30)))  # fmt: skip
     if plan.probes.availability is not None:
         draft.add(f"http-public-endpoint{tag}", f"GET {plan.probes.availability.url} answers 2xx/3xx", "http",
-                  {"url": str(plan.probes.availability.url), "expect_status": list(range(200, 400))},
+                  public_check(plan, str(plan.probes.availability.url)),
                   needs=needs, estimate=30 * S, timeout=10 * M,
                   retry=RetryPolicy(attempts=20, backoff=timedelta(seconds=3), max_backoff=timedelta(seconds=30)))  # fmt: skip
 
@@ -181,3 +183,17 @@ def _cluster_name(plan: Plan, region: str) -> str:
         f"gitops lists a cluster for {region} but no eks-cluster resource has one there",
         hint=f"add `{region}: <cluster name>` to an eks-cluster's `clusters:`",
     )
+
+
+def public_check(plan: Plan, url: str) -> dict[str, Any]:
+    """HTTP params for the public URL; a failover record's host is resolved as Route 53 answers now."""
+    params: dict[str, Any] = {"url": url, "expect_status": ["2xx", "3xx"]}
+    host = (httpx.URL(url).host or "").rstrip(".")
+    for dns in plan.resources_of(Route53Failover):
+        if dns.record.rstrip(".") == host:
+            params["resolve"] = {
+                "hosted_zone": dns.hosted_zone,
+                "record": dns.record,
+                "type": dns.type,
+            }
+    return params
