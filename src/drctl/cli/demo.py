@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import signal
+import threading
 from pathlib import Path
 
 import typer
@@ -15,7 +18,7 @@ from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
 from drctl.runbook.model import Runbook
 from drctl.sandbox.demo import DemoResult, run_demo
-from drctl.sandbox.demo_env import SIMULATED
+from drctl.sandbox.demo_env import SIMULATED, DemoEnvironment
 
 
 @app.command()
@@ -25,6 +28,9 @@ def demo(
     ),
     output: Path = typer.Option(
         Path("drctl-demo"), "-o", "--output", help="Where the report goes."
+    ),
+    keep: bool = typer.Option(
+        False, "--keep", help="Keep the sandbox up afterwards until Ctrl-C (or SIGTERM)."
     ),
 ) -> None:
     """Run the offline sandbox demo: inject a failure, run the compiled runbook, measure RTO/RPO, report.
@@ -42,7 +48,8 @@ def demo(
         return [ProgressView(runbook, console)]
 
     try:
-        result = run_demo(scenario, output, subscribers=views, say=lambda line: console.print(line))
+        result = run_demo(scenario, output, subscribers=views, say=lambda line: console.print(line),
+                          hold=_hold_until_signal if keep else None)  # fmt: skip
     finally:
         engine.shutdown()
     _summary(result)
@@ -69,3 +76,16 @@ def _summary(result: DemoResult) -> None:
     for path in result.reports:
         console.print(f"report: {path}")
     console.print(f"demo finished in {result.seconds:.1f}s")
+
+
+def _hold_until_signal(env: DemoEnvironment) -> None:
+    """Keep the sandbox serving; say how to reach it (also in `sandbox.json`) and wait for a signal."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    state = {"endpoint_url": env.sandbox.endpoint_url, "env": env.sandbox.env()}
+    (env.out_dir / "sandbox.json").write_text(json.dumps(state, indent=2), encoding="utf-8")
+    console.print(
+        f"sandbox kept up at {env.sandbox.endpoint_url} (see {env.out_dir / 'sandbox.json'}); Ctrl-C to stop"
+    )
+    stop.wait()

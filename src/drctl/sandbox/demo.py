@@ -60,8 +60,13 @@ def run_demo(
     *,
     subscribers: Callable[[Runbook], Sequence[Subscriber]] = lambda _rb: (),
     say: Callable[[str], None] = lambda _line: None,
+    hold: Callable[[DemoEnvironment], None] | None = None,
 ) -> DemoResult:
-    """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view)."""
+    """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view).
+
+    `hold`, if given, is called with the environment still up once the report is written
+    (e.g. to let someone inspect the sandbox with the aws CLI before it goes away).
+    """
     started = time.monotonic()
     with DemoEnvironment(out_dir) as env:
         assert env.plan is not None
@@ -89,6 +94,8 @@ def run_demo(
         _, reports = write_report(
             settings, run_id, out_dir, ["html", "md", "json", "junit"], plan=plan
         )
+        if hold is not None:
+            hold(env)
     return DemoResult(
         run=run, plan=plan, failure=failure, reports=reports, seconds=time.monotonic() - started
     )

@@ -1,0 +1,89 @@
+"""`drctl demo` as a real subprocess, then the sandbox it leaves up checked with boto3."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+DRCTL = str(Path(sys.executable).parent / "drctl")
+PRIMARY, DR = "ap-northeast-1", "ap-southeast-1"
+
+
+def _wait_for(path: Path, process: subprocess.Popen[str], limit: float = 240) -> dict[str, Any]:
+    end = time.monotonic() + limit
+    while time.monotonic() < end:
+        if path.exists():
+            return dict(json.loads(path.read_text()))
+        if process.poll() is not None:
+            raise AssertionError(
+                f"demo exited early:\n{process.stdout.read() if process.stdout else ''}"
+            )
+        time.sleep(0.5)
+    raise AssertionError("the demo never reported its sandbox")
+
+
+@pytest.mark.slow
+def test_demo_fails_the_region_over_and_reports_the_measured_figures(tmp_path: Path) -> None:
+    env = {**os.environ, "COLUMNS": "160"}
+    process = subprocess.Popen([DRCTL, "demo", "-o", "out", "--keep"], cwd=tmp_path, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        state = _wait_for(tmp_path / "out" / "sandbox.json", process)
+        _check_estate(state["endpoint_url"])
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert "run my-app-region-failure-" in output and ": succeeded" in output
+
+    (report,) = (p for p in (tmp_path / "out").glob("my-app-region-failure-*.json"))
+    evidence = json.loads(report.read_text())
+    run_id = report.stem
+    shown = subprocess.run([DRCTL, "runs", "show", run_id, "--json"], cwd=tmp_path, env=env,
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    stored = {m["name"]: m["value"] for m in json.loads(shown.stdout)["measurements"]}
+    reported = {o["name"]: o["measured"] for o in evidence["objectives"]}
+    assert stored["rto"] is not None and stored["rpo"] is not None
+    assert reported == {"rto": stored["rto"], "rpo": stored["rpo"]}
+
+
+def _check_estate(endpoint: str) -> None:
+    def client(service: str, region: str) -> Any:
+        return boto3.client(service, region_name=region, endpoint_url=endpoint,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+
+    members = client("rds", DR).describe_global_clusters(GlobalClusterIdentifier="orders-global")[
+        "GlobalClusters"
+    ][0]["GlobalClusterMembers"]
+    writer = next(m["DBClusterArn"] for m in members if m["IsWriter"])
+    assert f":{DR}:" in writer and writer.endswith(":cluster:orders-apse1")
+
+    zone = client("route53", "us-east-1").list_hosted_zones_by_name(DNSName="example.com.")[
+        "HostedZones"
+    ][0]
+    answer = client("route53", "us-east-1").test_dns_answer(
+        HostedZoneId=zone["Id"], RecordName="my-app.example.com.", RecordType="A"
+    )
+    assert answer["RecordData"] == ["127.0.0.3"]
+
+    replica = client("rds", DR).describe_db_instances(DBInstanceIdentifier="legacy-db-replica")[
+        "DBInstances"
+    ][0]
+    assert not replica.get("ReadReplicaSourceDBInstanceIdentifier")
+
+    secret = client("secretsmanager", DR).describe_secret(SecretId="my-app/db-credentials")
+    assert secret.get("PrimaryRegion", DR) == DR
+
+    nodegroup = client("eks", DR).describe_nodegroup(
+        clusterName="my-cluster", nodegroupName="ng-1"
+    )["nodegroup"]
+    assert nodegroup["scalingConfig"]["desiredSize"] == 3
