@@ -58,7 +58,6 @@ def sandbox() -> Iterator[Sandbox]:
             2.0,
             "Seconds",
         )
-        replicate_efs(aws, running)  # the sandbox makes both file systems, not the replication
         yield running
     moto_api_backend.reset()
 

@@ -96,7 +96,7 @@ def test_promoting_an_efs_replica_that_does_not_exist_names_it(aws: Any) -> None
     with pytest.raises(NotFoundError) as err:
         promote.apply()
 
-    assert err.value.where == f"EFS file system fs-00000000 in {SECONDARY}"
+    assert err.value.where == f"file system fs-00000000 in {SECONDARY}"
 
 
 def eks_cluster(aws: Any, region: str = SECONDARY) -> str:
