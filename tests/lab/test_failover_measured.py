@@ -98,7 +98,7 @@ def test_reported_rpo_and_lost_writes_equal_the_count_from_the_new_primary(
     reported = _reported(settings, result.run_id, "rpo")
     assert reported.value == rpo
     assert result.rpo.lost == lost
-    assert reported.detail.startswith(f"{len(lost)} of ")
+    assert reported.detail.startswith(f"{len(lost)} acknowledged writes lost of ")
     assert json.loads((result.samples_dir / "canary.jsonl.surviving.json").read_text()) == sorted(
         rows
     )

@@ -24,7 +24,7 @@ from drctl.settings import Settings
 
 def run_dir(settings: Settings, run_id: str) -> Path:
     """Where a run's probe files live."""
-    path = settings.home / "runs" / run_id
+    path = (settings.home / "runs" / run_id).resolve()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -60,7 +60,7 @@ def record_rto(
             passed=_within(result.rto, target),
             detail=detail,
             samples_ref=str(path),
-        ),  # fmt: skip
+        ),
         settings=settings,
     )
     return result
@@ -90,7 +90,7 @@ def record_rpo(
             passed=_within(result.rpo, target),
             detail=detail,
             samples_ref=str(path),
-        ),  # fmt: skip
+        ),
         settings=settings,
     )
     return result

@@ -8,7 +8,6 @@ and RPO on the run, with the samples under `<home>/runs/<run id>/`.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,14 +18,14 @@ from pydantic import BaseModel, ConfigDict
 
 from drctl import engine
 from drctl.errors import ProviderError
-from drctl.plan.model import Plan, Scenario
+from drctl.plan.model import Scenario
 from drctl.probes.availability import AvailabilityProbe
 from drctl.probes.canary import Canary, CanaryStore
-from drctl.probes.measure import RpoResult, RtoResult, measure_rpo, measure_rto
+from drctl.probes.measure import RpoResult, RtoResult, measure_rto
+from drctl.probes.record import record_rpo, record_rto, run_dir
 from drctl.probes.stores import PostgresStore
 from drctl.providers.postgres import read_state
 from drctl.runbook.compile import compile_plan
-from drctl.runbook.run import Measurement
 from drctl.sandbox.app import DEFAULT_ADDRESSES, shared_free_port
 from drctl.sandbox.lab import Lab
 from drctl.sandbox.lab_app import LabApp
@@ -186,9 +185,14 @@ def _fail_over(
     finally:
         canary.stop()
         probe.stop()
-    rto = measure_rto(probe.snapshot(), failure_at, timing.success_threshold)
-    rpo = measure_rpo(canary.snapshot(), new.surviving(run_id), failure_at, old.name)
-    folder = record(settings, run_id, plan, probe, canary, new.surviving(run_id), rto, rpo)
+    target = plan.objectives
+    rto = record_rto(
+        run_id, probe.snapshot(), failure_at, timing.success_threshold, target.rto, settings
+    )
+    rpo = record_rpo(
+        run_id, canary.snapshot(), new.surviving(run_id), failure_at, old.name, target.rpo, settings
+    )
+    folder = run_dir(settings, run_id)
     return LabResult(
         run_id=run_id,
         run_status=run.status,
@@ -212,44 +216,3 @@ def _settle(probe: AvailabilityProbe, failure_at: datetime, timing: Timing) -> N
             time.sleep(timing.probe_interval * timing.success_threshold)
             return
         time.sleep(timing.probe_interval)
-
-
-def record(
-    settings: Settings,
-    run_id: str,
-    plan: Plan,
-    probe: AvailabilityProbe,
-    canary: Canary,
-    surviving: set[int],
-    rto: RtoResult,
-    rpo: RpoResult,
-) -> Path:
-    """Write the samples beside the run and attach the RTO and RPO measurements to it."""
-    folder = (settings.home / "runs" / run_id).resolve()
-    folder.mkdir(parents=True, exist_ok=True)
-    availability, acks = folder / "availability.jsonl", folder / "canary.jsonl"
-    availability.write_text(
-        "".join(s.model_dump_json() + "\n" for s in probe.snapshot()), encoding="utf-8"
-    )
-    acks.write_text(
-        "".join(a.model_dump_json() + "\n" for a in canary.snapshot()), encoding="utf-8"
-    )
-    _sibling(availability, ".result.json").write_text(rto.model_dump_json(), encoding="utf-8")
-    _sibling(acks, ".result.json").write_text(rpo.model_dump_json(), encoding="utf-8")
-    _sibling(acks, ".surviving.json").write_text(json.dumps(sorted(surviving)), encoding="utf-8")
-    target = plan.objectives
-    engine.record_measurement(run_id, Measurement(
-        name="rto", value=rto.rto, target=target.rto, passed=rto.rto is not None and rto.rto <= target.rto,
-        detail=f"recovered after {rto.failed_samples} failed samples, {rto.flaps} flap(s)",
-        samples_ref=str(availability),
-    ), settings=settings)  # fmt: skip
-    engine.record_measurement(run_id, Measurement(
-        name="rpo", value=rpo.rpo, target=target.rpo, passed=rpo.rpo is not None and rpo.rpo <= target.rpo,
-        detail=f"{len(rpo.lost)} of {rpo.acknowledged} acknowledged writes lost",
-        samples_ref=str(acks),
-    ), settings=settings)  # fmt: skip
-    return folder
-
-
-def _sibling(path: Path, suffix: str) -> Path:
-    return path.with_name(path.name + suffix)
