@@ -16,9 +16,12 @@ from drctl.cli.output import console
 from drctl.cli.progress import ProgressView
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
+from drctl.report.write import write_report
 from drctl.runbook.model import Runbook
 from drctl.sandbox.demo import DemoResult, run_demo
 from drctl.sandbox.demo_env import SIMULATED, DemoEnvironment
+from drctl.sandbox.lab_demo import run_lab_failover
+from drctl.settings import Settings
 
 
 @app.command()
@@ -32,11 +35,23 @@ def demo(
     keep: bool = typer.Option(
         False, "--keep", help="Keep the sandbox up afterwards until Ctrl-C (or SIGTERM)."
     ),
+    lab: bool = typer.Option(
+        False,
+        "--lab",
+        help="Fail over real PostgreSQL servers (primary + streaming standby) instead.",
+    ),
+    lag: bool = typer.Option(
+        False, "--lag", help="With --lab: hold back WAL shipping so writes are lost."
+    ),
+    sync: bool = typer.Option(False, "--sync", help="With --lab: a synchronous standby (RPO 0)."),
 ) -> None:
     """Run the offline sandbox demo: inject a failure, run the compiled runbook, measure RTO/RPO, report.
 
-    Example: drctl demo --scenario region-failure -o drctl-demo
+    Example: drctl demo --scenario region-failure -o drctl-demo   (or: drctl demo --lab --lag)
     """
+    if lab:
+        _lab_demo(output, lag=lag, sync=sync)
+        return
     console.print(
         f"[bold]drctl demo[/bold]: {scenario} of the seed estate, offline. Simulated: {SIMULATED}"
     )
@@ -75,7 +90,8 @@ def _summary(result: DemoResult) -> None:
     console.print(f"failure injected: {result.failure}")
     for path in result.reports:
         console.print(f"report: {path}")
-    console.print(f"demo finished in {result.seconds:.1f}s")
+    if result.seconds:
+        console.print(f"demo finished in {result.seconds:.1f}s")
 
 
 def _hold_until_signal(env: DemoEnvironment) -> None:
@@ -89,3 +105,23 @@ def _hold_until_signal(env: DemoEnvironment) -> None:
         f"sandbox kept up at {env.sandbox.endpoint_url} (see {env.out_dir / 'sandbox.json'}); Ctrl-C to stop"
     )
     stop.wait()
+
+
+def _lab_demo(output: Path, *, lag: bool, sync: bool) -> None:
+    """Region failure of a real PostgreSQL pair, with the RTO and RPO it really had."""
+    console.print(
+        "[bold]drctl demo --lab[/bold]: two real PostgreSQL servers (ap-northeast-1 primary, "
+        f"ap-southeast-1 {'synchronous' if sync else 'asynchronous'} standby); the primary is SIGKILLed"
+        + ("; WAL shipping is paused first, so acknowledged writes are lost" if lag else "")
+    )
+    settings = Settings()
+    try:
+        result = run_lab_failover(settings, lag=lag, sync=sync)
+        run = engine.status(result.run_id, settings=settings)
+        _, reports = write_report(settings, run.id, output, ["html", "md", "json", "junit"])
+    finally:
+        engine.shutdown()
+    _summary(DemoResult(run=run, plan=None, failure="SIGKILL of the primary postmaster and its app",
+                        reports=reports, seconds=0.0))  # fmt: skip
+    if run.status != "succeeded":
+        raise typer.Exit(1)

@@ -48,7 +48,7 @@ class DemoResult(BaseModel):
 
     model_config = ConfigDict(frozen=True)
     run: Run
-    plan: Plan
+    plan: Plan | None
     failure: str
     reports: list[Path]
     seconds: float
