@@ -123,6 +123,22 @@ def test_on_failure_continue_lets_dependants_run_and_the_run_succeed(
     assert run.status == "succeeded"
 
 
+def test_an_always_step_cleans_up_after_a_failure_and_the_run_still_fails(
+    settings: Settings, tmp_path: Path
+) -> None:
+    rb = runbook(f"""\
+  - {{id: verify, title: Verify, action: shell, params: {{command: "exit 1"}}}}
+  - {{id: report, title: Report, action: shell, needs: [verify], params: {{command: "touch {tmp_path}/report"}}}}
+  - {{id: after, title: After report, action: shell, needs: [report], params: {{command: "touch {tmp_path}/after"}}}}
+  - {{id: teardown, title: Scale back, action: shell, needs: [after], always: true, params: {{command: "touch {tmp_path}/teardown"}}}}
+""")
+    run = engine.wait(engine.start_run(rb, settings=settings, actor="a"), 60, settings=settings)
+    assert run.status == "failed"
+    assert run.step("report").status == "skipped" and not (tmp_path / "report").exists()
+    assert run.step("after").detail == "skipped: needs `verify`, which failed"
+    assert run.step("teardown").status == "succeeded" and (tmp_path / "teardown").exists()
+
+
 def test_cancel_stops_the_run_and_no_later_step_starts(
     settings: Settings, tmp_path: Path, events: Recorder
 ) -> None:

@@ -168,9 +168,16 @@ class _Scheduler:
                 self.running[step.id] = self._start(step)
 
     def _blocked_reason(self, step: Step) -> str:
+        if step.always:
+            return ""
         for need in step.needs:
             if need in self.blocked:
-                return f"skipped: needs `{need}`, which {self.blocked[need]}"
+                cause = self.blocked[need]
+                return (
+                    cause
+                    if cause.startswith("skipped: needs")
+                    else f"skipped: needs `{need}`, which {cause}"
+                )
         return ""
 
     def _start(self, step: Step) -> Future[str]:

@@ -65,6 +65,7 @@ class Draft:
         approval: ApprovalGate | None = None,
         retry: RetryPolicy | None = None,
         on_failure: str = "stop",
+        always: bool = False,
     ) -> str:
         """Add a step to the current stage and return its id."""
         step = Step.model_validate(
@@ -81,6 +82,7 @@ class Draft:
                 "approval": approval,
                 "retry": retry or (RetryPolicy() if action in HUMAN_ACTIONS else RETRY_AWS),
                 "on_failure": on_failure,
+                "always": always,
             }
         )
         self.steps.append(step)

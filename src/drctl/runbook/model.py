@@ -53,6 +53,7 @@ class Step(Strict):
     retry: RetryPolicy = RetryPolicy()
     approval: ApprovalGate | None = None
     on_failure: Literal["stop", "continue"] = "stop"
+    always: bool = False  # run even when a step it needs failed or was skipped (clean-up)
     estimate: Duration = timedelta(minutes=1)
     region: str | None = None
     resource: str | None = None

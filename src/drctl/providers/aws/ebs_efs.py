@@ -103,7 +103,7 @@ class SnapshotAndCopy(AwsAction[CopyParams]):
         if source is None:
             with aws_errors(f"volume {volume}", p.source_region):
                 snap = self.client("ec2", p.source_region).create_snapshot(
-                    VolumeId=volume,
+                    VolumeId=resolve_volume(self.clients, volume, p.source_region),
                     Description=f"drctl {self.step}",
                     TagSpecifications=_tags("snapshot", tags),
                 )

@@ -68,14 +68,16 @@ def compute_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:
                   estimate=30 * S, region=region, resource=eks.name)  # fmt: skip
 
 
-def compute_down(draft: Draft, plan: Plan, region: str, needs: list[str], role: str) -> None:
-    """Return the EKS nodegroups of `region` to `role` capacity (e.g. standby after a drill)."""
+def compute_down(
+    draft: Draft, plan: Plan, region: str, needs: list[str], role: str, *, always: bool = False
+) -> None:
+    """Return the EKS nodegroups of `region` to `role` capacity; `always`: even if earlier steps failed."""
     for eks in plan.resources_of(EksCluster):
         cluster = eks.clusters[region]
         draft.add(f"scale-{eks.name}-{region}-{role}", f"Scale nodegroups of {cluster} in {region} back to {role}",
                   "aws.eks.scale-nodegroups",
                   {"region": region, "cluster": cluster, "nodegroups": nodegroup_sizes(eks, role)},
-                  needs=needs, estimate=3 * M, region=region, resource=eks.name)  # fmt: skip
+                  needs=needs, estimate=3 * M, region=region, resource=eks.name, always=always)  # fmt: skip
 
 
 def apps_up(draft: Draft, plan: Plan, region: str, needs: list[str]) -> None:

@@ -141,5 +141,7 @@ def drill(plan: Plan) -> Draft:
     d.stage("evidence")
     evidence(d, plan, region, d.after("test-traffic"), EVENTS)
     d.stage("teardown")
-    compute_down(d, plan, region, d.after("evidence"), standby_role(plan))
+    compute_down(
+        d, plan, region, d.after("evidence"), standby_role(plan), always=True
+    )  # clean up after drills
     return d
