@@ -66,6 +66,13 @@ def test_rpo_is_failure_minus_newest_surviving_write(
     assert result.acknowledged == len(written)
 
 
+def test_no_failed_request_after_the_failure_is_an_rto_of_zero() -> None:
+    probes = samples("++++++", start=T0 + timedelta(milliseconds=700))
+    result = measure_rto(probes, T0 + timedelta(milliseconds=500), threshold=3)
+    assert result.rto == timedelta(0)
+    assert result.failed_samples == 0
+
+
 def test_writes_to_the_new_primary_do_not_count_as_lost() -> None:
     log = acks(1, 2, 3) + acks(4, 5, target="dr")
     result = measure_rpo(log, {1, 2, 3}, T0 + timedelta(seconds=3.5), "primary")

@@ -72,6 +72,8 @@ def measure_rto(samples: Sequence[Sample], failure_at: datetime, threshold: int)
         tail = after[recovered_index:]
         flaps = sum(1 for prev, cur in itertools.pairwise(tail) if prev.ok and not cur.ok)
     first_failed = next((s.time for s in after if not s.ok), None)
+    if first_failed is None and after:  # the endpoint never went down: nothing to recover from
+        recovered_at = failure_at
     return RtoResult(
         failure_at=failure_at,
         first_failed_at=first_failed,

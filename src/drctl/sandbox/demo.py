@@ -183,7 +183,9 @@ def _measure(
         plan.objectives.rto,
         settings,
     )
-    surviving = _store(env, plan, plan.regions.secondary).surviving(run_id)
+    record = availability.url.host or ""
+    serving = env.region_of(next(iter(env.sandbox.resolve(record)), "")) or plan.regions.secondary
+    surviving = _store(env, plan, serving).surviving(run_id)  # what the region serving now holds
     record_rpo(
         run_id,
         canary.snapshot(),

@@ -85,12 +85,14 @@ def _aurora(aws: Clients, resource: AuroraGlobal, primary: str) -> AuroraEstate:
             **creds,
         )["DBCluster"]["DBClusterArn"]
         instances[region] = f"{cluster}-1"
-        rds.create_db_instance(
-            DBInstanceIdentifier=instances[region],
-            DBInstanceClass="db.r6g.large",
-            Engine=engine,
-            DBClusterIdentifier=cluster,
-        )
+        # the writer's cluster gets a reader in a second AZ, as Multi-AZ Aurora (and failover) needs
+        for number in (1, 2) if region == writer else (1,):
+            rds.create_db_instance(
+                DBInstanceIdentifier=f"{cluster}-{number}",
+                DBInstanceClass="db.r6g.large",
+                Engine=engine,
+                DBClusterIdentifier=cluster,
+            )
     return AuroraEstate(
         global_cluster_id=resource.global_cluster,
         global_cluster_arn=glob["GlobalClusterArn"],

@@ -34,9 +34,14 @@ def az_failure(plan: Plan, failed_az: str | None = None) -> Draft:
         d.add(f"capacity-{eks.name}", f"Nodes of {eks.clusters[region]} are Ready in the healthy AZs",
               "k8s.nodes-per-az", {**kube_target(eks, region), "zones": healthy, "min_ready": 1},
               needs=d.after("detect"), estimate=1 * M, region=region, resource=eks.name)  # fmt: skip
+        # Kubernetes evicts pods from unreachable nodes only after their 300 s toleration; draining
+        # the lost AZ (cordon + evictions that respect PodDisruptionBudgets) moves them now.
+        drained = d.add(f"drain-{eks.name}", f"Cordon and drain the nodes of {az}", "k8s.drain-az",
+                        {**kube_target(eks, region), "zone": az}, needs=d.after("detect"), estimate=2 * M,
+                        timeout=10 * M, region=region, resource=eks.name, on_failure="continue")  # fmt: skip
         d.add(f"rescheduled-{eks.name}", f"Pods of {', '.join(eks.namespaces)} left {az} and are Ready elsewhere",
               "k8s.verify-rescheduled", {**kube_target(eks, region), "failed_zone": az, "namespaces": eks.namespaces},
-              needs=d.after("detect"), estimate=3 * M, timeout=15 * M, region=region, resource=eks.name)  # fmt: skip
+              needs=[drained], estimate=3 * M, timeout=15 * M, region=region, resource=eks.name)  # fmt: skip
     d.stage("databases")
     for aurora in plan.resources_of(AuroraGlobal):
         d.add(f"failover-{aurora.name}", f"Aurora cluster {aurora.clusters[region]} has a writer outside {az}",
