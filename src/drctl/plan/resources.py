@@ -121,9 +121,9 @@ class Route53Failover(Strict):
     primary: FailoverTarget
     secondary: FailoverTarget
     health_check: HealthCheck = HealthCheck()
-    switch: Literal["health-check", "disable-health-check", "invert-health-check", "record-upsert"] = (
-        "disable-health-check"
-    )
+    switch: Literal[
+        "health-check", "disable-health-check", "invert-health-check", "record-upsert"
+    ] = "disable-health-check"
 
 
 class AuroraGlobal(Strict):

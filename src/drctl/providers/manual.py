@@ -37,7 +37,11 @@ class Manual:
     def apply(self) -> Outcome:
         confirmed = self.ctx.outputs.get(self.ctx.step_id, {})
         who = confirmed.get("approved_by")
-        detail = f"confirmed by {', '.join(map(str, who))}" if isinstance(who, list) and who else "confirmed"
+        detail = (
+            f"confirmed by {', '.join(map(str, who))}"
+            if isinstance(who, list) and who
+            else "confirmed"
+        )
         return Outcome(changed=True, detail=detail, output=dict(confirmed))
 
     def verify(self, deadline: float) -> Output:
