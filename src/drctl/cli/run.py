@@ -10,6 +10,7 @@ import getpass
 import os
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -84,7 +85,7 @@ def run(
     """
     runbook, plan = load_source(path, scenario)
     if dry:
-        _print_dry_run(dry_run(runbook), json_out)
+        _print_dry_run(dry_run(runbook), json_out, plan.objectives.rto if plan else None)
         return
     settings = Settings()
     who = actor_name(actor)
@@ -134,7 +135,7 @@ def finish(result: Run, json_out: bool) -> None:
         raise typer.Exit(1)
 
 
-def _print_dry_run(plan: DryRun, json_out: bool) -> None:
+def _print_dry_run(plan: DryRun, json_out: bool, rto: timedelta | None = None) -> None:
     if json_out:
         print_json(plan)
         return
@@ -146,7 +147,9 @@ def _print_dry_run(plan: DryRun, json_out: bool) -> None:
         for step in wave.steps:
             gate = f" [yellow]({step.approval})[/yellow]" if step.approval else ""
             console.print(f"  [cyan]{step.id}[/cyan] {step.would}{gate}")
-    console.print(f"estimated duration (critical path): {format_duration(plan.total)}")
+    budget = f" of the {format_duration(rto)} RTO" if rto is not None else ""
+    over = " [red](over the RTO)[/red]" if rto is not None and plan.total > rto else ""
+    console.print(f"estimated duration (critical path): {format_duration(plan.total)}{budget}{over}")
 
 
 def _detach(
