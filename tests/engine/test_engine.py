@@ -234,3 +234,20 @@ def test_a_cancelled_run_resumes_from_where_it_stood(settings: Settings, tmp_pat
     assert run.status == "succeeded"
     assert run.step("first").attempts == 1
     assert log.read_text().count("first") == 1 and log.read_text().endswith("last\n")
+
+
+def test_secrets_in_step_output_and_errors_never_reach_the_journal(
+    settings: Settings, tmp_path: Path
+) -> None:
+    leaked = tmp_path / "leaked.txt"
+    leaked.write_text("db password=hunter2-s3cret key AKIAIOSFODNN7EXAMPLE\n")
+    rb = runbook(f"""\
+  - {{id: leak, title: Leaks, action: shell, params: {{command: "cat {leaked}"}}}}
+  - {{id: fails, title: Fails, action: shell, needs: [leak], params: {{command: "cat {leaked} >&2; exit 4"}}}}
+""")
+    run = engine.wait(engine.start_run(rb, settings=settings, actor="a"), 60, settings=settings)
+    journaled = run.model_dump_json()
+    assert run.step("leak").status == "succeeded" and run.step("fails").status == "failed"
+    assert "[REDACTED]" in journaled
+    assert "hunter2-s3cret" not in journaled
+    assert "AKIAIOSFODNN7EXAMPLE" not in journaled

@@ -14,6 +14,7 @@ from drctl.plan.resources import (
     Efs,
     EksCluster,
     GitOps,
+    PostgresReplica,
     RdsReplica,
     Route53Failover,
     S3Replication,
@@ -62,6 +63,8 @@ def counterpart_regions(resource: Strict) -> set[str]:
             return {resource.primary.region, resource.secondary.region}
         case RdsReplica():
             return {resource.source.region, resource.replica.region}
+        case PostgresReplica():
+            return {resource.primary.region, resource.standby.region}
         case DynamoDbGlobalTable():
             return set(resource.regions)
         case S3Replication():

@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
+from drctl.audit.redact import Redactor
 from drctl.clock import Clock
 from drctl.engine import publish
 from drctl.engine.journal import Journal
@@ -27,6 +28,9 @@ from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
 from drctl.settings import Settings
+
+# Step outputs and errors are journaled and shown in reports: secrets go before they are stored.
+_REDACT = Redactor()
 
 # Actions run here so a step can give up at its deadline; a thread whose action overran
 # stays busy until the action returns (shell commands are killed through `cancel()`).
@@ -196,10 +200,10 @@ def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
 def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRun:
     timed_out = isinstance(exc, ProviderError) and exc.code == "Timeout"
     error = StepError(
-        message=exc.message,
-        hint=exc.hint,
+        message=_REDACT.redact_text(exc.message),
+        hint=_REDACT.redact_text(exc.hint),
         code=getattr(exc, "code", ""),
-        where=exc.where or job.step.resource or "",
+        where=_REDACT.redact_text(exc.where or job.step.resource or ""),
     )
     result = StepRun(
         id=job.step.id,
@@ -208,7 +212,7 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
         started_at=started,
         ended_at=job.clock.now(),
         error=error,
-        detail=exc.message,
+        detail=error.message,
     )
     _finish(
         job,
@@ -222,7 +226,7 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
 def _succeeded(
     job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
 ) -> StepRun:
-    output: dict[str, JsonValue] = {**outcome.output, **verified}
+    output = _REDACT.redact_payload({**outcome.output, **verified})
     result = StepRun(
         id=job.step.id,
         status="succeeded",
@@ -231,7 +235,7 @@ def _succeeded(
         ended_at=job.clock.now(),
         output=output,
         changed=outcome.changed,
-        detail=outcome.detail or described,
+        detail=_REDACT.redact_text(outcome.detail or described),
     )
     _finish(job, result, "step.succeeded", {"changed": outcome.changed, "detail": result.detail})
     return result
