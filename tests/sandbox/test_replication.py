@@ -232,3 +232,25 @@ def test_objects_stay_pending_while_the_source_region_is_isolated(
     assert (
         aws("s3", PRIMARY).head_object(Bucket=source, Key="k")["ReplicationStatus"] == "COMPLETED"
     )
+
+
+def test_replication_goes_on_when_a_replica_table_disappears_from_under_it(
+    aws: Client, replicator: Replicator, table: str
+) -> None:
+    other = f"t-{uuid.uuid4().hex[:8]}"
+    aws("dynamodb", PRIMARY).create_table(
+        TableName=other,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    aws("dynamodb", PRIMARY).update_table(
+        TableName=other, ReplicaUpdates=[{"Create": {"RegionName": SECONDARY}}]
+    )
+    after_lag(replicator)
+    aws("dynamodb", SECONDARY).delete_table(TableName=table)  # behind the replicator's back
+    put(aws, PRIMARY, table, "k1", "still written")
+    put(aws, PRIMARY, other, "k2", "replicated")
+    after_lag(replicator)
+    assert item(aws, SECONDARY, other, "k2") is not None
+    assert item(aws, PRIMARY, table, "k1") is not None

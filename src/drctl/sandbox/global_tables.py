@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.dynamodb.exceptions import MockValidationException
+from moto.dynamodb.exceptions import MockValidationException, ResourceNotFoundException
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -53,6 +53,18 @@ class GlobalTable:
     def table(self, region: str) -> Table:
         table: Table = dynamodb_backends[self.account_id][region].get_table(self.name)
         return table
+
+    def prune(self) -> bool:
+        """Forget replicas whose table no longer exists; whether any replica is left."""
+        for region in list(self.status):
+            try:
+                self.table(region)
+            except ResourceNotFoundException:
+                for state in (self.status, self.seen, self.written, self.created_at):
+                    state.pop(region, None)
+                for change in self.pending:
+                    change.targets.discard(region)
+        return bool(self.status)
 
     def sync(self, now: float, lag: float, isolated: frozenset[str]) -> None:
         """Detect local writes, then deliver changes older than `lag` between reachable regions."""

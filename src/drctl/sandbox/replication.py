@@ -13,6 +13,8 @@ import logging
 import threading
 import time
 
+from moto.dynamodb.exceptions import ResourceNotFoundException
+
 from drctl.sandbox import global_tables, s3_replication
 
 log = logging.getLogger(__name__)
@@ -80,6 +82,10 @@ class Replicator:
                 except RuntimeError:
                     # moto's item dict changed size under us (a request in flight): next tick.
                     log.debug("global table %s changed during sync; retrying", table.name)
+                except ResourceNotFoundException:
+                    # a replica table was deleted (or moto was reset): forget it, keep the rest
+                    if not table.prune():
+                        global_tables.REGISTRY.tables.remove(table)
         s3_replication.REPLICATOR.sync(now, self.lag, isolated)
 
     def _run(self) -> None:
