@@ -8,7 +8,7 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from drctl.sandbox import additions, health, outage, replication
+from drctl.sandbox import additions, health, outage, replication, trail
 
 SANDBOX_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -48,6 +48,7 @@ class SandboxServer:
         health.install()
         replication.install()
         outage.install()
+        trail.RECORDER.clear()  # the recorder is process-wide; this server's trail starts empty
         self._server.start()
         return self
 

@@ -119,6 +119,11 @@ class Recorder:
         with self._lock:
             return list(self._events)
 
+    def clear(self) -> None:
+        """Forget every event (a new sandbox server starts with an empty trail)."""
+        with self._lock:
+            self._events.clear()
+
 
 RECORDER = Recorder()
 
