@@ -161,7 +161,9 @@ def test_dns_switch_survives_dead_primary_passes_with_disable(seed: Plan) -> Non
 
 
 def test_dns_switch_survives_dead_primary_fails_with_invert(tmp_path: Path) -> None:
-    plan, path = variant(tmp_path, lambda d: resource(d, "my-app-dns").update(switch="invert-health-check"))
+    plan, path = variant(
+        tmp_path, lambda d: resource(d, "my-app-dns").update(switch="invert-health-check")
+    )
     found = only("dns-switch-survives-dead-primary", static(plan, path))
     assert [(f.resource, f.severity) for f in found] == [("my-app-dns", Severity.WARNING)]
 

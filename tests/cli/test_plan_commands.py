@@ -104,7 +104,9 @@ def test_debug_lets_the_traceback_through(tmp_path: Path) -> None:
         main(["--debug", "advise", str(tmp_path / "missing.yaml")])
 
 
-def test_bad_option_value_is_a_usage_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
+def test_bad_option_value_is_a_usage_error_not_a_traceback(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code, out, err = run(capsys, "init", "--strategy", "bogus")
     assert code == 2
     assert "Traceback" not in out + err

@@ -42,7 +42,9 @@ def sandbox() -> Iterator[SandboxServer]:
         route53 = boto3.client("route53", region_name="us-east-1", endpoint_url=running.endpoint_url,
                                aws_access_key_id=SANDBOX_CREDENTIALS["AWS_ACCESS_KEY_ID"],
                                aws_secret_access_key=SANDBOX_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])  # fmt: skip
-        zone = route53.create_hosted_zone(Name="resolve.example.com", CallerReference="resolve-test")
+        zone = route53.create_hosted_zone(
+            Name="resolve.example.com", CallerReference="resolve-test"
+        )
         route53.change_resource_record_sets(
             HostedZoneId=zone["HostedZone"]["Id"],
             ChangeBatch={"Changes": [{"Action": "UPSERT", "ResourceRecordSet": {
@@ -71,7 +73,9 @@ def test_resolved_request_reaches_the_answered_address_with_the_original_host(
     assert outcome.output["body"] == f"host=app.resolve.example.com:{app_port}"
 
 
-def test_status_classes_accept_a_redirect(sandbox: SandboxServer, app_port: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_classes_accept_a_redirect(
+    sandbox: SandboxServer, app_port: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     params = HttpParams(url=f"http://127.0.0.2:{app_port}/moved", expect_status=["2xx", "3xx"])
     assert Http(params, _ctx(sandbox, monkeypatch)).apply().output["status"] == 302
     strict = HttpParams(url=f"http://127.0.0.2:{app_port}/moved", expect_status=["2xx"])
@@ -79,7 +83,9 @@ def test_status_classes_accept_a_redirect(sandbox: SandboxServer, app_port: int,
         Http(strict, _ctx(sandbox, monkeypatch)).apply()
 
 
-def test_a_name_route53_does_not_answer_fails_retryably(sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_name_route53_does_not_answer_fails_retryably(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     params = HttpParams(
         url="http://missing.resolve.example.com/health",
         resolve={"hosted_zone": "resolve.example.com", "record": "missing.resolve.example.com"},  # type: ignore[arg-type]

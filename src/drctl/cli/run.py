@@ -149,7 +149,9 @@ def _print_dry_run(plan: DryRun, json_out: bool, rto: timedelta | None = None) -
             console.print(f"  [cyan]{step.id}[/cyan] {step.would}{gate}")
     budget = f" of the {format_duration(rto)} RTO" if rto is not None else ""
     over = " [red](over the RTO)[/red]" if rto is not None and plan.total > rto else ""
-    console.print(f"estimated duration (critical path): {format_duration(plan.total)}{budget}{over}")
+    console.print(
+        f"estimated duration (critical path): {format_duration(plan.total)}{budget}{over}"
+    )
 
 
 def _detach(
