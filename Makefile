@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 	@touch $@
 
 ## demo: offline sandbox demo, no AWS account needed
-demo: $(STAMP) system-deps
+demo: $(STAMP) postgres-bin
 	$(BIN)/drctl demo
 
 ## test: lint (ruff, mypy --strict) and the whole test suite
