@@ -28,9 +28,10 @@ def sandbox() -> Iterator[SandboxServer]:
         yield server
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def replicator(sandbox: SandboxServer) -> Iterator[Replicator]:
-    """The sandbox's DynamoDB/S3 replication engine, with a short lag."""
+    """The sandbox's DynamoDB/S3 replication engine, with a short lag (stopped after the module:
+    replication state is process-wide, and later modules drive their own replicator)."""
     engine = Replicator(lag=0.1, tick=0.02).start()
     yield engine
     engine.stop()
