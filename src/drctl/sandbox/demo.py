@@ -34,6 +34,7 @@ from drctl.report.write import write_report
 from drctl.runbook.compile import compile_plan
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
+from drctl.sandbox import metrics
 from drctl.sandbox.demo_env import DemoEnvironment
 from drctl.settings import Settings
 
@@ -74,6 +75,8 @@ def run_demo(
         say(
             f"sandbox up at {env.sandbox.endpoint_url}; estate provisioned in {env.sandbox.estate.seconds_to_provision:.1f}s"
         )
+        if scenario is Scenario.FAILBACK:
+            _fail_over_first(env, plan, settings, subscribers, say)
         runbook = compile_plan(plan, scenario)
         run_id = engine.new_run_id(runbook.name)
         probe, canary = _probes(env, plan, run_id)
@@ -89,7 +92,8 @@ def run_demo(
         probe.stop()
         canary.stop()
         if failure_at is not None:
-            _measure(env, plan, run_id, probe, canary, failure_at, settings)
+            old = plan.regions.secondary if scenario is Scenario.FAILBACK else plan.regions.primary
+            _measure(env, plan, run_id, probe, canary, failure_at, old, settings)
         run = engine.status(run_id, settings=settings)
         _, reports = write_report(
             settings, run_id, out_dir, ["html", "md", "json", "junit"], plan=plan
@@ -132,7 +136,12 @@ def _store(env: DemoEnvironment, plan: Plan, region: str) -> DynamoDbStore:
 
 def _inject(env: DemoEnvironment, plan: Plan, scenario: Scenario) -> tuple[datetime | None, str]:
     primary = plan.regions.primary
-    if scenario in (Scenario.REGION_FAILURE, Scenario.FAILBACK):
+    if scenario is Scenario.FAILBACK:
+        return (
+            _utcnow(),
+            f"none: a planned return to {primary}, measured from its start like a failure",
+        )
+    if scenario is Scenario.REGION_FAILURE:
         failure_at = _utcnow()
         env.sandbox.fail_region(primary, api_outage=True)
         return (
@@ -171,6 +180,7 @@ def _measure(
     probe: AvailabilityProbe,
     canary: Canary,
     failure_at: datetime,
+    old_primary: str,
     settings: Settings,
 ) -> None:
     availability = plan.probes.availability
@@ -191,7 +201,29 @@ def _measure(
         canary.snapshot(),
         surviving,
         failure_at,
-        plan.regions.primary,
+        old_primary,
         plan.objectives.rpo,
         settings,
     )
+
+
+def _fail_over_first(
+    env: DemoEnvironment,
+    plan: Plan,
+    settings: Settings,
+    subscribers: Callable[[Runbook], Sequence[Subscriber]],
+    say: Callable[[str], None],
+) -> None:
+    """Failback needs a failover behind it: lose the primary, fail over, then bring the primary back."""
+    primary, dr = plan.regions.primary, plan.regions.secondary
+    runbook = compile_plan(plan, Scenario.REGION_FAILURE)
+    env.sandbox.fail_region(primary, api_outage=True)
+    run_id = engine.start_run(runbook, settings=settings, actor="drctl demo", plan=plan, auto_approve=True,
+                              subscribers=[AuditSubscriber(settings), *subscribers(runbook)])  # fmt: skip
+    run = engine.wait(run_id, settings=settings)
+    say(f"failed over first: run {run.id} {run.status}")
+    env.sandbox.recover_region(primary)
+    metrics.publish_lag(
+        plan, env.sandbox.endpoint_url, env.sandbox.replication.lag, writer_region=dr
+    )
+    say(f"{primary} is back: its app answers, replication resumed, its APIs serve again")

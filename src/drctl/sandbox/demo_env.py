@@ -112,9 +112,9 @@ class DemoEnvironment:
             for eks in self.plan.resources
             for r, z in getattr(eks, "availability_zones", {}).items()
         }
-        self.kube["primary"].cluster.seed_cluster(
-            region=regions.primary, zones=zones[regions.primary]
-        )
+        primary = self.kube["primary"].cluster
+        primary.seed_cluster(region=regions.primary, zones=zones[regions.primary])
+        primary.add_external_secret("my-app", "db-credentials", ready_after=0.0)
         dr = self.kube["dr"].cluster
         dr.seed_cluster(region=regions.secondary, zones=zones[regions.secondary], ready_after=2.0)
         dr.add_external_secret("my-app", "db-credentials", ready_after=1.0)

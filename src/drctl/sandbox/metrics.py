@@ -16,9 +16,11 @@ from drctl.plan.resources import AuroraGlobal, RdsReplica
 from drctl.sandbox.server import SANDBOX_CREDENTIALS
 
 
-def publish_lag(plan: Plan, endpoint_url: str, lag_seconds: float) -> None:
-    """Put one lag data point for every Aurora secondary cluster and RDS read replica of `plan`."""
-    for region, data in _points(plan, lag_seconds).items():
+def publish_lag(
+    plan: Plan, endpoint_url: str, lag_seconds: float, writer_region: str | None = None
+) -> None:
+    """Put one lag data point for every Aurora secondary cluster (all but `writer_region`) and RDS replica."""
+    for region, data in _points(plan, lag_seconds, writer_region or plan.regions.primary).items():
         cloudwatch = boto3.client(
             "cloudwatch",
             region_name=region,
@@ -29,11 +31,13 @@ def publish_lag(plan: Plan, endpoint_url: str, lag_seconds: float) -> None:
         cloudwatch.put_metric_data(Namespace="AWS/RDS", MetricData=data)
 
 
-def _points(plan: Plan, lag_seconds: float) -> dict[str, list[dict[str, object]]]:
+def _points(
+    plan: Plan, lag_seconds: float, writer_region: str
+) -> dict[str, list[dict[str, object]]]:
     points: dict[str, list[dict[str, object]]] = {}
     for aurora in plan.resources_of(AuroraGlobal):
         for region, cluster in aurora.clusters.items():
-            if region != plan.regions.primary:
+            if region != writer_region:
                 points.setdefault(region, []).append(
                     _datum(
                         "AuroraGlobalDBReplicationLag",

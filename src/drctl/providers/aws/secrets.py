@@ -48,6 +48,9 @@ class ReplicateParams(Params):
     region: str
     secrets: list[str]
     replica_regions: list[str]
+    # Failback re-protection: the old primary still holds a stale secret of the same name;
+    # AWS refuses to replicate over it (replica status Failed) unless told to overwrite.
+    force_overwrite: bool = False
 
 
 class Replicate(AwsAction[ReplicateParams]):
@@ -69,12 +72,18 @@ class Replicate(AwsAction[ReplicateParams]):
     def apply(self) -> Outcome:
         p, added = self.params, []
         for state in self._states():
-            missing = [r for r in p.replica_regions if r not in state.replicas]
+            missing = [
+                r
+                for r in p.replica_regions
+                if r not in state.replicas or (p.force_overwrite and state.replicas[r] == "Failed")
+            ]
             if not missing:
                 continue
             with aws_errors(f"secret {state.name}", p.region):
                 self.client("secretsmanager", p.region).replicate_secret_to_regions(
-                    SecretId=state.arn, AddReplicaRegions=[{"Region": r} for r in missing]
+                    SecretId=state.arn,
+                    AddReplicaRegions=[{"Region": r} for r in missing],
+                    ForceOverwriteReplicaSecret=p.force_overwrite,
                 )
             added.append(f"{state.name} -> {', '.join(missing)}")
         return Outcome(changed=bool(added), detail="; ".join(added) or "every replica exists")

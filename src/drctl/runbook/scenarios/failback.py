@@ -65,7 +65,8 @@ def _reprotect(d: Draft, plan: Plan, needs: list[str]) -> None:
     for sec in plan.resources_of(Secrets):
         if sec.secrets_manager:
             d.add(f"reprotect-{sec.name}", f"Secrets of {sec.name} replicate from {dr} to {primary}",
-                  "aws.secrets.replicate", {"region": dr, "secrets": sec.secrets_manager, "replica_regions": [primary]},
+                  "aws.secrets.replicate",
+                  {"region": dr, "secrets": sec.secrets_manager, "replica_regions": [primary], "force_overwrite": True},
                   needs=needs, estimate=20 * S, region=dr, resource=sec.name)  # fmt: skip
 
 
