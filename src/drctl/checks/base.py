@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 from typing import ClassVar, Generic, Protocol, TypeVar, cast
 
 from drctl.checks.context import CheckContext
@@ -43,7 +44,7 @@ class Rule(Protocol):
         ...
 
 
-class _Described:
+class _Described(abc.ABC):
     id: str
     title: str
     rationale: str
@@ -76,9 +77,9 @@ class PlanRule(_Described):
     def evaluate(self, ctx: CheckContext, subject: str) -> list[Finding]:
         return self.check(ctx)
 
+    @abc.abstractmethod
     def check(self, ctx: CheckContext) -> list[Finding]:
         """The findings about the plan."""
-        raise NotImplementedError
 
 
 class ResourceRule(_Described, Generic[R]):
@@ -105,6 +106,6 @@ class ResourceRule(_Described, Generic[R]):
         resource = next(r for r in self.resources(ctx.plan) if getattr(r, "name") == subject)  # noqa: B009
         return self.check(ctx, resource)
 
+    @abc.abstractmethod
     def check(self, ctx: CheckContext, resource: R) -> list[Finding]:
         """The findings about one resource."""
-        raise NotImplementedError

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from botocore.exceptions import BotoCoreError, ClientError
 
 from drctl.errors import ProviderError
+from drctl.providers.aws._client import aws_errors
 
 CANARY_TABLE = "drctl_canary"
 
@@ -61,11 +61,12 @@ class DynamoDbStore:
         self.name = name
         self.client = client
         self.table = table
+        self._where = f"canary table {table}"
         self._keys: list[dict[str, str]] | None = None
 
     def _key(self, run_id: str, seq: int) -> dict[str, dict[str, str]]:
         if self._keys is None:
-            with _aws(self.name):
+            with aws_errors(self._where, self.name):
                 self._keys = self.client.describe_table(TableName=self.table)["Table"]["KeySchema"]
         key = {}
         for part in self._keys or []:
@@ -78,7 +79,7 @@ class DynamoDbStore:
     def write(self, run_id: str, seq: int, at_iso: str) -> None:
         item = {**self._key(run_id, seq), "drctl_run": {"S": run_id}, "drctl_seq": {"N": str(seq)},
                 "drctl_written_at": {"S": at_iso}}  # fmt: skip
-        with _aws(self.name):
+        with aws_errors(self._where, self.name):
             self.client.put_item(TableName=self.table, Item=item)
 
     def surviving(self, run_id: str) -> set[int]:
@@ -89,7 +90,7 @@ class DynamoDbStore:
             "ExpressionAttributeValues": {":run": {"S": run_id}},
             "ConsistentRead": True,
         }
-        with _aws(self.name):
+        with aws_errors(self._where, self.name):
             while True:
                 page = self.client.scan(**kwargs)
                 seqs.update(int(item["drctl_seq"]["N"]) for item in page.get("Items", []))
@@ -106,9 +107,10 @@ class S3Store:
         self.client = client
         self.bucket = bucket
         self.prefix = prefix
+        self._where = f"canary bucket {bucket}"
 
     def write(self, run_id: str, seq: int, at_iso: str) -> None:
-        with _aws(self.name):
+        with aws_errors(self._where, self.name):
             self.client.put_object(
                 Bucket=self.bucket, Key=f"{self.prefix}{run_id}/{seq:09d}", Body=at_iso.encode()
             )
@@ -116,25 +118,7 @@ class S3Store:
     def surviving(self, run_id: str) -> set[int]:
         seqs: set[int] = set()
         paginator = self.client.get_paginator("list_objects_v2")
-        with _aws(self.name):
+        with aws_errors(self._where, self.name):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{run_id}/"):
                 seqs.update(int(obj["Key"].rsplit("/", 1)[1]) for obj in page.get("Contents", []))
         return seqs
-
-
-class _aws:
-    """Translate botocore errors of a canary call into ProviderError."""
-
-    def __init__(self, where: str) -> None:
-        self.where = where
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: object
-    ) -> None:
-        if isinstance(exc, ClientError | BotoCoreError):
-            raise ProviderError(
-                f"canary call failed: {exc}", where=self.where, retryable=True
-            ) from exc

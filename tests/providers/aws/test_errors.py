@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError
+from botocore.exceptions import (
+    ClientError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
 from drctl.providers.aws._client import aws_errors
@@ -50,6 +55,13 @@ def test_unreachable_endpoint_is_a_retryable_provider_error() -> None:
         raise EndpointConnectionError(endpoint_url="https://rds.ap-northeast-1.amazonaws.com")
 
     assert (err.value.code, err.value.retryable) == ("EndpointConnectionError", True)
+
+
+def test_a_read_timeout_is_a_retryable_provider_error() -> None:
+    with pytest.raises(ProviderError) as err, aws_errors("table sessions", "ap-northeast-1"):
+        raise ReadTimeoutError(endpoint_url="https://dynamodb.ap-northeast-1.amazonaws.com")
+
+    assert (err.value.code, err.value.retryable) == ("ReadTimeoutError", True)
 
 
 def test_missing_credentials_are_a_config_error_with_a_hint() -> None:

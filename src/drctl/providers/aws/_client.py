@@ -13,6 +13,7 @@ from botocore.exceptions import (
     BotoCoreError,
     ClientError,
     ConnectionError,
+    HTTPClientError,
     NoCredentialsError,
     ParamValidationError,
     ProfileNotFound,
@@ -137,13 +138,16 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
             where=where,
             code="ParamValidation",
         ) from err
-    except ConnectionError as err:
+    except (
+        ConnectionError,
+        HTTPClientError,
+    ) as err:  # HTTPClientError: read timeouts, retryable too
         raise ProviderError(
             f"cannot reach the AWS endpoint: {err}",
             hint="check network access to the region's endpoint (or DRCTL_AWS_ENDPOINT_URL)",
             where=where,
             retryable=True,
-            code="EndpointConnectionError",
+            code=type(err).__name__,
         ) from err
     except BotoCoreError as err:
         raise ProviderError(
