@@ -8,9 +8,9 @@ from typing import ClassVar, Generic, Protocol, TypeVar, cast
 from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding, Severity
 from drctl.plan.model import Plan
-from drctl.plan.resources import Strict
+from drctl.plan.resources import ResourceBase
 
-R = TypeVar("R", bound=Strict)
+R = TypeVar("R", bound=ResourceBase)
 
 
 class Rule(Protocol):
@@ -85,7 +85,7 @@ class PlanRule(_Described):
 class ResourceRule(_Described, Generic[R]):
     """A rule about each resource of one kind; subjects are the resources' names."""
 
-    kind: ClassVar[type[Strict]]
+    kind: ClassVar[type[ResourceBase]]
 
     def wants(self, plan: Plan, resource: R) -> bool:
         """Whether this resource is in scope (e.g. only backup strategies); all by default."""
@@ -100,10 +100,10 @@ class ResourceRule(_Described, Generic[R]):
         return bool(self.resources(plan))
 
     def subjects(self, plan: Plan) -> list[str]:
-        return [str(getattr(r, "name")) for r in self.resources(plan)]  # noqa: B009
+        return [r.name for r in self.resources(plan)]
 
     def evaluate(self, ctx: CheckContext, subject: str) -> list[Finding]:
-        resource = next(r for r in self.resources(ctx.plan) if getattr(r, "name") == subject)  # noqa: B009
+        resource = next(r for r in self.resources(ctx.plan) if r.name == subject)
         return self.check(ctx, resource)
 
     @abc.abstractmethod

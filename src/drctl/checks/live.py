@@ -17,9 +17,9 @@ from drctl.plan.resources import (
     AuroraGlobal,
     DynamoDbGlobalTable,
     RdsReplica,
+    ResourceBase,
     Route53Failover,
     S3Replication,
-    Strict,
 )
 from drctl.providers.aws.aurora import read_global_cluster
 from drctl.providers.aws.dynamodb import read_table
@@ -32,7 +32,7 @@ from drctl.providers.aws.route53 import (
 )
 from drctl.providers.aws.s3 import read_bucket_replication, read_replication_time_control
 
-R = TypeVar("R", bound=Strict)
+R = TypeVar("R", bound=ResourceBase)
 
 
 class LiveRule(ResourceRule[R]):

@@ -7,20 +7,8 @@ from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding, Severity
 from drctl.plan.advise import plan_findings
 from drctl.plan.model import Plan
-from drctl.plan.resources import (
-    AuroraGlobal,
-    DynamoDbGlobalTable,
-    EbsSnapshots,
-    Efs,
-    EksCluster,
-    GitOps,
-    PostgresReplica,
-    RdsReplica,
-    Route53Failover,
-    S3Replication,
-    Secrets,
-    Strict,
-)
+from drctl.plan.resources import GitOps, ResourceBase, Route53Failover
+from drctl.runbook.recipes import recipe_for
 
 HEALTH_PATH = "/health"
 
@@ -52,33 +40,7 @@ class OwnershipDeclared(PlanRule):
         return found
 
 
-def counterpart_regions(resource: Strict) -> set[str]:
-    """The regions where a resource has a copy according to the plan."""
-    match resource:
-        case EksCluster() | AuroraGlobal():
-            return set(resource.clusters)
-        case Efs():
-            return set(resource.file_systems)
-        case Route53Failover():
-            return {resource.primary.region, resource.secondary.region}
-        case RdsReplica():
-            return {resource.source.region, resource.replica.region}
-        case PostgresReplica():
-            return {resource.primary.region, resource.standby.region}
-        case DynamoDbGlobalTable():
-            return set(resource.regions)
-        case S3Replication():
-            return {resource.source.region, resource.destination.region}
-        case EbsSnapshots():
-            return {resource.region, resource.copy_to}
-        case Secrets():
-            return set(resource.replica_regions)
-        case GitOps():
-            return set(resource.clusters)
-    return set()
-
-
-class DrCounterpart(ResourceRule[Strict]):
+class DrCounterpart(ResourceRule[ResourceBase]):
     """Every resource has a counterpart in the DR region."""
 
     id = "dr-counterpart"
@@ -88,18 +50,17 @@ class DrCounterpart(ResourceRule[Strict]):
         "database, bucket, file system, volume and secret needs a copy in the secondary region."
     )
     hint = "add the DR region's entry to the resource (cluster, replica, destination bucket, ...)"
-    kind = Strict
+    kind = ResourceBase
 
-    def wants(self, plan: Plan, resource: Strict) -> bool:
+    def wants(self, plan: Plan, resource: ResourceBase) -> bool:
         # GitOps without per-cluster targets deploys wherever the clusters are.
         return not (isinstance(resource, GitOps) and not resource.clusters)
 
-    def check(self, ctx: CheckContext, resource: Strict) -> list[Finding]:
+    def check(self, ctx: CheckContext, resource: ResourceBase) -> list[Finding]:
         dr = ctx.plan.regions.secondary
-        if dr in counterpart_regions(resource):
+        if dr in recipe_for(resource, ctx.plan).regions():
             return []
-        name = str(getattr(resource, "name"))  # noqa: B009
-        kind = str(getattr(resource, "kind"))  # noqa: B009
+        name, kind = resource.name, resource.kind
         return [self.finding(name, f"{kind} `{name}` has nothing in the DR region {dr}")]
 
 

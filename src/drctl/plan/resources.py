@@ -7,7 +7,7 @@ discriminated on `kind`. Per-region values are maps keyed by AWS region name.
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -21,6 +21,13 @@ class Strict(BaseModel):
     """Base for plan models: unknown keys are errors, values are immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ResourceBase(Strict):
+    """What every resource kind has: its `kind` (the discriminator) and a unique `name`."""
+
+    kind: str
+    name: Name
 
 
 class ActiveCapacity(Strict):
@@ -54,7 +61,7 @@ class Nodegroup(Strict):
     standby: StandbyCapacity = StandbyCapacity(desired=0)
 
 
-class EksCluster(Strict):
+class EksCluster(ResourceBase):
     """An EKS cluster built the same way in both regions (seed 1.1)."""
 
     kind: Literal["eks-cluster"]
@@ -109,7 +116,7 @@ class HealthCheck(Strict):
     failure_threshold: int = Field(default=3, ge=1, le=10)
 
 
-class Route53Failover(Strict):
+class Route53Failover(ResourceBase):
     """PRIMARY/SECONDARY failover records with health checks (seed 1.2)."""
 
     kind: Literal["route53-failover"]
@@ -126,7 +133,7 @@ class Route53Failover(Strict):
     ] = "disable-health-check"
 
 
-class AuroraGlobal(Strict):
+class AuroraGlobal(ResourceBase):
     """An Aurora global database with one cluster per region (seed 1.3)."""
 
     kind: Literal["aurora-global"]
@@ -143,7 +150,7 @@ class RegionalInstance(Strict):
     instance: Name
 
 
-class RdsReplica(Strict):
+class RdsReplica(ResourceBase):
     """An RDS instance with a cross-region read replica (seed 1.3)."""
 
     kind: Literal["rds-replica"]
@@ -153,7 +160,7 @@ class RdsReplica(Strict):
     multi_az: bool = True
 
 
-class DynamoDbGlobalTable(Strict):
+class DynamoDbGlobalTable(ResourceBase):
     """A DynamoDB global table replicated to every listed region (seed 1.3)."""
 
     kind: Literal["dynamodb-global-table"]
@@ -169,7 +176,7 @@ class RegionalBucket(Strict):
     bucket: Name
 
 
-class S3Replication(Strict):
+class S3Replication(ResourceBase):
     """S3 cross-region replication from source to destination (seed 1.4)."""
 
     kind: Literal["s3-replication"]
@@ -180,7 +187,7 @@ class S3Replication(Strict):
     failback_role_arn: str | None = None
 
 
-class Efs(Strict):
+class Efs(ResourceBase):
     """An EFS file system replicated or backed up to the DR region (seed 1.4)."""
 
     kind: Literal["efs"]
@@ -190,7 +197,7 @@ class Efs(Strict):
     copy_every: Duration | None = None
 
 
-class EbsSnapshots(Strict):
+class EbsSnapshots(ResourceBase):
     """EBS volumes snapshotted on a schedule and copied to the DR region (seed 1.4)."""
 
     kind: Literal["ebs-snapshots"]
@@ -209,7 +216,7 @@ class ExternalSecrets(Strict):
     namespaces: list[Name] = ["default"]
 
 
-class Secrets(Strict):
+class Secrets(ResourceBase):
     """Secrets Manager secrets and SSM parameters replicated across regions (seed 1.5)."""
 
     kind: Literal["secrets"]
@@ -220,7 +227,7 @@ class Secrets(Strict):
     external_secrets: ExternalSecrets | None = None
 
 
-class GitOps(Strict):
+class GitOps(ResourceBase):
     """ArgoCD applications or Flux kustomizations deploying the same manifests per cluster."""
 
     kind: Literal["gitops"]
@@ -239,7 +246,7 @@ class PostgresServer(Strict):
     dsn: str = Field(min_length=1)
 
 
-class PostgresReplica(Strict):
+class PostgresReplica(ResourceBase):
     """A PostgreSQL primary with a streaming-replication standby in the DR region (the lab's kind).
 
     `data_dirs` (region -> data directory on the host running drctl) and `bin_dir` let failback
@@ -276,7 +283,7 @@ Resource = Annotated[
     Field(discriminator="kind"),
 ]
 
-RESOURCE_KINDS: tuple[str, ...] = (
-    "eks-cluster", "route53-failover", "aurora-global", "rds-replica", "dynamodb-global-table",
-    "s3-replication", "efs", "ebs-snapshots", "secrets", "gitops", "postgres-replica",
-)  # fmt: skip
+RESOURCE_MODELS: tuple[type[ResourceBase], ...] = get_args(get_args(Resource)[0])
+RESOURCE_KINDS: tuple[str, ...] = tuple(
+    get_args(model.model_fields["kind"].annotation)[0] for model in RESOURCE_MODELS
+)

@@ -21,6 +21,7 @@ class Approval:
 
     kind: ClassVar[str] = "approval"
     Params: ClassVar[type[ApprovalParams]] = ApprovalParams
+    events: ClassVar[frozenset[str]] = frozenset()
     requires_confirmation: ClassVar[bool] = True
 
     def __init__(self, params: ApprovalParams, ctx: ActionContext) -> None:

@@ -180,6 +180,7 @@ class _ArgoAction:
 
     kind: ClassVar[str]
     Params: ClassVar[type[Params]]
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: Any, ctx: ActionContext) -> None:
         self.params = params

@@ -72,6 +72,8 @@ class Action(Protocol):
 
     kind: ClassVar[str]
     Params: ClassVar[type[Params]]
+    events: ClassVar[frozenset[str]]
+    """CloudTrail event names of the write calls `apply()` may make (evidence lists these)."""
 
     def __init__(self, params: Any, ctx: ActionContext) -> None: ...
 

@@ -98,6 +98,7 @@ class Http:
 
     kind: ClassVar[str] = "http"
     Params: ClassVar[type[HttpParams]] = HttpParams
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: HttpParams, ctx: ActionContext) -> None:
         self.params = params

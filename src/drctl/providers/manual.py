@@ -22,6 +22,7 @@ class Manual:
 
     kind: ClassVar[str] = "manual"
     Params: ClassVar[type[ManualParams]] = ManualParams
+    events: ClassVar[frozenset[str]] = frozenset()
     requires_confirmation: ClassVar[bool] = True
 
     def __init__(self, params: ManualParams, ctx: ActionContext) -> None:

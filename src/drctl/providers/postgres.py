@@ -136,6 +136,7 @@ class PostgresAction:
 
     kind: ClassVar[str]
     Params: ClassVar[type[Params]] = ServerParams
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: ServerParams, ctx: ActionContext) -> None:
         self.params = params

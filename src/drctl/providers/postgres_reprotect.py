@@ -37,6 +37,7 @@ class Reprotect:
 
     kind: ClassVar[str] = "postgres.reprotect"
     Params: ClassVar[type[ReprotectParams]] = ReprotectParams
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: ReprotectParams, ctx: ActionContext) -> None:
         self.params = params

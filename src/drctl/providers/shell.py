@@ -41,6 +41,7 @@ class Shell:
 
     kind: ClassVar[str] = "shell"
     Params: ClassVar[type[ShellParams]] = ShellParams
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: ShellParams, ctx: ActionContext) -> None:
         self.params = params

@@ -46,6 +46,7 @@ class Wait:
 
     kind: ClassVar[str] = "wait"
     Params: ClassVar[type[WaitParams]] = WaitParams
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: WaitParams, ctx: ActionContext) -> None:
         self.params = params

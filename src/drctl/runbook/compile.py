@@ -25,9 +25,11 @@ SCENARIOS: dict[Scenario, Callable[[Plan], Draft]] = {
 
 DESCRIPTIONS = {
     Scenario.DRILL: "Rehearse recovery in the DR region without touching production (seed 2.1)",
-    Scenario.AZ_FAILURE: "Confirm the workload survived the loss of one availability zone (seed 2.2)",
+    Scenario.AZ_FAILURE: "Confirm the workload survived the loss of one availability zone "
+    "(seed 2.2)",
     Scenario.REGION_FAILURE: "Fail over the whole workload to the DR region (seed 2.2)",
-    Scenario.FAILBACK: "Return to the original primary once replication toward it is re-established",
+    Scenario.FAILBACK: "Return to the original primary once replication toward it is "
+    "re-established",
 }
 
 

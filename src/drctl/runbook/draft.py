@@ -3,28 +3,43 @@
 Compiling is ordering by dependency: each stage of a scenario (detect, declare, data,
 compute, apps, traffic, verify, ...) needs the stages before it. A stage that turns
 out empty is skipped and its dependants hang on the stage before it.
+
+Steps are typed: `add()` takes the action class and an instance of its `Params`, so a
+misspelt parameter is a mypy error in the compiler, not a failed run.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import ClassVar, Protocol
 
+from drctl.plan.model import Plan
+from drctl.providers import registry
+from drctl.providers.base import Params
 from drctl.runbook.model import ApprovalGate, RetryPolicy, Step
 
 RETRY_AWS = RetryPolicy(attempts=3, backoff=timedelta(seconds=5), max_backoff=timedelta(seconds=60))
 HUMAN_ACTIONS = frozenset({"approval", "manual"})
 
 
+class StepAction(Protocol):
+    """What the compiler needs of an action class: its kind and the events its writes record."""
+
+    kind: ClassVar[str]
+    events: ClassVar[frozenset[str]]
+
+
 @dataclass
 class Draft:
-    """Steps in the making; `stage()` opens a named group that later steps can depend on."""
+    """Steps in the making for `plan`; `stage()` opens a named group later steps can depend on."""
 
+    plan: Plan
     steps: list[Step] = field(default_factory=list)
     stages: dict[str, list[str]] = field(default_factory=dict)
     _order: list[str] = field(default_factory=list)
     _current: str = "start"
+    _events: list[str] = field(default_factory=list)
 
     def stage(self, name: str) -> None:
         """Start a stage; steps added now belong to it."""
@@ -50,12 +65,16 @@ class Draft:
                 return self.stages[earlier]
         return []
 
+    def events(self) -> list[str]:
+        """The CloudTrail event names the steps so far may record, in step order."""
+        return list(self._events)
+
     def add(
         self,
         id: str,
         title: str,
-        action: str,
-        params: dict[str, Any],
+        action: type[StepAction],
+        params: Params,
         *,
         needs: list[str],
         estimate: timedelta,
@@ -67,24 +86,28 @@ class Draft:
         on_failure: str = "stop",
         always: bool = False,
     ) -> str:
-        """Add a step to the current stage and return its id."""
+        """Add a step running `action` with `params` to the current stage; return its id."""
+        expected = registry.action_class(action.kind).Params
+        if not isinstance(params, expected):
+            raise TypeError(f"{action.kind} takes {expected.__name__}, not {type(params).__name__}")
         step = Step.model_validate(
             {
                 "id": id,
                 "title": title,
-                "action": action,
-                "params": params,
+                "action": action.kind,
+                "params": params.model_dump(mode="json", exclude_unset=True),
                 "needs": needs,
                 "estimate": estimate,
                 "timeout": timeout or max(estimate * 3, timedelta(minutes=5)),
                 "region": region,
                 "resource": resource,
                 "approval": approval,
-                "retry": retry or (RetryPolicy() if action in HUMAN_ACTIONS else RETRY_AWS),
+                "retry": retry or (RetryPolicy() if action.kind in HUMAN_ACTIONS else RETRY_AWS),
                 "on_failure": on_failure,
                 "always": always,
             }
         )
         self.steps.append(step)
         self.stages.setdefault(self._current, []).append(step.id)
+        self._events += [e for e in sorted(action.events) if e not in self._events]
         return step.id

@@ -15,7 +15,7 @@ from drctl.errors import PlanError
 
 
 def check_graph(data: Any, root: yaml.Node | None, name: str) -> None:
-    """Raise a located `PlanError` for duplicate ids, unknown needs or a cycle; ignore malformed input."""
+    """Raise a located error for duplicate ids, unknown needs or a cycle; ignore malformed input."""
     steps = _steps(data, root)
     if steps is None:
         return

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import graphlib
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, JsonValue, model_validator
 
 from drctl.plan.durations import Duration
 from drctl.plan.resources import Strict
@@ -47,7 +47,7 @@ class Step(Strict):
     id: StepId
     title: str
     action: str
-    params: dict[str, Any] = {}
+    params: dict[str, JsonValue] = {}
     needs: list[StepId] = []
     timeout: Duration = timedelta(minutes=10)
     retry: RetryPolicy = RetryPolicy()

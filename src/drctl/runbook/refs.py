@@ -26,7 +26,7 @@ def references(value: Any) -> Iterator[tuple[str, str]]:
 
 
 def substitute(value: Any, outputs: Mapping[str, Mapping[str, JsonValue]]) -> Any:
-    """`value` with references replaced by earlier outputs; a whole-string reference keeps its type."""
+    """`value` with references replaced by earlier outputs; a whole-string reference keeps type."""
     if isinstance(value, str):
         whole = REF.fullmatch(value)
         if whole:

@@ -20,6 +20,7 @@ class AwsAction(Generic[P]):
 
     kind: ClassVar[str]
     Params: ClassVar[type[Params]]
+    events: ClassVar[frozenset[str]] = frozenset()
 
     def __init__(self, params: P, ctx: ActionContext, clients: AwsClients | None = None) -> None:
         self.params = params

@@ -199,6 +199,7 @@ class SwitchoverGlobal(_GlobalPromotion):
     """Planned switchover of an Aurora global database (drills; no data loss)."""
 
     kind = "aws.aurora.switchover-global"
+    events = frozenset({"SwitchoverGlobalCluster"})
     verb = "switch over"
     mode = "switchover"
 
@@ -207,5 +208,6 @@ class FailoverGlobal(_GlobalPromotion):
     """Managed failover of an Aurora global database with AllowDataLoss (regional disaster)."""
 
     kind = "aws.aurora.failover-global"
+    events = frozenset({"FailoverGlobalCluster"})
     verb = "fail over (allowing data loss)"
     mode = "failover"

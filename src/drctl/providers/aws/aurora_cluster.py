@@ -21,6 +21,7 @@ class DetachAndPromote(AwsAction[DetachParams]):
     """Detach a secondary from its global database (`remove_from_global_cluster`): it becomes a standalone writer."""
 
     kind = "aws.aurora.detach-and-promote"
+    events = frozenset({"RemoveFromGlobalCluster"})
     Params = DetachParams
 
     def describe(self) -> str:
@@ -78,6 +79,7 @@ class FailoverCluster(AwsAction[FailoverClusterParams]):
     """
 
     kind = "aws.aurora.failover-cluster"
+    events = frozenset({"FailoverDBCluster"})
     Params = FailoverClusterParams
 
     def describe(self) -> str:

@@ -61,6 +61,7 @@ class SnapshotAndCopy(AwsAction[CopyParams]):
     """Snapshot each volume and copy the snapshot to the DR region; tags naming the run step make it repeatable."""
 
     kind = "aws.ebs.snapshot-and-copy"
+    events = frozenset({"CreateSnapshot", "CopySnapshot"})
     Params = CopyParams
 
     def describe(self) -> str:
@@ -151,6 +152,7 @@ class RestoreVolume(AwsAction[RestoreParams]):
     """Create a volume in the DR region from the newest drctl copy of a source volume's snapshot."""
 
     kind = "aws.ebs.restore-volume"
+    events = frozenset({"CreateVolume"})
     Params = RestoreParams
 
     def describe(self) -> str:

@@ -105,6 +105,7 @@ class PromoteReplica(AwsAction[PromoteParams]):
     """`delete_replication_configuration` from the DR region: the destination file system becomes writable."""
 
     kind = "aws.efs.promote-replica"
+    events = frozenset({"DeleteReplicationConfiguration"})
     Params = PromoteParams
 
     def describe(self) -> str:

@@ -96,6 +96,7 @@ class ScaleNodegroups(AwsAction[ScaleParams]):
     """`update_nodegroup_config` where a nodegroup's size differs; wait ACTIVE with the sizes visible."""
 
     kind = "aws.eks.scale-nodegroups"
+    events = frozenset({"UpdateNodegroupConfig"})
     Params = ScaleParams
 
     def describe(self) -> str:
@@ -210,6 +211,7 @@ class CreateCluster(AwsAction[CreateParams]):
     """`eksctl create cluster -f PATH` unless the cluster exists (seed 1.1); needs eksctl installed."""
 
     kind = "aws.eks.create-cluster"
+    events = frozenset({"CreateCluster", "CreateNodegroup"})
     Params = CreateParams
 
     def describe(self) -> str:

@@ -58,6 +58,7 @@ class PromoteReadReplica(AwsAction[InstanceParams]):
     """Promote a read replica to a standalone writable instance and wait until it is available."""
 
     kind = "aws.rds.promote-read-replica"
+    events = frozenset({"PromoteReadReplica"})
     Params = InstanceParams
 
     def describe(self) -> str:
@@ -98,6 +99,7 @@ class RebootFailover(AwsAction[InstanceParams]):
     """Reboot a Multi-AZ instance with ForceFailover (AZ failure drill); once per run step (marker tag)."""
 
     kind = "aws.rds.reboot-failover"
+    events = frozenset({"RebootDBInstance"})
     Params = InstanceParams
 
     def describe(self) -> str:

@@ -260,6 +260,7 @@ class ActivateSecondary(_Switch):
     """Make the SECONDARY answer for a failover record (invert/disable the primary's check, or UPSERT)."""
 
     kind = "aws.route53.activate-secondary"
+    events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
     to_secondary = True
 
 
@@ -267,6 +268,7 @@ class RestorePrimary(_Switch):
     """Failback: undo `activate-secondary` so the PRIMARY record answers again."""
 
     kind = "aws.route53.restore-primary"
+    events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
     to_secondary = False
 
 

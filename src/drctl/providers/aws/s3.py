@@ -216,6 +216,7 @@ class ReverseReplication(AwsAction[ReverseParams]):
     """Failback re-protection: `put_bucket_replication` from the DR bucket back to the primary."""
 
     kind = "aws.s3.reverse-replication"
+    events = frozenset({"PutBucketReplication"})
     Params = ReverseParams
 
     def describe(self) -> str:

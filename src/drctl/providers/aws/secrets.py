@@ -57,6 +57,7 @@ class Replicate(AwsAction[ReplicateParams]):
     """`replicate_secret_to_regions` for each secret, only to regions still missing a replica."""
 
     kind = "aws.secrets.replicate"
+    events = frozenset({"ReplicateSecretToRegions"})
     Params = ReplicateParams
 
     def describe(self) -> str:
@@ -118,6 +119,7 @@ class PromoteReplica(AwsAction[PromoteParams]):
     """`stop_replication_to_replica` in the DR region: the replica becomes a standalone, writable secret."""
 
     kind = "aws.secrets.promote-replica"
+    events = frozenset({"StopReplicationToReplica"})
     Params = PromoteParams
 
     def describe(self) -> str:
@@ -161,6 +163,7 @@ class CopyParameters(AwsAction[ParametersParams]):
     """Copy SSM parameters to the DR region (type kept, SecureString stays SecureString); values never output."""
 
     kind = "aws.ssm.copy-parameters"
+    events = frozenset({"PutParameter"})
     Params = ParametersParams
 
     def describe(self) -> str:
