@@ -27,9 +27,10 @@ from drctl.audit.verify import verify_chain
 from drctl.cli.app import app
 from drctl.cli.output import JsonOption, console, print_json
 from drctl.errors import DrctlError
-from drctl.plan.load import load_model, load_plan
+from drctl.plan.load import load_plan
 from drctl.providers.aws._client import AwsClients
 from drctl.settings import Settings
+from drctl.yamlsource import load_model
 
 audit_app = typer.Typer(
     help="Verify, sign and export the audit trail.\n\nExample: drctl audit verify",

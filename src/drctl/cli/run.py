@@ -23,13 +23,14 @@ from drctl.cli.progress import ProgressView
 from drctl.cli.show import print_run
 from drctl.engine.events import Subscriber
 from drctl.errors import PlanError
-from drctl.plan.load import load_plan, read_yaml
+from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
 from drctl.runbook.io import load_runbook
 from drctl.runbook.model import Runbook
 from drctl.runbook.render import DryRun, dry_run
 from drctl.runbook.run import Run
 from drctl.settings import Settings
+from drctl.yamlsource import read_yaml
 
 ActorOption = typer.Option(None, "--as", help="Who is acting (defaults to the OS user).")
 

@@ -15,11 +15,11 @@ import yaml
 from pydantic import ValidationError
 
 from drctl.errors import PlanError
-from drctl.plan.load import parse_yaml, read_yaml, validate_data
 from drctl.providers import registry
 from drctl.runbook.graph import check_graph, item_node, key_node, value_node, where
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.refs import references
+from drctl.yamlsource import parse_yaml, read_yaml, validate_data
 
 
 def load_runbook(path: Path) -> Runbook:
