@@ -7,8 +7,8 @@ from typing import ClassVar, Generic, Protocol, TypeVar, cast
 
 from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding, Severity
+from drctl.model import Strict
 from drctl.plan.model import Plan
-from drctl.plan.resources import Strict
 
 R = TypeVar("R", bound=Strict)
 

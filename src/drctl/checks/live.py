@@ -12,6 +12,7 @@ from typing import TypeVar
 from drctl.checks.base import ResourceRule
 from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding
+from drctl.model import Strict
 from drctl.plan.advise import S3_RTC_SLA
 from drctl.plan.resources import (
     AuroraGlobal,
@@ -19,7 +20,6 @@ from drctl.plan.resources import (
     RdsReplica,
     Route53Failover,
     S3Replication,
-    Strict,
 )
 from drctl.providers.aws.aurora import read_global_cluster
 from drctl.providers.aws.dynamodb import read_table

@@ -5,6 +5,7 @@ from __future__ import annotations
 from drctl.checks.base import PlanRule, ResourceRule
 from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding, Severity
+from drctl.model import Strict
 from drctl.plan.advise import plan_findings
 from drctl.plan.model import Plan
 from drctl.plan.resources import (
@@ -19,7 +20,6 @@ from drctl.plan.resources import (
     Route53Failover,
     S3Replication,
     Secrets,
-    Strict,
 )
 
 HEALTH_PATH = "/health"

@@ -8,9 +8,10 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
+from drctl.model import Strict
 from drctl.plan.durations import Duration
 from drctl.plan.regions import Region
-from drctl.plan.resources import Name, Resource, Strict
+from drctl.plan.resources import Name, Resource
 
 R = TypeVar("R", bound=BaseModel)
 

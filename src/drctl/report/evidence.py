@@ -9,21 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.audit.review import ImprovementAction
+from drctl.model import Frozen
 from drctl.probes.measure import Ack, Sample
 from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepStatus
 
 OBJECTIVES: tuple[str, ...] = ("rto", "rpo")
 HumanKind = Literal["note", "decision", "problem", "approval", "rejection"]
 Verdict = Literal["pass", "fail", "not_measured"]
-
-
-class Frozen(BaseModel):
-    """Immutable evidence record."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class Objective(Frozen):

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws._client import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 
-class TableState(BaseModel):
+class TableState(Frozen):
     """A table in one region and the replicas its global-table description lists."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     region: str

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws._client import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 
-class ReplicationRule(BaseModel):
+class ReplicationRule(Frozen):
     """One replication rule: id, status and destination bucket."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     status: str
     destination_bucket: str
 
 
-class BucketReplication(BaseModel):
+class BucketReplication(Frozen):
     """A bucket's versioning and replication configuration."""
-
-    model_config = ConfigDict(frozen=True)
 
     bucket: str
     region: str
