@@ -16,7 +16,7 @@ from pydantic import JsonValue
 
 from drctl.errors import DrctlError
 from drctl.model import Frozen
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 LOOKUP_KIND = "aws.cloudtrail.lookup"
 # CloudTrail delivers events to event history within about 5 minutes of the call.

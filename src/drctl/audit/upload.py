@@ -19,7 +19,7 @@ from typing import Any, Literal
 from drctl.errors import ConfigError, NotFoundError, PlanError, StateError
 from drctl.model import Frozen
 from drctl.plan.model import EvidenceExport, Plan
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 LockMode = Literal["COMPLIANCE", "GOVERNANCE"]
 

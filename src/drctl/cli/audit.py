@@ -28,7 +28,7 @@ from drctl.cli.app import app
 from drctl.cli.output import JsonOption, console, print_json
 from drctl.errors import DrctlError
 from drctl.plan.load import load_plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 from drctl.yamlsource import load_model
 

@@ -16,7 +16,7 @@ from drctl.iac.files import Kind, write_files
 from drctl.iac.live import render_context
 from drctl.iac.render import render
 from drctl.plan.load import load_plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 
 iac_app = typer.Typer(

@@ -16,7 +16,7 @@ from drctl.iac.s3 import replication_intent
 from drctl.model import Frozen
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EksCluster, Route53Failover, S3Replication
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 Field = tuple[str, object, object]
 

@@ -1,6 +1,6 @@
 """Live state the drift check compares with the rendered intent, read with boto3 (AWS or sandbox).
 
-Reads go through `providers.aws._client.AwsClients` and `aws_errors`, so botocore errors are
+Reads go through `providers.aws.clients.AwsClients` and `aws_errors`, so botocore errors are
 translated in one place. A resource that does not exist reads as `None`.
 """
 
@@ -15,7 +15,7 @@ from drctl.iac.s3 import ReplicationIntent
 from drctl.model import Frozen
 from drctl.plan.model import Plan
 from drctl.plan.resources import Route53Failover
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
 

@@ -16,8 +16,8 @@ from pydantic import Field
 from drctl.errors import NotFoundError, StateError
 from drctl.model import Frozen, Strict
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"

@@ -11,7 +11,7 @@ from drctl.errors import NotFoundError
 from drctl.model import Frozen
 from drctl.plan.durations import Duration
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drctl.model import Frozen
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 
 class RecorderStatus(Frozen):

@@ -10,7 +10,7 @@ from pydantic import Field
 from drctl.errors import NotFoundError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 STEP_TAG, VOLUME_TAG, SOURCE_TAG = "drctl:step", "drctl:volume", "drctl:source-snapshot"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from drctl.errors import NotFoundError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.aws.ebs_efs import read_file_system
 from drctl.providers.base import Outcome, Output, Params
 

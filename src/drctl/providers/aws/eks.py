@@ -11,7 +11,7 @@ from pydantic import Field
 from drctl.errors import ConfigError, NotFoundError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 

@@ -13,7 +13,7 @@ from pydantic import model_validator
 
 from drctl.errors import NotFoundError
 from drctl.model import Frozen
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Params
 
 ROUTE53_REGION = "us-east-1"

@@ -14,8 +14,8 @@ from pydantic import Field, JsonValue
 from drctl.errors import NotFoundError, ThrottledError
 from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 from drctl.providers.kube.views import CORDONED_BY, NodeView, PodView, list_pods, zone_nodes
 

@@ -8,8 +8,8 @@ from pydantic import Field
 
 from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.views import list_nodes, list_pods
 
 
