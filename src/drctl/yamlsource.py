@@ -1,7 +1,8 @@
 """YAML file → validated pydantic model, with errors that name file, line, column and field.
 
 Plans, runbooks and review files all load through here: YAML syntax errors, duplicate keys
-and pydantic validation errors all become a `PlanError` pointing at the offending node.
+and pydantic validation errors all become one located error, of the class the caller names
+(`PlanError` unless told otherwise; runbooks ask for `RunbookError`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from drctl.errors import PlanError
+from drctl.errors import DrctlError, PlanError
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
@@ -25,13 +26,15 @@ Loc = tuple[int | str, ...]
 class _StrictLoader(yaml.SafeLoader):
     """SafeLoader that refuses duplicate keys instead of keeping the last one."""
 
+    error: type[DrctlError] = PlanError
+
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
         for key_node, _ in node.value:
             key = self.construct_object(key_node, deep=True)
             if key in seen:
                 mark = key_node.start_mark
-                raise PlanError(
+                raise self.error(
                     f"duplicate key `{key}`",
                     hint="each key may appear once per mapping; remove or merge the repeated one",
                     where=f"{self.name}:{mark.line + 1}:{mark.column + 1}",
@@ -40,57 +43,64 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def read_yaml(path: Path) -> tuple[Any, yaml.Node | None]:
+def read_yaml(path: Path, *, error: type[DrctlError] = PlanError) -> tuple[Any, yaml.Node | None]:
     """Parse a YAML file into data plus its node tree (for line numbers)."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise PlanError(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
-    return parse_yaml(text, str(path))
+        raise error(f"cannot read {path}: {exc.strerror}", hint="check the path") from exc
+    return parse_yaml(text, str(path), error=error)
 
 
-def parse_yaml(text: str, name: str) -> tuple[Any, yaml.Node | None]:
+def parse_yaml(
+    text: str, name: str, *, error: type[DrctlError] = PlanError
+) -> tuple[Any, yaml.Node | None]:
     """Parse YAML text; `name` appears in error locations."""
     try:
         loader = _StrictLoader(text)
     except yaml.reader.ReaderError as exc:
-        raise PlanError(
+        raise error(
             f"character {exc.character!r} at offset {exc.position} is not allowed in YAML",
             hint="remove control characters from the file",
             where=name,
         ) from exc
-    loader.name = name
+    loader.name, loader.error = name, error
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-        raise PlanError(
+        raise error(
             f"YAML syntax error: {exc.problem or exc.context}",
             hint="check indentation and quoting around this line",
             where=where,
         ) from exc
     except yaml.YAMLError as exc:
         first_line = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise PlanError(
-            f"YAML error: {first_line}", hint="check the file is YAML", where=name
-        ) from exc
+        raise error(f"YAML error: {first_line}", hint="check the file is YAML", where=name) from exc
     finally:
         loader.dispose()
     return data, node
 
 
-def load_model(path: Path, model: type[M]) -> M:
-    """Read `path` and validate it as `model`, raising `PlanError` with a location."""
-    data, node = read_yaml(path)
-    return validate_data(data, node, str(path), model)
+def load_model(path: Path, model: type[M], *, error: type[DrctlError] = PlanError) -> M:
+    """Read `path` and validate it as `model`, raising `error` with a location."""
+    data, node = read_yaml(path, error=error)
+    return validate_data(data, node, str(path), model, error=error)
 
 
-def validate_data(data: Any, node: yaml.Node | None, name: str, model: type[M]) -> M:
+def validate_data(
+    data: Any,
+    node: yaml.Node | None,
+    name: str,
+    model: type[M],
+    *,
+    error: type[DrctlError] = PlanError,
+) -> M:
     """Validate parsed YAML against `model`; errors point at the YAML node."""
     if not isinstance(data, dict):
-        raise PlanError(
+        raise error(
             "expected a mapping at the top of the file",
             hint="start with `apiVersion:` and `kind:` (see `drctl init`)",
             where=f"{name}:1:1",
@@ -105,7 +115,7 @@ def validate_data(data: Any, node: yaml.Node | None, name: str, model: type[M]) 
         message = first.message + (
             f" (and {extra} more problem{'s' * (extra > 1)})" if extra else ""
         )
-        raise PlanError(message, hint=first.hint, where=first.where) from None
+        raise error(message, hint=first.hint, where=first.where) from None
 
 
 class _Problem(typing.NamedTuple):

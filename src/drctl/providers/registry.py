@@ -9,7 +9,7 @@ import difflib
 import importlib
 from typing import Any
 
-from drctl.errors import PlanError
+from drctl.errors import RunbookError
 from drctl.providers.base import Action, ActionContext, Params
 
 _KINDS: dict[str, str] = {
@@ -73,7 +73,7 @@ def action_class(kind: str) -> type[Action]:
     if kind not in _KINDS:
         close = difflib.get_close_matches(kind, kinds(), n=1)
         guess = f"did you mean `{close[0]}`? " if close else ""
-        raise PlanError(
+        raise RunbookError(
             f"unknown action kind `{kind}`",
             hint=f"{guess}known kinds: {', '.join(kinds())}",
         )
