@@ -73,7 +73,7 @@ class HumanEntry(Frozen):
     step_id: str | None = None
 
 
-class Availability(Frozen):
+class AvailabilityEvidence(Frozen):
     """Availability probe samples with the failure and recovery instants."""
 
     samples: list[Sample] = []
@@ -81,7 +81,7 @@ class Availability(Frozen):
     recovered_at: datetime | None = None
 
 
-class Canary(Frozen):
+class CanaryEvidence(Frozen):
     """Acknowledged canary writes, which of them were lost, and the newest survivor."""
 
     acks: list[Ack] = []
@@ -134,8 +134,8 @@ class Evidence(Frozen):
     approvals: list[ApprovalRecord] = []
     humans: list[HumanEntry] = []
     open_actions: list[ImprovementAction] = []
-    availability: Availability = Availability()
-    canary: Canary = Canary()
+    availability: AvailabilityEvidence = AvailabilityEvidence()
+    canary: CanaryEvidence = CanaryEvidence()
     cloudtrail: list[TrailEntry] = []
     cloudtrail_errors: list[str] = []
     plan_hash: str | None = None

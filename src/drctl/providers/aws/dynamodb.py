@@ -86,7 +86,7 @@ class VerifyReplica(AwsAction[ReplicaParams]):
         return {"replica": dump(replica)}
 
 
-class CanaryParams(Params):
+class DynamoDbCanaryParams(Params):
     """Where to write the canary item and where it must become readable."""
 
     table: str
@@ -95,11 +95,11 @@ class CanaryParams(Params):
     key_attribute: str = "pk"
 
 
-class Canary(AwsAction[CanaryParams]):
+class DynamoDbCanary(AwsAction[DynamoDbCanaryParams]):
     """Write a canary item in one region and read it back in another before the deadline."""
 
     kind = "aws.dynamodb.canary"
-    Params = CanaryParams
+    Params = DynamoDbCanaryParams
 
     @property
     def key(self) -> dict[str, dict[str, str]]:

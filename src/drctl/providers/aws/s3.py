@@ -128,17 +128,17 @@ class VerifyReplication(AwsAction[VerifyParams]):
         }
 
 
-class CanaryParams(PairParams):
+class S3CanaryParams(PairParams):
     """The replicated pair and the key prefix of canary objects."""
 
     key_prefix: str = "drctl-canary/"
 
 
-class Canary(AwsAction[CanaryParams]):
+class S3Canary(AwsAction[S3CanaryParams]):
     """Put a canary object and wait until it is replicated (COMPLETED, or present in the destination)."""
 
     kind = "aws.s3.canary"
-    Params = CanaryParams
+    Params = S3CanaryParams
 
     @property
     def key(self) -> str:
