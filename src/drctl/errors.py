@@ -1,7 +1,8 @@
 """Errors drctl raises for people to read, and the exit codes they map to.
 
 DrctlError                  message + hint + where; exit 2 unless said otherwise
-├── PlanError               a plan, runbook or other input file is invalid (exit 2)
+├── PlanError               a plan or another input file cannot be read or is invalid (exit 2)
+├── RunbookError            a runbook or one of its steps is invalid (exit 2)
 ├── ConfigError             settings, environment or a missing tool (exit 2)
 ├── ProviderError           the outside world said no (AWS, Kubernetes, HTTP); carries `retryable`
 │   ├── NotFoundError       the resource does not exist where the plan says
@@ -34,7 +35,11 @@ class DrctlError(Exception):
 
 
 class PlanError(DrctlError):
-    """An input file (plan, runbook) cannot be read or is invalid."""
+    """A plan (or another input file drctl reads) cannot be read or is invalid."""
+
+
+class RunbookError(DrctlError):
+    """A runbook is invalid: a step, its `needs`, its action kind, params or `${steps...}` references."""
 
 
 class ConfigError(DrctlError):

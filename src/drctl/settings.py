@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import socket
 from pathlib import Path
 
@@ -19,12 +20,17 @@ class Settings(BaseSettings):
     aws_endpoint_url: str = ""
     aws_profile: str = ""
     aws_role_arn: str = ""
+    actor: str = ""
 
     def state_database_url(self) -> str:
         """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'drctl.sqlite').resolve()}"
+
+    def acting_user(self) -> str:
+        """Who is acting when `--as` is not given: `DRCTL_ACTOR`, else the OS user."""
+        return self.actor or getpass.getuser()
 
     def host_executor_id(self) -> str:
         """A stable executor id for this host unless one is set."""

@@ -84,17 +84,18 @@ def test_keygen_sign_and_verify_with_the_public_key(
 
 
 def test_review_then_actions_list_and_close(
-    state: AuditLog, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    state: AuditLog, capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_plan_path: Path
 ) -> None:
     review = tmp_path / "review.yaml"
     review.write_text(
         "problems: [runbook lacked DNS step]\nactions:\n  - {text: add DNS step, owner: alice, due: 2026-06-30}\n"
     )
-    assert drctl("review", "drill-1", "--plan", "shop", "--file", str(review), "--problem", "slow restore",
+    assert drctl("review", "drill-1", "--plan", str(seed_plan_path), "--file", str(review), "--problem", "slow restore",
                  "--action", "pre-warm snapshots", "--owner", "bob", "--due", "2026-07-01", "--as", "carol") == 0  # fmt: skip
     capsys.readouterr()
-    assert drctl("actions", "list", "--plan", "shop", "--open", "--json") == 0
+    assert drctl("actions", "list", "--plan", str(seed_plan_path), "--open", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
+    assert {a["plan"] for a in listed} == {"my-app"}  # the plan file's metadata.name
     assert [(a["id"], a["text"], a["owner"], a["due"]) for a in listed] == [
         (1, "add DNS step", "alice", "2026-06-30"), (2, "pre-warm snapshots", "bob", "2026-07-01"),
     ]  # fmt: skip
@@ -105,11 +106,11 @@ def test_review_then_actions_list_and_close(
 
 
 def test_a_review_file_with_a_bad_date_points_at_the_line(
-    state: AuditLog, capsys: pytest.CaptureFixture[str], tmp_path: Path
+    state: AuditLog, capsys: pytest.CaptureFixture[str], tmp_path: Path, seed_plan_path: Path
 ) -> None:
     review = tmp_path / "review.yaml"
     review.write_text("actions:\n  - text: x\n    owner: alice\n    due: someday\n")
-    assert drctl("review", "drill-1", "--plan", "shop", "--file", str(review)) == 2
+    assert drctl("review", "drill-1", "--plan", str(seed_plan_path), "--file", str(review)) == 2
     err = capsys.readouterr().err
     assert "review.yaml:4:" in err and "due" in err
 

@@ -46,7 +46,7 @@ def _leaks(data: bytes) -> list[str]:
 
 
 def test_no_fixture_secret_reaches_the_database_or_the_evidence(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: SandboxServer
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, aws_env: SandboxServer, seed_plan_path: Path
 ) -> None:
     db = tmp_path / "state.sqlite"
     monkeypatch.setenv("DRCTL_DATABASE_URL", f"sqlite:///{db}")
@@ -59,7 +59,7 @@ def test_no_fixture_secret_reaches_the_database_or_the_evidence(
     sm.create_secret(Name="leak-test/db", SecretString=fx.GET_SECRET_VALUE["SecretString"])
     _drctl("note", RUN, f"rotated; new password={fx.DB_PASSWORD}", "--as", "alice")
     _drctl("decide", RUN, "keep going", "--reason", f"token {fx.BEARER} still valid")
-    _drctl("review", RUN, "--plan", "shop", "--problem", f"key {fx.ACCESS_KEY_ID} was in a log",
+    _drctl("review", RUN, "--plan", str(seed_plan_path), "--problem", f"key {fx.ACCESS_KEY_ID} was in a log",
            "--action", f"rotate {fx.SECRET_ACCESS_KEY}", "--owner", "alice", "--due", "2026-06-30")  # fmt: skip
     runbook = tmp_path / "runbook.yaml"
     runbook.write_text(

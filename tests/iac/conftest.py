@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.sandbox.server import SANDBOX_CREDENTIALS, SandboxServer
 from drctl.settings import Settings
 

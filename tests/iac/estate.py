@@ -17,7 +17,7 @@ from drctl.iac.live import ROUTE53_REGION, account_id
 from drctl.iac.render import render
 from drctl.plan.model import Plan
 from drctl.plan.resources import Route53Failover, S3Replication
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 
 def _resolve(value: Any, refs: dict[str, str]) -> Any:

@@ -15,7 +15,7 @@ from drctl.iac.files import Kind
 from drctl.iac.live import ROUTE53_REGION, hosted_zone_id, render_context
 from drctl.iac.render import render
 from drctl.plan.model import Plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 
 @pytest.fixture

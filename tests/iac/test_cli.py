@@ -11,7 +11,7 @@ from tests.iac.estate import apply_all, apply_route53
 from tests.iac.plans import plan, plan_data, resource_data
 
 from drctl.cli import main
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

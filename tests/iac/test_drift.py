@@ -13,7 +13,7 @@ from drctl.iac.drift import Difference, detect_drift
 from drctl.iac.live import ROUTE53_REGION
 from drctl.plan.model import Plan
 from drctl.plan.resources import S3Replication
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from drctl.errors import PlanError
-from drctl.plan.load import parse_yaml, validate_data
 from drctl.plan.model import Plan
+from drctl.yamlsource import parse_yaml, validate_data
 
 SEED = (Path(__file__).resolve().parents[2] / "examples" / "seed-estate.yaml").read_text()
 SEED_LINES = SEED.splitlines(keepends=True)

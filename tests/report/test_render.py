@@ -182,3 +182,8 @@ def test_unknown_format_names_the_choices() -> None:
     with pytest.raises(DrctlError, match="unknown report format `pdf`") as caught:
         parse_formats("html,pdf")
     assert caught.value.hint == "choose from html, md, json, junit"
+
+
+def test_rendering_an_unknown_format_is_an_error_not_junit(evidence: Evidence) -> None:
+    with pytest.raises(DrctlError, match="unknown report format `pdf`"):
+        render_files(evidence, ["html", "pdf"], "en")

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from drctl.errors import PlanError
+from drctl.errors import PlanError, RunbookError
 from drctl.runbook.io import dump_runbook, load_runbook, parse_runbook, runbook_hash
+from drctl.runbook.refs import substitute
 
 GOOD = """\
 apiVersion: drctl/v1
@@ -52,7 +53,7 @@ def test_a_cycle_is_reported_at_the_needs_of_a_step_in_it(tmp_path: Path) -> Non
         '    action: shell\n    params: {command: "echo snap-1"}',
         '    action: shell\n    needs: [approve]\n    params: {command: "echo snap-1"}',
     )
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert "steps form a cycle" in err.value.message
     assert err.value.where.endswith("rb.yaml:8:12")
@@ -60,7 +61,7 @@ def test_a_cycle_is_reported_at_the_needs_of_a_step_in_it(tmp_path: Path) -> Non
 
 def test_unknown_needs_names_the_line_of_the_missing_step(tmp_path: Path) -> None:
     text = GOOD.replace("needs: [restore]", "needs: [restor]")
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert err.value.message == "step `approve` needs unknown step `restor`"
     assert err.value.where.endswith("rb.yaml:18:13")
@@ -69,7 +70,7 @@ def test_unknown_needs_names_the_line_of_the_missing_step(tmp_path: Path) -> Non
 
 def test_a_duplicate_step_id_points_at_the_second_one(tmp_path: Path) -> None:
     text = GOOD.replace("  - id: approve", "  - id: restore")
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert err.value.message == "duplicate step id `restore`"
     assert err.value.where.endswith("rb.yaml:15:9")
@@ -77,7 +78,7 @@ def test_a_duplicate_step_id_points_at_the_second_one(tmp_path: Path) -> None:
 
 def test_an_unknown_action_kind_lists_the_known_kinds_at_its_line(tmp_path: Path) -> None:
     text = GOOD.replace("action: approval", "action: aproval")
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert err.value.message == "step `approve`: unknown action kind `aproval`"
     assert err.value.where.endswith("rb.yaml:17:5")
@@ -88,7 +89,7 @@ def test_an_unknown_action_kind_lists_the_known_kinds_at_its_line(tmp_path: Path
 
 def test_params_are_validated_against_the_action_at_the_params_line(tmp_path: Path) -> None:
     text = GOOD.replace('params: {command: "echo snap-1"}', 'params: {comand: "echo snap-1"}')
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert err.value.message.startswith("step `snapshot` (shell): params.")
     assert err.value.where.endswith("rb.yaml:8:5")
@@ -97,7 +98,30 @@ def test_params_are_validated_against_the_action_at_the_params_line(tmp_path: Pa
 
 def test_a_reference_to_a_step_that_does_not_run_earlier_is_refused(tmp_path: Path) -> None:
     text = GOOD.replace("    needs: [snapshot]\n", "")
-    with pytest.raises(PlanError) as err:
+    with pytest.raises(RunbookError) as err:
         load_runbook(write(tmp_path, text))
     assert "`snapshot` does not run before it" in err.value.message
     assert err.value.hint == "add `snapshot` to `needs` of `restore`"
+
+
+def test_yaml_and_schema_mistakes_in_a_runbook_are_runbook_errors_not_plan_errors(
+    tmp_path: Path,
+) -> None:
+    for text, message in [
+        (GOOD.replace("name: restore", "name: [restore"), "YAML syntax error"),
+        (GOOD.replace("name: restore", "name: restore\nname: again"), "duplicate key `name`"),
+        (GOOD.replace("    title: Restore it\n", ""), "steps[1].title: Field required"),
+    ]:
+        with pytest.raises(RunbookError) as err:
+            load_runbook(write(tmp_path, text))
+        assert err.value.message.startswith(message), err.value.message
+        assert not isinstance(err.value, PlanError)
+    with pytest.raises(RunbookError, match="cannot read"):
+        load_runbook(tmp_path / "missing.yaml")
+
+
+def test_a_reference_to_an_output_no_step_recorded_is_a_runbook_error() -> None:
+    with pytest.raises(RunbookError) as err:
+        substitute({"command": "echo ${steps.snapshot.id}"}, {"snapshot": {"stdout": "snap-1"}})
+    assert err.value.message == "`${steps.snapshot.id}`: step `snapshot` produced no `id`"
+    assert err.value.hint == "outputs of `snapshot`: stdout"

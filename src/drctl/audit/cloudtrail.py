@@ -12,10 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
 
 from drctl.errors import DrctlError
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.model import Frozen
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 LOOKUP_KIND = "aws.cloudtrail.lookup"
 # CloudTrail delivers events to event history within about 5 minutes of the call.
@@ -23,10 +24,8 @@ DELIVERY_SLACK = timedelta(minutes=5)
 _MAX_PAGES = 20
 
 
-class TrailWindow(BaseModel):
+class TrailWindow(Frozen):
     """Which calls to look up: names, regions and a time window."""
-
-    model_config = ConfigDict(frozen=True)
 
     start: datetime
     end: datetime
@@ -34,10 +33,8 @@ class TrailWindow(BaseModel):
     event_names: list[str]
 
 
-class TrailEvidence(BaseModel):
+class TrailEvidence(Frozen):
     """What CloudTrail answered for a window, and any lookups that failed."""
-
-    model_config = ConfigDict(frozen=True)
 
     window: TrailWindow
     events: list[dict[str, JsonValue]] = []

@@ -25,7 +25,7 @@ from drctl.audit.log import AuditLog
 from drctl.errors import DrctlError, PlanError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 
 # CloudTrail's eventTime has one-second resolution; widen the window so edge calls are kept.

@@ -7,16 +7,16 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
+
+from drctl.model import Frozen
 
 GENESIS_HASH = "0" * 64
 Payload = dict[str, JsonValue]
 
 
-class AuditEvent(BaseModel):
+class AuditEvent(Frozen):
     """One link of the chain: who did what, when, in which run, and the hashes binding it."""
-
-    model_config = ConfigDict(frozen=True)
 
     seq: int
     time: datetime
@@ -51,10 +51,8 @@ class AuditEvent(BaseModel):
         return sha256_text(canonical_json(self._hashed_fields()))
 
 
-class ChainHead(BaseModel):
+class ChainHead(Frozen):
     """The newest link: its seq and hash (what gets signed)."""
-
-    model_config = ConfigDict(frozen=True)
 
     seq: int
     hash: str

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
 
 from drctl.audit.cloudtrail import TrailEvidence
 from drctl.audit.event import AuditEvent, ChainHead, canonical_json, utc_text
@@ -27,6 +27,7 @@ from drctl.audit.review import list_actions
 from drctl.audit.sign import signatures
 from drctl.audit.verify import verify_chain
 from drctl.errors import DrctlError
+from drctl.model import Frozen
 
 FORMAT = "drctl-evidence/v1"
 PROBE_KINDS = frozenset({"probe.sample", "measurement"})
@@ -46,10 +47,8 @@ class EvidenceInputs:
     cloudtrail: TrailEvidence | None = None
 
 
-class BundleFile(BaseModel):
+class BundleFile(Frozen):
     """One file of the bundle and its digest."""
-
-    model_config = ConfigDict(frozen=True)
 
     path: str
     sha256: str
@@ -58,10 +57,8 @@ class BundleFile(BaseModel):
     original_sha256: str | None = None
 
 
-class Manifest(BaseModel):
+class Manifest(Frozen):
     """The bundle's table of contents: files, hashes, and where the run sits in the chain."""
-
-    model_config = ConfigDict(frozen=True)
 
     format: str = FORMAT
     run_id: str

@@ -11,39 +11,34 @@ from datetime import date
 from typing import Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.audit import store
 from drctl.audit.event import utc_text
 from drctl.audit.log import AuditLog, Entry
 from drctl.audit.redact import Redactor
 from drctl.errors import DrctlError
+from drctl.model import Frozen, Strict
 from drctl.settings import Settings
 
 
-class ActionItem(BaseModel):
+class ActionItem(Strict):
     """An improvement action someone owns, to be done by a date."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     text: str = Field(min_length=1)
     owner: str = Field(min_length=1)
     due: date
 
 
-class Review(BaseModel):
+class Review(Strict):
     """What a review of one run found (the shape of a `review.yaml`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     problems: list[str] = []
     actions: list[ActionItem] = []
 
 
-class ImprovementAction(BaseModel):
+class ImprovementAction(Frozen):
     """A stored improvement action and its state."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: int
     plan: str

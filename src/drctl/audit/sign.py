@@ -15,20 +15,18 @@ import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict
 
 from drctl.audit import store
 from drctl.audit.event import GENESIS_HASH, ChainHead, utc_text
 from drctl.audit.log import AuditLog
 from drctl.errors import ConfigError
+from drctl.model import Frozen
 
 KEY_ENV = "DRCTL_AUDIT_SIGNING_KEY"
 
 
-class HeadSignature(BaseModel):
+class HeadSignature(Frozen):
     """A signature over the chain head at the time of signing."""
-
-    model_config = ConfigDict(frozen=True)
 
     seq: int
     hash: str
@@ -38,10 +36,8 @@ class HeadSignature(BaseModel):
     signature: str
 
 
-class SignatureCheck(BaseModel):
+class SignatureCheck(Frozen):
     """Whether one stored signature still holds."""
-
-    model_config = ConfigDict(frozen=True)
 
     seq: int
     signer: str

@@ -16,29 +16,24 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import ConfigError, NotFoundError, PlanError, StateError
+from drctl.model import Frozen
 from drctl.plan.model import EvidenceExport, Plan
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 LockMode = Literal["COMPLIANCE", "GOVERNANCE"]
 
 
-class S3Target(BaseModel):
+class S3Target(Frozen):
     """Where a bundle goes: bucket, key prefix and region."""
-
-    model_config = ConfigDict(frozen=True)
 
     bucket: str
     prefix: str = ""
     region: str = "us-east-1"
 
 
-class LockedObject(BaseModel):
+class LockedObject(Frozen):
     """One uploaded, locked object version."""
-
-    model_config = ConfigDict(frozen=True)
 
     key: str
     version_id: str

@@ -12,30 +12,26 @@ from __future__ import annotations
 from typing import Literal
 
 import sqlalchemy as sa
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy.engine import Row
 
 from drctl.audit import store
 from drctl.audit.event import GENESIS_HASH, ChainHead, stored_hash
 from drctl.audit.log import AuditLog
+from drctl.model import Frozen
 
 BreakKind = Literal["modified", "deleted", "inserted", "reordered"]
 
 
-class ChainBreak(BaseModel):
+class ChainBreak(Frozen):
     """The first place the chain stops proving itself."""
-
-    model_config = ConfigDict(frozen=True)
 
     seq: int
     kind: BreakKind
     detail: str
 
 
-class ChainReport(BaseModel):
+class ChainReport(Frozen):
     """Outcome of recomputing the chain (or the part of it up to a run's last event)."""
-
-    model_config = ConfigDict(frozen=True)
 
     ok: bool
     checked: int

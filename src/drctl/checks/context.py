@@ -11,7 +11,7 @@ from typing import Any
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ConfigError
 from drctl.plan.model import Plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.runbook.run import Run
 from drctl.settings import Settings
 

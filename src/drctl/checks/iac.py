@@ -9,9 +9,9 @@ from drctl.checks.base import ResourceRule
 from drctl.checks.context import CheckContext
 from drctl.checks.model import Finding
 from drctl.errors import PlanError
-from drctl.plan.load import read_yaml
 from drctl.plan.model import Plan
 from drctl.plan.resources import EksCluster
+from drctl.yamlsource import read_yaml
 
 MAX_DIFFERENCES = 3
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from drctl.model import Frozen
 
 
 class Severity(StrEnum):
@@ -15,10 +15,8 @@ class Severity(StrEnum):
     ERROR = "error"
 
 
-class Finding(BaseModel):
+class Finding(Frozen):
     """A rule's verdict on one resource, with the reason and the fix."""
-
-    model_config = ConfigDict(frozen=True)
 
     rule: str
     resource: str
@@ -27,10 +25,8 @@ class Finding(BaseModel):
     hint: str = ""
 
 
-class RuleInfo(BaseModel):
+class RuleInfo(Frozen):
     """A rule as `drctl rules` lists it and reports describe it."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     title: str
@@ -40,19 +36,15 @@ class RuleInfo(BaseModel):
     live: bool
 
 
-class Checked(BaseModel):
+class Checked(Frozen):
     """One (rule, subject) pair that was evaluated, passing or not."""
-
-    model_config = ConfigDict(frozen=True)
 
     rule: str
     resource: str
 
 
-class CheckReport(BaseModel):
+class CheckReport(Frozen):
     """The outcome of `drctl check`: what was checked and what was found."""
-
-    model_config = ConfigDict(frozen=True)
 
     plan: str
     mode: str

@@ -5,15 +5,26 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from enum import StrEnum
 from itertools import groupby
-from typing import Any, Literal
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
 from drctl.checks.model import CheckReport, Finding, Severity
 
-Format = Literal["table", "json", "junit", "sarif", "markdown"]
+
+class CheckFormat(StrEnum):
+    """How `drctl check` prints its report (`--format`)."""
+
+    TABLE = "table"
+    JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    MARKDOWN = "markdown"
+
+
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 _STYLE = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
@@ -147,9 +158,9 @@ def render_markdown(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
-RENDERERS: dict[str, Callable[[CheckReport], str]] = {
-    "json": render_json,
-    "junit": render_junit,
-    "sarif": render_sarif,
-    "markdown": render_markdown,
+RENDERERS: dict[CheckFormat, Callable[[CheckReport], str]] = {
+    CheckFormat.JSON: render_json,
+    CheckFormat.JUNIT: render_junit,
+    CheckFormat.SARIF: render_sarif,
+    CheckFormat.MARKDOWN: render_markdown,
 }

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import getpass
 import uuid
 from datetime import date
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from pydantic import JsonValue
@@ -25,11 +25,19 @@ from drctl.audit.sign import (
 from drctl.audit.upload import LockedObject, LockMode, export_destination, upload_evidence
 from drctl.audit.verify import verify_chain
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import (
+    ActorOption,
+    JsonOption,
+    OptionalPlanOption,
+    PlanOption,
+    actor_name,
+)
+from drctl.cli.output import console, print_json
 from drctl.errors import DrctlError
-from drctl.plan.load import load_model, load_plan
-from drctl.providers.aws._client import AwsClients
+from drctl.plan.load import load_plan
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
+from drctl.yamlsource import load_model
 
 audit_app = typer.Typer(
     help="Verify, sign and export the audit trail.\n\nExample: drctl audit verify",
@@ -41,12 +49,6 @@ actions_app = typer.Typer(
 )
 app.add_typer(audit_app, name="audit")
 app.add_typer(actions_app, name="actions")
-
-AsOption = typer.Option(None, "--as", help="Who is acting (default: the OS user).")
-
-
-def _actor(name: str | None) -> str:
-    return name or getpass.getuser()
 
 
 def _log() -> AuditLog:
@@ -61,7 +63,7 @@ def verify_cmd(
     public_key: Path | None = typer.Option(
         None, "--public-key", help="Trusted Ed25519 public key (PEM) for signatures."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Recompute the hash chain and check head signatures; exit 1 at the first break.
 
@@ -94,14 +96,14 @@ def sign_cmd(
     key: Path | None = typer.Option(
         None, "--key", help="Ed25519 private key (PEM); default $DRCTL_AUDIT_SIGNING_KEY."
     ),
-    as_name: str | None = AsOption,
-    json_out: bool = JsonOption,
+    as_name: ActorOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Sign the current chain head with an Ed25519 key and store the signature.
 
     Example: drctl audit sign --key audit-key.pem
     """
-    signature = sign_head(_log(), load_private_key(key), _actor(as_name))
+    signature = sign_head(_log(), load_private_key(key), actor_name(as_name))
     if json_out:
         print_json(signature)
     else:
@@ -135,7 +137,7 @@ def keygen_cmd(
 @audit_app.command("events")
 def events_cmd(
     run: str | None = typer.Option(None, "--run", help="Only this run's events."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """List audit events in chain order.
 
@@ -163,11 +165,7 @@ def events_cmd(
 def export_cmd(
     run: str = typer.Argument(..., help="Run id."),
     output: Path = typer.Option(Path("evidence.zip"), "-o", "--output", help="Zip file to write."),
-    plan: Path | None = typer.Option(
-        None,
-        "--plan",
-        help="The plan file (included, hashed; gives regions and the audit section).",
-    ),
+    plan: OptionalPlanOption = None,
     runbook: Path | None = typer.Option(
         None, "--runbook", help="The runbook file, if the engine has not recorded it."
     ),
@@ -193,16 +191,18 @@ def export_cmd(
     retention_days: int | None = typer.Option(
         None, "--retention-days", min=1, help="Retention (default: the plan's, else 365)."
     ),
-    as_name: str | None = AsOption,
-    json_out: bool = JsonOption,
+    as_name: ActorOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Write a run's evidence zip (manifest with hashes, events, chain proof, plan, runbook, CloudTrail, reports).
+
+    The --plan file is included and hashed; it gives the regions and the audit section.
 
     Example: drctl audit export drill-2026-05-01 --plan shop.yaml -o evidence.zip --to s3://evidence-bucket/drctl
     """
     settings, log = Settings(), _log()
     request = ExportRequest(
-        run, _actor(as_name), plan, runbook, report, event_name, region, not no_cloudtrail
+        run, actor_name(as_name), plan, runbook, report, event_name, region, not no_cloudtrail
     )
     manifest = export_run(settings, log, request, output)
     uploaded: list[LockedObject] = []
@@ -260,13 +260,13 @@ def _record(run: str, kind: str, payload: dict[str, str], actor: str) -> None:
 def note(
     run: str = typer.Argument(..., help="Run id."),
     text: str = typer.Argument(..., help="The note."),
-    as_name: str | None = AsOption,
+    as_name: ActorOption = None,
 ) -> None:
     """Add a note to a run's audit trail (what was done or seen).
 
     Example: drctl note drill-2026-05-01 "DNS TTL was 300s, not 60s" --as alice
     """
-    _record(run, "note", {"text": text}, _actor(as_name))
+    _record(run, "note", {"text": text}, actor_name(as_name))
 
 
 @app.command()
@@ -274,32 +274,32 @@ def decide(
     run: str = typer.Argument(..., help="Run id."),
     decision: str = typer.Argument(..., help="What was decided."),
     reason: str = typer.Option(..., "--reason", help="Why."),
-    as_name: str | None = AsOption,
+    as_name: ActorOption = None,
 ) -> None:
     """Record a decision and its reason in a run's audit trail.
 
     Example: drctl decide incident-42 "fail over to ap-southeast-1" --reason "primary down 20m" --as bob
     """
-    _record(run, "decision", {"decision": decision, "reason": reason}, _actor(as_name))
+    _record(run, "decision", {"decision": decision, "reason": reason}, actor_name(as_name))
 
 
 @app.command()
 def problem(
     run: str = typer.Argument(..., help="Run id."),
     text: str = typer.Argument(..., help="The problem."),
-    as_name: str | None = AsOption,
+    as_name: ActorOption = None,
 ) -> None:
     """Record a problem met during a run.
 
     Example: drctl problem drill-2026-05-01 "replica lag alarm missing"
     """
-    _record(run, "problem", {"text": text}, _actor(as_name))
+    _record(run, "problem", {"text": text}, actor_name(as_name))
 
 
 @app.command()
 def review(
-    run: str = typer.Argument(..., help="Run id."),
-    plan: str = typer.Option(..., "--plan", help="Plan name the actions belong to."),
+    run: Annotated[str, typer.Argument(help="Run id.")],
+    plan: PlanOption,
     file: Path | None = typer.Option(
         None, "--file", help="review.yaml with `problems:` and `actions:` (text, owner, due)."
     ),
@@ -311,12 +311,14 @@ def review(
     due: str | None = typer.Option(
         None, "--due", help="Due date of the --action items (YYYY-MM-DD)."
     ),
-    as_name: str | None = AsOption,
-    json_out: bool = JsonOption,
+    as_name: ActorOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Record a run's review: problems found and improvement actions with owner and due date.
 
-    Example: drctl review drill-2026-05-01 --plan shop --problem "runbook lacked DNS step" --action "add DNS step" --owner alice --due 2026-06-30
+    The actions belong to the --plan file's plan (by its metadata.name).
+
+    Example: drctl review drill-2026-05-01 --plan shop.yaml --problem "runbook lacked DNS step" --action "add DNS step" --owner alice --due 2026-06-30
     """
     log = _log()
     if log.run_span(run) is None:
@@ -328,7 +330,7 @@ def review(
     combined = Review(problems=[*found.problems, *problem_text], actions=[*found.actions, *items])
     if not combined.problems and not combined.actions:
         raise DrctlError("nothing to record", hint="pass --problem, --action or --file review.yaml")
-    stored = record_review(log, run, plan, combined, _actor(as_name))
+    stored = record_review(log, run, load_plan(plan).metadata.name, combined, actor_name(as_name))
     if json_out:
         print_json({"problems": combined.problems, "actions": stored})
         return
@@ -354,15 +356,16 @@ def _action_item(text: str, owner: str | None, due: str | None) -> ActionItem:
 
 @actions_app.command("list")
 def actions_list(
-    plan: str | None = typer.Option(None, "--plan", help="Only this plan's actions."),
+    plan: OptionalPlanOption = None,
     only_open: bool = typer.Option(False, "--open", help="Only actions still open."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
-    """List improvement actions from reviews.
+    """List improvement actions from reviews (with --plan, only that plan's).
 
-    Example: drctl actions list --plan shop --open
+    Example: drctl actions list --plan shop.yaml --open
     """
-    items = list_actions(_log(), plan=plan, only_open=only_open)
+    name = load_plan(plan).metadata.name if plan else None
+    items = list_actions(_log(), plan=name, only_open=only_open)
     if json_out:
         print_json(items)
         return
@@ -378,11 +381,11 @@ def actions_list(
 def actions_close(
     action_id: int = typer.Argument(..., help="Action id (from `drctl actions list`)."),
     resolution: str = typer.Option("", "--resolution", help="What was done."),
-    as_name: str | None = AsOption,
+    as_name: ActorOption = None,
 ) -> None:
     """Close an improvement action, recording who and how.
 
     Example: drctl actions close 3 --as alice --resolution "DNS step added to the runbook"
     """
-    closed = close_action(_log(), action_id, _actor(as_name), resolution)
+    closed = close_action(_log(), action_id, actor_name(as_name), resolution)
     console.print(f"closed #{closed.id} ({closed.text}) as {closed.closed_by}")

@@ -12,11 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from drctl.checks.context import CheckContext, live_context
 from drctl.checks.model import CheckReport
 from drctl.checks.registry import RULES, select
-from drctl.checks.render import RENDERERS, Format, print_table, render_sarif
+from drctl.checks.render import RENDERERS, CheckFormat, print_table, render_sarif
 from drctl.checks.run import DEFAULT_WORKERS, check_plan, rule_info
 from drctl.checks.run import Progress as OnProgress
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.cli.options import CheckFormatOption, JsonOption
+from drctl.cli.output import console, err_console, print_json
 from drctl.plan.load import load_plan
 from drctl.settings import Settings
 
@@ -27,13 +28,11 @@ def check(
     live: bool = typer.Option(
         True, "--live/--static", help="Also read the live estate (default), or only the plan."
     ),
-    output_format: Format = typer.Option(
-        "table", "--format", "-f", help="table, json, junit, sarif or markdown."
-    ),
+    output_format: CheckFormatOption = CheckFormat.TABLE,
     only: list[str] = typer.Option([], "--only", help="Run only this rule (repeatable)."),
     skip: list[str] = typer.Option([], "--skip", help="Skip this rule (repeatable)."),
     workers: int = typer.Option(DEFAULT_WORKERS, min=1, max=64, help="Live checks run at once."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Check a plan's readiness; exit 1 when an error-level finding exists (CI gates on it).
 
@@ -41,7 +40,7 @@ def check(
 
     Example: drctl check examples/seed-estate.yaml --format sarif > drctl.sarif
     """
-    fmt: Format = "json" if json_out else output_format
+    fmt = CheckFormat.JSON if json_out else output_format
     plan = load_plan(plan_file)
     rules = select(only, skip, live=live)
     ctx = (
@@ -49,7 +48,7 @@ def check(
         if live
         else CheckContext(plan=plan, plan_path=plan_file)
     )
-    with _progress(enabled=live and fmt == "table") as on_progress:
+    with _progress(enabled=live and fmt is CheckFormat.TABLE) as on_progress:
         report = check_plan(
             rules, ctx, mode="live" if live else "static", workers=workers, progress=on_progress
         )
@@ -58,10 +57,10 @@ def check(
         raise typer.Exit(1)
 
 
-def _print(report: CheckReport, fmt: Format, plan_file: Path) -> None:
-    if fmt == "table":
+def _print(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> None:
+    if fmt is CheckFormat.TABLE:
         print_table(report, console)
-    elif fmt == "sarif":
+    elif fmt is CheckFormat.SARIF:
         typer.echo(render_sarif(report, plan_file.as_posix()), nl=False)
     else:
         typer.echo(RENDERERS[fmt](report), nl=False)
@@ -84,7 +83,7 @@ def _progress(*, enabled: bool) -> Iterator[OnProgress | None]:
 
 
 @app.command(name="rules")
-def rules_cmd(json_out: bool = JsonOption) -> None:
+def rules_cmd(json_out: JsonOption = False) -> None:
     """List every readiness rule with its severity and rationale.
 
     Example: drctl rules --json

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
 from drctl.cli.app import app
+from drctl.cli.options import ScenarioOption
 from drctl.cli.output import console
 from drctl.plan.durations import format_duration
 from drctl.plan.load import load_plan
-from drctl.plan.model import Scenario
 from drctl.runbook.compile import compile_plan
 from drctl.runbook.io import dump_runbook
 
 
 @app.command(name="compile")
 def compile_cmd(
-    plan_file: Path = typer.Argument(..., help="Plan file."),
-    scenario: Scenario = typer.Option(..., "--scenario", "-s", help="Which runbook to compile."),
+    plan_file: Annotated[Path, typer.Argument(help="Plan file.")],
+    scenario: ScenarioOption,
     output: Path | None = typer.Option(None, "-o", "--output", help="Write the runbook YAML here."),
 ) -> None:
     """Compile a plan into the runbook for a scenario (YAML on stdout, or -o FILE).

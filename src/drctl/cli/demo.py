@@ -12,6 +12,7 @@ from rich.table import Table
 
 from drctl import engine
 from drctl.cli.app import app
+from drctl.cli.options import ScenarioOption
 from drctl.cli.output import console
 from drctl.cli.progress import ProgressView
 from drctl.plan.durations import format_duration
@@ -26,9 +27,7 @@ from drctl.settings import Settings
 
 @app.command()
 def demo(
-    scenario: Scenario = typer.Option(
-        Scenario.REGION_FAILURE, "--scenario", "-s", help="Which scenario to play."
-    ),
+    scenario: ScenarioOption = Scenario.REGION_FAILURE,
     output: Path = typer.Option(
         Path("drctl-demo"), "-o", "--output", help="Where the report goes."
     ),

@@ -8,7 +8,8 @@ import typer
 from rich.table import Table
 
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import JsonOption
+from drctl.cli.output import console, print_json
 from drctl.errors import EXIT_FAILED, PlanError
 from drctl.iac.context import RenderContext
 from drctl.iac.drift import DriftReport, detect_drift
@@ -16,7 +17,7 @@ from drctl.iac.files import Kind, write_files
 from drctl.iac.live import render_context
 from drctl.iac.render import render
 from drctl.plan.load import load_plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 
 iac_app = typer.Typer(
@@ -40,7 +41,7 @@ def render_cmd(
     repo_url: str | None = typer.Option(
         None, "--repo-url", help="Git repository of the manifests."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Write eksctl, CloudFormation, change batches, S3 replication, GitOps and Terraform files.
 
@@ -77,7 +78,7 @@ def _kinds(names: list[str]) -> list[Kind]:
 @iac_app.command("drift")
 def drift_cmd(
     plan_file: Path = typer.Argument(..., help="Plan whose rendered intent is compared."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Compare the rendered intent with the live estate; exit 1 on drift, 0 when none.
 

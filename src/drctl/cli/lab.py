@@ -5,7 +5,8 @@ from __future__ import annotations
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import JsonOption
+from drctl.cli.output import console, print_json
 from drctl.sandbox.lab import Lab, LabStatus
 from drctl.sandbox.lab_plan import write_plan
 from drctl.settings import Settings
@@ -37,7 +38,7 @@ def up(
     sync: bool = typer.Option(
         False, "--sync", help="Synchronous standby: acknowledged writes are on it."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Start the primary and standby on free ports under <home>/lab and write <home>/lab/plan.yaml.
 
@@ -55,7 +56,7 @@ def up(
 
 
 @lab_app.command()
-def status(json_out: bool = JsonOption) -> None:
+def status(json_out: JsonOption = False) -> None:
     """Show each lab server's role (primary, standby, read-only, down) and replication state.
 
     Example: drctl lab status --json

@@ -1,4 +1,4 @@
-"""Terminal output: rich when interactive, plain when piped, JSON with `--json`."""
+"""Terminal output: rich when interactive, plain when piped, JSON with `--json` (see `options`)."""
 
 from __future__ import annotations
 
@@ -6,14 +6,11 @@ import json
 import sys
 from typing import Any
 
-import typer
 from pydantic import BaseModel
 from rich.console import Console
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-
-JsonOption = typer.Option(False, "--json", help="Print machine-readable JSON.")
 
 
 def print_json(value: Any) -> None:

@@ -10,7 +10,8 @@ from rich.table import Table
 
 from drctl.checks.model import Severity
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import JsonOption
+from drctl.cli.output import console, print_json
 from drctl.errors import DrctlError, PlanError
 from drctl.plan.advise import Advice, advise
 from drctl.plan.durations import format_duration, parse_duration
@@ -39,7 +40,7 @@ def init(
 @app.command()
 def validate(
     plans: list[Path] = typer.Argument(..., help="Plan files to validate."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Validate plan files; exit 0 when all are valid, 2 otherwise.
 
@@ -70,7 +71,7 @@ def advise_cmd(
     plan_file: Path | None = typer.Argument(None, help="Plan to assess (optional)."),
     rto: str | None = typer.Option(None, help="Recovery time objective, e.g. 30m."),
     rpo: str | None = typer.Option(None, help="Recovery point objective, e.g. 5m."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Recommend a DR strategy and say whether a plan can meet its own objectives.
 

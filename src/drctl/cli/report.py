@@ -9,16 +9,23 @@ import typer
 from rich.table import Table
 
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import (
+    ALL_REPORT_FORMATS,
+    DrillsFormat,
+    DrillsFormatOption,
+    JsonOption,
+    LangOption,
+    OptionalPlanOption,
+    ReportFormatsOption,
+)
+from drctl.cli.output import console, print_json
 from drctl.errors import DrctlError
 from drctl.plan.durations import format_duration
 from drctl.plan.load import load_plan
 from drctl.report.calendar import DrillStatus, drill_program, schedules_for
 from drctl.report.formats import DASH, seconds, sparkline
 from drctl.report.history import EngineRuns
-from drctl.report.i18n import LANGS, Lang
 from drctl.report.ics import render_ics
-from drctl.report.render import parse_formats
 from drctl.report.write import write_report
 from drctl.settings import Settings
 
@@ -27,19 +34,17 @@ from drctl.settings import Settings
 def report(
     run: str = typer.Argument(..., help="Run id (see `drctl runs list`)."),
     output: Path = typer.Option(Path("reports"), "-o", "--output", help="Directory to write to."),
-    fmt: str = typer.Option(
-        "html,md,json,junit", "--format", help="Comma-separated: html, md, json, junit."
-    ),
-    lang: str = typer.Option("en", "--lang", help="Label language: en or ja."),
-    plan: Path | None = typer.Option(
-        None, "--plan", help="The plan file (strategy, targets, open actions)."
-    ),
+    fmt: ReportFormatsOption = ALL_REPORT_FORMATS,
+    lang: LangOption = "en",
+    plan: OptionalPlanOption = None,
     no_cloudtrail: bool = typer.Option(
         False, "--no-cloudtrail", help="Skip looking up the run's CloudTrail events."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Write a run's evidence report: summary, measured RTO/RPO, timeline, steps, audit facts.
+
+    With --plan the report also states the strategy, the targets and the plan's open actions.
 
     Example: drctl report shop-region-failure-20260501 -o reports --format html,junit --lang ja
     """
@@ -48,8 +53,8 @@ def report(
         settings,
         run,
         output,
-        parse_formats(fmt),
-        lang=_lang(lang),
+        fmt,
+        lang=lang,
         plan=load_plan(plan) if plan else None,
         cloudtrail=not no_cloudtrail,
     )
@@ -71,25 +76,23 @@ def drills(
     plans: list[Path] = typer.Argument(
         None, help="Plan files (default: every plan named in the run history, yearly)."
     ),
-    fmt: str = typer.Option("table", "--format", help="table, json or ics."),
+    fmt: DrillsFormatOption = DrillsFormat.TABLE,
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge due dates on this day (YYYY-MM-DD; default today, UTC)."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Show the drill program: last run, measured RTO/RPO, next due date; exit 1 when overdue.
 
     Example: drctl drills examples/seed-estate.yaml --as-of 2026-06-01 --format ics > drills.ics
     """
-    if fmt not in ("table", "json", "ics"):
-        raise DrctlError(f"unknown drills format `{fmt}`", hint="choose from table, json, ics")
     day = _day(as_of)
     runs = EngineRuns(Settings()).list_runs()
     loaded = [load_plan(p) for p in plans or []]
     program = drill_program(schedules_for(loaded, runs), runs, day)
-    if json_out or fmt == "json":
+    if json_out or fmt is DrillsFormat.JSON:
         print_json({"as_of": day.isoformat(), "drills": program})
-    elif fmt == "ics":
+    elif fmt is DrillsFormat.ICS:
         typer.echo(render_ics(program, day), nl=False)
     else:
         console.print(_table(program, day))
@@ -117,14 +120,6 @@ def _table(program: list[DrillStatus], day: date) -> Table:
             sparkline([p.rto for p in s.trend]),
         )
     return table
-
-
-def _lang(value: str) -> Lang:
-    if value == "ja":
-        return "ja"
-    if value == "en":
-        return "en"
-    raise DrctlError(f"unknown language `{value}`", hint=f"choose from {', '.join(LANGS)}")
 
 
 def _day(value: str | None) -> date:

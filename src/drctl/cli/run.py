@@ -6,7 +6,6 @@ progress view; every run the CLI starts, resumes or recovers publishes to it.
 
 from __future__ import annotations
 
-import getpass
 import os
 import subprocess
 import sys
@@ -18,31 +17,26 @@ import typer
 from drctl import engine
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.cli.options import ActorOption, JsonOption, OptionalScenarioOption, actor_name
+from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.show import print_run
 from drctl.engine.events import Subscriber
 from drctl.errors import PlanError
-from drctl.plan.load import load_plan, read_yaml
+from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
 from drctl.runbook.io import load_runbook
 from drctl.runbook.model import Runbook
 from drctl.runbook.render import DryRun, dry_run
 from drctl.runbook.run import Run
 from drctl.settings import Settings
-
-ActorOption = typer.Option(None, "--as", help="Who is acting (defaults to the OS user).")
+from drctl.yamlsource import read_yaml
 
 
 def default_subscribers(settings: Settings, view: ProgressView | None = None) -> list[Subscriber]:
     """Subscribers of every run the CLI drives: the audit trail first, then the progress view."""
     audit: list[Subscriber] = [AuditSubscriber(settings)]
     return audit + ([view] if view is not None else [])
-
-
-def actor_name(actor: str | None) -> str:
-    """`--as`, else the OS user."""
-    return actor or os.environ.get("DRCTL_ACTOR") or getpass.getuser()
 
 
 def load_source(path: Path, scenario: str | None) -> tuple[Runbook, Plan | None]:
@@ -70,14 +64,14 @@ def load_source(path: Path, scenario: str | None) -> tuple[Runbook, Plan | None]
 @app.command()
 def run(
     path: Path = typer.Argument(..., help="Runbook YAML, or a plan with --scenario."),
-    scenario: str | None = typer.Option(None, help="Compile this scenario from a plan."),
+    scenario: OptionalScenarioOption = None,
     dry: bool = typer.Option(False, "--dry-run", help="Only describe what each step would do."),
     detach: bool = typer.Option(False, "--detach", help="Run in the background; print the id."),
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Approve every gate (demos)."),
-    actor: str | None = ActorOption,
+    actor: ActorOption = None,
     run_id: str | None = typer.Option(None, "--run-id", help="Use this run id."),
     concurrency: int = typer.Option(8, min=1, max=64, help="Steps running at once, at most."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Run a runbook durably: parallel waves, retries, timeouts, approvals, crash-safe resume.
 

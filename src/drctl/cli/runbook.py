@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from pathlib import Path
 
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import JsonOption, RunbookFormat, RunbookFormatOption
+from drctl.cli.output import console, print_json
 from drctl.runbook.io import load_runbook
 from drctl.runbook.render import mermaid, waves_tree
 
@@ -19,18 +19,11 @@ runbook_app = typer.Typer(
 app.add_typer(runbook_app, name="runbook")
 
 
-class Format(StrEnum):
-    """How `runbook show` draws the DAG."""
-
-    TREE = "tree"
-    MERMAID = "mermaid"
-
-
 @runbook_app.command("show")
 def show(
     file: Path = typer.Argument(..., help="Runbook YAML file."),
-    fmt: Format = typer.Option(Format.TREE, "--format", help="tree (waves) or mermaid."),
-    json_out: bool = JsonOption,
+    fmt: RunbookFormatOption = RunbookFormat.TREE,
+    json_out: JsonOption = False,
 ) -> None:
     """Show which steps run in parallel (waves), or print a Mermaid flowchart.
 
@@ -45,7 +38,7 @@ def show(
                 "estimate": runbook.estimate().total_seconds(),
             }
         )
-    elif fmt is Format.MERMAID:
+    elif fmt is RunbookFormat.MERMAID:
         sys.stdout.write(mermaid(runbook))
     else:
         console.print(waves_tree(runbook))

@@ -6,9 +6,10 @@ import typer
 
 from drctl import engine
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, err_console, print_json
+from drctl.cli.options import ActorOption, JsonOption, actor_name
+from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
-from drctl.cli.run import ActorOption, actor_name, default_subscribers, finish, follow
+from drctl.cli.run import default_subscribers, finish, follow
 from drctl.cli.show import print_run, print_runs
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
@@ -23,7 +24,7 @@ app.add_typer(runs_app, name="runs")
 @runs_app.command("list")
 def list_cmd(
     limit: int = typer.Option(20, help="How many runs, newest first."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """List recent runs.
 
@@ -37,7 +38,7 @@ def list_cmd(
 
 
 @runs_app.command("show")
-def show(run_id: str = typer.Argument(..., help="Run id."), json_out: bool = JsonOption) -> None:
+def show(run_id: str = typer.Argument(..., help="Run id."), json_out: JsonOption = False) -> None:
     """Show a run's steps, errors with hints, approvals and measurements.
 
     Example: drctl runs show region-failure-20260101-120000-ab12
@@ -50,9 +51,7 @@ def show(run_id: str = typer.Argument(..., help="Run id."), json_out: bool = Jso
 
 
 @runs_app.command("cancel")
-def cancel(
-    run_id: str = typer.Argument(..., help="Run id."), actor: str | None = ActorOption
-) -> None:
+def cancel(run_id: str = typer.Argument(..., help="Run id."), actor: ActorOption = None) -> None:
     """Cancel a run: no new step starts and waiting approvals end.
 
     Example: drctl runs cancel drill-20260101-120000-ab12 --as alice
@@ -64,8 +63,8 @@ def cancel(
 @runs_app.command("resume")
 def resume(
     run_id: str = typer.Argument(..., help="Run id."),
-    actor: str | None = ActorOption,
-    json_out: bool = JsonOption,
+    actor: ActorOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Continue an interrupted or cancelled run here, without redoing finished steps.
 
@@ -88,7 +87,7 @@ def resume(
 @runs_app.command("recover")
 def recover(
     executor: str = typer.Option(..., "--executor", help="Executor id of the dead worker."),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Take over and finish the unfinished runs of a dead worker.
 
@@ -112,7 +111,7 @@ def recover(
 def approve(
     run_id: str = typer.Argument(..., help="Run id."),
     step_id: str = typer.Argument(..., help="Step waiting for approval."),
-    actor: str | None = ActorOption,
+    actor: ActorOption = None,
     comment: str = typer.Option("", help="Why, or the note of a manual step."),
     role: list[str] = typer.Option([], "--role", help="Role you approve as (role:NAME gates)."),
 ) -> None:
@@ -130,7 +129,7 @@ def approve(
 def reject(
     run_id: str = typer.Argument(..., help="Run id."),
     step_id: str = typer.Argument(..., help="Step waiting for approval."),
-    actor: str | None = ActorOption,
+    actor: ActorOption = None,
     reason: str = typer.Option(..., "--reason", help="Why the step must not run."),
     role: list[str] = typer.Option([], "--role", help="Role you decide as."),
 ) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.output import JsonOption, console, print_json
+from drctl.cli.options import JsonOption, PlanOption
+from drctl.cli.output import console, print_json
 from drctl.sandbox import control
 from drctl.sandbox.estate import SEED_PLAN
 from drctl.settings import Settings
@@ -44,13 +43,13 @@ def _print_state(state: control.SandboxState, *, detached: bool) -> None:
 
 @sandbox_app.command()
 def up(
-    plan: Path = typer.Option(SEED_PLAN, "--plan", help="Plan whose estate to provision."),
+    plan: PlanOption = SEED_PLAN,
     detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
     port: int = typer.Option(0, help="Port of the AWS endpoint (0: any free port)."),
     health_interval: float = typer.Option(
         1.0, help="Seconds between health-check probes (compressed; Route 53 uses 10 or 30)."
     ),
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
 ) -> None:
     """Start moto on 127.0.0.1, the sample apps and the estate; print the endpoint and env vars.
 
@@ -76,7 +75,7 @@ def up(
 
 
 @sandbox_app.command()
-def down(json_out: bool = JsonOption) -> None:
+def down(json_out: JsonOption = False) -> None:
     """Stop the background sandbox started with `drctl sandbox up --detach`.
 
     Example: drctl sandbox down
@@ -94,7 +93,7 @@ def down(json_out: bool = JsonOption) -> None:
 
 @sandbox_app.command()
 def status(
-    json_out: bool = JsonOption,
+    json_out: JsonOption = False,
     env: bool = typer.Option(False, "--env", help="Print only `export` lines for a shell."),
 ) -> None:
     """Say whether the sandbox runs, where, and which env vars reach it; exit 1 if it is not running.

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from drctl.model import Strict
 
 Role = Literal["primary", "secondary"]
 
@@ -19,10 +19,8 @@ def env_name(*parts: str) -> str:
     return re.sub(r"[^A-Z0-9]+", "_", "_".join(parts).upper()).strip("_")
 
 
-class RenderContext(BaseModel):
+class RenderContext(Strict):
     """Deployment facts outside the plan; each unset one renders as a placeholder."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     account_id: str | None = None
     health_check_ids: dict[str, str] = {}

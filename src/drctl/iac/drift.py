@@ -8,24 +8,21 @@ nodegroup sizes and instance types per region, sized per strategy as in the eksc
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.iac import live
 from drctl.iac.context import Role
 from drctl.iac.eksctl import cluster_config, cluster_regions
 from drctl.iac.route53 import ROLES, health_check_intent, record_intent
 from drctl.iac.s3 import replication_intent
+from drctl.model import Frozen
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EksCluster, Route53Failover, S3Replication
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 
 Field = tuple[str, object, object]
 
 
-class Difference(BaseModel):
+class Difference(Frozen):
     """One field whose live value is not the intended one."""
-
-    model_config = ConfigDict(frozen=True)
 
     resource: str
     target: str
@@ -35,10 +32,8 @@ class Difference(BaseModel):
     live: str
 
 
-class DriftReport(BaseModel):
+class DriftReport(Frozen):
     """Every difference found, plus what was checked and what was deliberately not."""
-
-    model_config = ConfigDict(frozen=True)
 
     plan: str
     checked: tuple[str, ...]

@@ -12,21 +12,18 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
 from drctl.errors import PlanError
 from drctl.iac.files import Kind, RenderedFile, safe_relative, to_yaml
+from drctl.model import Frozen, Strict
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EksCluster, Nodegroup
 
 ClusterRole = Literal["primary", "dr"]
 
 
-class _Eksctl(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class ClusterMeta(_Eksctl):
+class ClusterMeta(Strict):
     """eksctl `metadata`: cluster name, region, Kubernetes version, tags."""
 
     name: str = Field(pattern=r"^[a-zA-Z][-a-zA-Z0-9]{0,99}$")
@@ -35,7 +32,7 @@ class ClusterMeta(_Eksctl):
     tags: dict[str, str] = {}
 
 
-class ManagedNodeGroup(_Eksctl):
+class ManagedNodeGroup(Strict):
     """eksctl `managedNodeGroups[]` entry (the subset drctl emits)."""
 
     name: str = Field(pattern=r"^[a-zA-Z][-a-zA-Z0-9]{0,62}$")
@@ -53,7 +50,7 @@ class ManagedNodeGroup(_Eksctl):
         return self
 
 
-class ClusterConfig(_Eksctl):
+class ClusterConfig(Strict):
     """eksctl `ClusterConfig` (apiVersion eksctl.io/v1alpha5), validated before it is written."""
 
     apiVersion: Literal["eksctl.io/v1alpha5"] = "eksctl.io/v1alpha5"
@@ -74,10 +71,8 @@ class ClusterConfig(_Eksctl):
         return self
 
 
-class Capacity(BaseModel):
+class Capacity(Frozen):
     """Nodegroup desired/min/max for one region."""
-
-    model_config = ConfigDict(frozen=True)
 
     desired: int
     min: int

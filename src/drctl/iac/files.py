@@ -9,9 +9,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import field_validator
 
 from drctl.errors import PlanError
+from drctl.model import Strict
 
 _VARIABLE = re.compile(r"\$\{([A-Z][A-Z0-9_]*)\}")
 
@@ -27,10 +28,8 @@ class Kind(StrEnum):
     TERRAFORM = "terraform"
 
 
-class RenderedFile(BaseModel):
+class RenderedFile(Strict):
     """One output file: a relative POSIX path, its family and its exact text."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     path: str
     kind: Kind

@@ -1,6 +1,6 @@
 """Live state the drift check compares with the rendered intent, read with boto3 (AWS or sandbox).
 
-Reads go through `providers.aws._client.AwsClients` and `aws_errors`, so botocore errors are
+Reads go through `providers.aws.clients.AwsClients` and `aws_errors`, so botocore errors are
 translated in one place. A resource that does not exist reads as `None`.
 """
 
@@ -8,24 +8,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
 from drctl.iac.context import RenderContext, health_check_key
 from drctl.iac.route53 import ROLES
 from drctl.iac.s3 import ReplicationIntent
+from drctl.model import Frozen
 from drctl.plan.model import Plan
 from drctl.plan.resources import Route53Failover
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
 ROUTE53_REGION = "us-east-1"  # Route53 is global; its API lives in us-east-1
 
 
-class _Live(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class LiveHealthCheck(_Live):
+class LiveHealthCheck(Frozen):
     """A Route53 health check's configuration as AWS reports it."""
 
     id: str
@@ -41,7 +36,7 @@ class LiveHealthCheck(_Live):
     disabled: bool
 
 
-class LiveRecord(_Live):
+class LiveRecord(Frozen):
     """One failover record set as listed in the hosted zone."""
 
     set_identifier: str
@@ -54,7 +49,7 @@ class LiveRecord(_Live):
     health_check: LiveHealthCheck | None
 
 
-class LiveReplication(_Live):
+class LiveReplication(Frozen):
     """The replication rule on a source bucket plus both buckets' versioning."""
 
     rule_found: bool
@@ -67,7 +62,7 @@ class LiveReplication(_Live):
     destination_versioning: str
 
 
-class LiveNodegroup(_Live):
+class LiveNodegroup(Frozen):
     """A managed nodegroup's size and instance types."""
 
     desired: int
@@ -76,7 +71,7 @@ class LiveNodegroup(_Live):
     instance_types: tuple[str, ...]
 
 
-class LiveCluster(_Live):
+class LiveCluster(Frozen):
     """An EKS cluster's version and its nodegroups (None where missing)."""
 
     version: str

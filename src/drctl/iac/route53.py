@@ -10,20 +10,17 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.iac.context import Role
 from drctl.iac.files import Kind, RenderedFile, to_yaml
+from drctl.model import Frozen
 from drctl.plan.model import Plan
 from drctl.plan.resources import AliasTarget, FailoverTarget, Route53Failover
 
 ROLES: tuple[Role, Role] = ("primary", "secondary")
 
 
-class HealthCheckIntent(BaseModel):
+class HealthCheckIntent(Frozen):
     """The Route53 `HealthCheckConfig` a failover target should have."""
-
-    model_config = ConfigDict(frozen=True)
 
     role: Role
     type: str
@@ -38,10 +35,8 @@ class HealthCheckIntent(BaseModel):
     disabled: bool = False
 
 
-class RecordIntent(BaseModel):
+class RecordIntent(Frozen):
     """One failover record set: PRIMARY or SECONDARY, alias or plain value."""
-
-    model_config = ConfigDict(frozen=True)
 
     role: Role
     name: str

@@ -11,20 +11,17 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.iac.context import RenderContext
 from drctl.iac.files import Kind, RenderedFile, to_json
+from drctl.model import Frozen
 from drctl.plan.model import Plan
 from drctl.plan.resources import S3Replication
 
 RTC_GUARANTEE = timedelta(minutes=15)
 
 
-class ReplicationIntent(BaseModel):
+class ReplicationIntent(Frozen):
     """What one replication rule on the source bucket should say."""
-
-    model_config = ConfigDict(frozen=True)
 
     source_bucket: str
     source_region: str

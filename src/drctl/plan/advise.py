@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.checks.model import Finding, Severity
+from drctl.model import Frozen
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EbsSnapshots, Efs, Route53Failover, S3Replication
@@ -22,10 +21,9 @@ S3_RTC_SLA = 15 * _M
 DNS_PROPAGATION = 1 * _M
 
 
-class Range(BaseModel):
+class Range(Frozen):
     """A typical low..high span for one objective."""
 
-    model_config = ConfigDict(frozen=True)
     low: timedelta
     high: timedelta
 
@@ -33,10 +31,9 @@ class Range(BaseModel):
         return f"{format_duration(self.low)}–{format_duration(self.high)}"
 
 
-class StrategyProfile(BaseModel):
+class StrategyProfile(Frozen):
     """What a strategy typically achieves, and why."""
 
-    model_config = ConfigDict(frozen=True)
     strategy: Strategy
     rto: Range
     rpo: Range
@@ -71,10 +68,9 @@ PROFILES: tuple[StrategyProfile, ...] = (
 )
 
 
-class Advice(BaseModel):
+class Advice(Frozen):
     """The recommended strategy, the reasoning, and findings about a plan."""
 
-    model_config = ConfigDict(frozen=True)
     rto: timedelta
     rpo: timedelta
     recommended: Strategy

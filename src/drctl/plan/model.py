@@ -8,9 +8,10 @@ from typing import Literal, TypeVar
 
 from pydantic import BaseModel, Field, HttpUrl, model_validator
 
+from drctl.model import Strict
 from drctl.plan.durations import Duration
 from drctl.plan.regions import Region
-from drctl.plan.resources import Name, Resource, Strict
+from drctl.plan.resources import Name, Resource
 
 R = TypeVar("R", bound=BaseModel)
 
@@ -93,7 +94,7 @@ class ScenarioPolicy(Strict):
         return self
 
 
-class AvailabilityProbe(Strict):
+class AvailabilitySpec(Strict):
     """The public endpoint probed during runs to measure RTO."""
 
     url: HttpUrl
@@ -102,7 +103,7 @@ class AvailabilityProbe(Strict):
     success_threshold: int = Field(default=3, ge=1)
 
 
-class CanaryProbe(Strict):
+class CanarySpec(Strict):
     """Where the data canary writes sequenced rows to measure RPO."""
 
     kind: Literal["postgres", "dynamodb", "s3"]
@@ -113,8 +114,8 @@ class CanaryProbe(Strict):
 class Probes(Strict):
     """Probes that run beside a runbook."""
 
-    availability: AvailabilityProbe | None = None
-    canary: CanaryProbe | None = None
+    availability: AvailabilitySpec | None = None
+    canary: CanarySpec | None = None
 
 
 class ApprovalRule(Strict):

@@ -9,18 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
+from drctl.model import Strict
 from drctl.plan.durations import Duration
 from drctl.plan.regions import Region
 
 Name = Annotated[str, Field(min_length=1, max_length=255)]
-
-
-class Strict(BaseModel):
-    """Base for plan models: unknown keys are errors, values are immutable."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class ResourceBase(Strict):

@@ -13,13 +13,12 @@ import itertools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
+from drctl.model import Frozen
 
 
-class Sample(BaseModel):
+class Sample(Frozen):
     """One availability request: when, whether it succeeded, and what answered."""
 
-    model_config = ConfigDict(frozen=True)
     time: datetime
     ok: bool
     status: int | None = None
@@ -28,19 +27,17 @@ class Sample(BaseModel):
     error: str = ""
 
 
-class Ack(BaseModel):
+class Ack(Frozen):
     """A canary write the primary acknowledged."""
 
-    model_config = ConfigDict(frozen=True)
     seq: int
     time: datetime
     target: str
 
 
-class RtoResult(BaseModel):
+class RtoResult(Frozen):
     """Measured recovery time, when recovery happened, and flapping after it."""
 
-    model_config = ConfigDict(frozen=True)
     failure_at: datetime
     first_failed_at: datetime | None
     recovered_at: datetime | None
@@ -50,10 +47,9 @@ class RtoResult(BaseModel):
     samples: int
 
 
-class RpoResult(BaseModel):
+class RpoResult(Frozen):
     """Measured data loss: the RPO, the lost acknowledged writes, the newest survivor."""
 
-    model_config = ConfigDict(frozen=True)
     failure_at: datetime
     rpo: timedelta | None
     lost: list[int]

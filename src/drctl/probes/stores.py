@@ -7,7 +7,7 @@ from typing import Any
 import psycopg
 
 from drctl.errors import ProviderError
-from drctl.providers.aws._client import aws_errors
+from drctl.providers.aws.clients import aws_errors
 
 CANARY_TABLE = "drctl_canary"
 

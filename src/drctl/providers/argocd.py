@@ -14,9 +14,10 @@ from contextlib import contextmanager
 from typing import Any, ClassVar, Self
 
 import httpx
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, model_validator
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
+from drctl.model import Frozen
 from drctl.providers.base import ActionContext, Outcome, Output, Params
 from drctl.providers.retry import Backoff, wait_for
 
@@ -131,10 +132,8 @@ class ArgoCdApi:
             return response.json()
 
 
-class AppView(BaseModel):
+class AppView(Frozen):
     """An application's sync and health status, its running operation and its drift."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     sync: str

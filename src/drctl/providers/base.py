@@ -22,25 +22,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Protocol
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
 
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ProviderError
+from drctl.model import Frozen, Strict
 from drctl.settings import Settings
 
 Output = dict[str, JsonValue]
 
 
-class Params(BaseModel):
+class Params(Strict):
     """Base of every action's `Params`: unknown keys are errors."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
-
-class Outcome(BaseModel):
+class Outcome(Frozen):
     """What `apply()` did: whether it changed the world, a short detail, and outputs."""
-
-    model_config = ConfigDict(frozen=True)
 
     changed: bool
     detail: str = ""

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import NotFoundError, StateError
+from drctl.model import Frozen, Strict
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 
 REQUESTED_AT = "reconcile.fluxcd.io/requestedAt"
@@ -26,20 +27,16 @@ API = {
 }
 
 
-class FluxRef(BaseModel):
+class FluxRef(Strict):
     """Which objects: a kind, a namespace and a name (`*` for all of that kind there)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     kind: Literal["Kustomization", "HelmRelease"] = "Kustomization"
     namespace: str = "flux-system"
     name: str = "*"
 
 
-class FluxProgress(BaseModel):
+class FluxProgress(Frozen):
     """Objects whose reconcile request is handled and Ready, and those still waiting (why)."""
-
-    model_config = ConfigDict(frozen=True)
 
     ready: list[str]
     waiting: dict[str, str]

@@ -134,7 +134,7 @@ class Http:
         name = self.params.resolve
         if name is None:
             return None
-        from drctl.providers.aws._client import AwsClients  # only checks that resolve need boto3
+        from drctl.providers.aws.clients import AwsClients  # only checks that resolve need boto3
         from drctl.providers.aws.route53 import dns_answer
 
         answer = dns_answer(AwsClients(self.ctx.settings), name.hosted_zone, name.record, name.type)

@@ -19,9 +19,10 @@ from typing import Any, ClassVar
 import psycopg
 from psycopg import errors as pg
 from psycopg.conninfo import conninfo_to_dict
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import ProviderError, StateError
+from drctl.model import Frozen
 from drctl.plan.durations import Duration
 from drctl.providers.base import ActionContext, Outcome, Output, Params
 from drctl.providers.retry import wait_for
@@ -95,10 +96,9 @@ def pg_errors(where: str) -> Iterator[None]:
         raise ProviderError(_first_line(exc), where=where, code=exc.sqlstate or "") from exc
 
 
-class ServerState(BaseModel):
+class ServerState(Frozen):
     """What a server says about its role: standby (in recovery), read-only, streaming."""
 
-    model_config = ConfigDict(frozen=True)
     server: str
     in_recovery: bool
     read_only: bool
@@ -288,10 +288,9 @@ class VerifyWritable(PostgresAction):
         return {"server": state.server, "writable": True}
 
 
-class Standby(BaseModel):
+class Standby(Frozen):
     """One standby as the primary sees it in `pg_stat_replication`."""
 
-    model_config = ConfigDict(frozen=True)
     name: str
     address: str | None
     state: str

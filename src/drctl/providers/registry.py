@@ -9,7 +9,7 @@ import difflib
 import importlib
 from typing import Any
 
-from drctl.errors import PlanError
+from drctl.errors import RunbookError
 from drctl.providers.base import Action, ActionContext, Params
 
 _KINDS: dict[str, str] = {
@@ -39,9 +39,9 @@ _KINDS: dict[str, str] = {
     "aws.rds.promote-read-replica": "drctl.providers.aws.rds:PromoteReadReplica",
     "aws.rds.reboot-failover": "drctl.providers.aws.rds:RebootFailover",
     "aws.dynamodb.verify-replica": "drctl.providers.aws.dynamodb:VerifyReplica",
-    "aws.dynamodb.canary": "drctl.providers.aws.dynamodb:Canary",
+    "aws.dynamodb.canary": "drctl.providers.aws.dynamodb:DynamoDbCanary",
     "aws.s3.verify-replication": "drctl.providers.aws.s3:VerifyReplication",
-    "aws.s3.canary": "drctl.providers.aws.s3:Canary",
+    "aws.s3.canary": "drctl.providers.aws.s3:S3Canary",
     "aws.s3.reverse-replication": "drctl.providers.aws.s3:ReverseReplication",
     "aws.ebs.snapshot-and-copy": "drctl.providers.aws.ebs_efs:SnapshotAndCopy",
     "aws.ebs.restore-volume": "drctl.providers.aws.ebs_efs:RestoreVolume",
@@ -73,7 +73,7 @@ def action_class(kind: str) -> type[Action]:
     if kind not in _KINDS:
         close = difflib.get_close_matches(kind, kinds(), n=1)
         guess = f"did you mean `{close[0]}`? " if close else ""
-        raise PlanError(
+        raise RunbookError(
             f"unknown action kind `{kind}`",
             hint=f"{guess}known kinds: {', '.join(kinds())}",
         )

@@ -11,18 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 
-from pydantic import BaseModel, ConfigDict
-
+from drctl.model import Frozen
 from drctl.plan.model import Plan, Scenario
 from drctl.runbook.run import Run
 
 YEARLY = timedelta(days=365)
-
-
-class Frozen(BaseModel):
-    """Immutable drill-program record."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class Schedule(Frozen):

@@ -9,21 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.audit.review import ImprovementAction
+from drctl.model import Frozen
 from drctl.probes.measure import Ack, Sample
 from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepStatus
 
 OBJECTIVES: tuple[str, ...] = ("rto", "rpo")
 HumanKind = Literal["note", "decision", "problem", "approval", "rejection"]
 Verdict = Literal["pass", "fail", "not_measured"]
-
-
-class Frozen(BaseModel):
-    """Immutable evidence record."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class Objective(Frozen):
@@ -80,7 +73,7 @@ class HumanEntry(Frozen):
     step_id: str | None = None
 
 
-class Availability(Frozen):
+class AvailabilityEvidence(Frozen):
     """Availability probe samples with the failure and recovery instants."""
 
     samples: list[Sample] = []
@@ -88,7 +81,7 @@ class Availability(Frozen):
     recovered_at: datetime | None = None
 
 
-class Canary(Frozen):
+class CanaryEvidence(Frozen):
     """Acknowledged canary writes, which of them were lost, and the newest survivor."""
 
     acks: list[Ack] = []
@@ -141,8 +134,8 @@ class Evidence(Frozen):
     approvals: list[ApprovalRecord] = []
     humans: list[HumanEntry] = []
     open_actions: list[ImprovementAction] = []
-    availability: Availability = Availability()
-    canary: Canary = Canary()
+    availability: AvailabilityEvidence = AvailabilityEvidence()
+    canary: CanaryEvidence = CanaryEvidence()
     cloudtrail: list[TrailEntry] = []
     cloudtrail_errors: list[str] = []
     plan_hash: str | None = None

@@ -14,8 +14,8 @@ from drctl.audit.event import AuditEvent
 from drctl.audit.redact import Redactor
 from drctl.audit.review import ImprovementAction
 from drctl.report.evidence import (
-    Availability,
-    Canary,
+    AvailabilityEvidence,
+    CanaryEvidence,
     ChainInfo,
     Evidence,
     HumanEntry,
@@ -45,8 +45,8 @@ class Inputs:
     targets: dict[str, timedelta] = field(default_factory=dict)
     events: Sequence[AuditEvent] = ()
     open_actions: Sequence[ImprovementAction] = ()
-    availability: Availability = field(default_factory=Availability)
-    canary: Canary = field(default_factory=Canary)
+    availability: AvailabilityEvidence = field(default_factory=AvailabilityEvidence)
+    canary: CanaryEvidence = field(default_factory=CanaryEvidence)
     trail_events: Sequence[TrailEntry] = ()
     trail_errors: Sequence[str] = ()
     chain: ChainInfo | None = None
@@ -178,7 +178,7 @@ def _human(event: AuditEvent, redactor: Redactor) -> HumanEntry:
     )
 
 
-def lost_writes(run: Run, canary: Canary) -> int | None:
+def lost_writes(run: Run, canary: CanaryEvidence) -> int | None:
     """Lost acknowledged writes as the rpo measurement states them, else as the samples show."""
     rpo = next((m for m in run.measurements if m.name == "rpo"), None)
     stated = _LOST.search(rpo.detail) if rpo else None

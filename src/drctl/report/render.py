@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Literal, get_args
+from enum import StrEnum
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
@@ -22,9 +22,17 @@ from drctl.report.evidence import Evidence
 from drctl.report.i18n import Labels, Lang
 from drctl.report.junit import render_junit
 
-Format = Literal["html", "md", "json", "junit"]
-FORMATS: tuple[str, ...] = get_args(Format)
-_FORMAT_NAMES: dict[str, Format] = {"html": "html", "md": "md", "json": "json", "junit": "junit"}
+
+class ReportFormat(StrEnum):
+    """The files a report can be written as (`drctl report --format`)."""
+
+    HTML = "html"
+    MD = "md"
+    JSON = "json"
+    JUNIT = "junit"
+
+
+FORMATS: tuple[str, ...] = tuple(ReportFormat)
 REPORT_VERSION = 1
 LEGEND_KEYS = {
     "approval": "approvals",
@@ -35,33 +43,36 @@ LEGEND_KEYS = {
 }
 
 
-def parse_formats(text: str) -> list[Format]:
+def report_format(name: str) -> ReportFormat:
+    """The format called `name`; an unknown name is an error listing the choices."""
+    try:
+        return ReportFormat(name)
+    except ValueError:
+        raise DrctlError(
+            f"unknown report format `{name}`", hint=f"choose from {', '.join(FORMATS)}"
+        ) from None
+
+
+def parse_formats(text: str) -> list[ReportFormat]:
     """`html,md` → the formats, in order, rejecting unknown names."""
-    chosen: list[Format] = []
-    for name in (part.strip() for part in text.split(",") if part.strip()):
-        fmt = _FORMAT_NAMES.get(name)
-        if fmt is None:
-            raise DrctlError(
-                f"unknown report format `{name}`", hint=f"choose from {', '.join(FORMATS)}"
-            )
-        if fmt not in chosen:
-            chosen.append(fmt)
+    names = (part.strip() for part in text.split(",") if part.strip())
+    chosen = list(dict.fromkeys(report_format(name) for name in names))
     if not chosen:
         raise DrctlError("no report format given", hint=f"e.g. --format {','.join(FORMATS)}")
     return chosen
 
 
-def render_files(evidence: Evidence, formats_: Iterable[Format], lang: Lang) -> dict[str, str]:
+def render_files(evidence: Evidence, formats_: Iterable[str], lang: Lang) -> dict[str, str]:
     """File name → content for each format (Markdown brings its charts as `.svg` files)."""
     stem = f"{evidence.run_id}"
     files: dict[str, str] = {}
-    for fmt in formats_:
-        if fmt == "html":
+    for fmt in map(report_format, formats_):
+        if fmt is ReportFormat.HTML:
             files[f"{stem}.html"] = render_html(evidence, lang)
-        elif fmt == "md":
+        elif fmt is ReportFormat.MD:
             files[f"{stem}.md"] = render_markdown(evidence, lang, chart_prefix=stem)
             files.update({f"{stem}-{k}.svg": v for k, v in charts(evidence, lang).items()})
-        elif fmt == "json":
+        elif fmt is ReportFormat.JSON:
             files[f"{stem}.json"] = render_json(evidence)
         else:
             files[f"{stem}.junit.xml"] = render_junit(evidence)

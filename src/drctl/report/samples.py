@@ -18,7 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from drctl.errors import PlanError
 from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample
-from drctl.report.evidence import Availability, Canary
+from drctl.report.evidence import AvailabilityEvidence, CanaryEvidence
 from drctl.runbook.run import Measurement, Run
 
 M = TypeVar("M", bound=BaseModel)
@@ -28,8 +28,8 @@ M = TypeVar("M", bound=BaseModel)
 class ProbeData:
     """Availability and canary series of a run, and what could not be read."""
 
-    availability: Availability = field(default_factory=Availability)
-    canary: Canary = field(default_factory=Canary)
+    availability: AvailabilityEvidence = field(default_factory=AvailabilityEvidence)
+    canary: CanaryEvidence = field(default_factory=CanaryEvidence)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -46,16 +46,16 @@ def probe_data(run: Run, root: Path | None = None) -> ProbeData:
     return found
 
 
-def _availability(m: Measurement, path: Path, warnings: list[str]) -> Availability:
+def _availability(m: Measurement, path: Path, warnings: list[str]) -> AvailabilityEvidence:
     samples = read_jsonl(path, Sample, warnings)
     result = _sibling_model(path, ".result.json", RtoResult, warnings)
     failure_at = result.failure_at if result else _first_failure(samples)
     # The recovery instant is drawn from the stored RTO so the chart never disagrees with it.
     recovered_at = failure_at + m.value if failure_at and m.value is not None else None
-    return Availability(samples=samples, failure_at=failure_at, recovered_at=recovered_at)
+    return AvailabilityEvidence(samples=samples, failure_at=failure_at, recovered_at=recovered_at)
 
 
-def _canary(path: Path, fallback_failure: datetime | None, warnings: list[str]) -> Canary:
+def _canary(path: Path, fallback_failure: datetime | None, warnings: list[str]) -> CanaryEvidence:
     acks = read_jsonl(path, Ack, warnings)
     result = _sibling_model(path, ".result.json", RpoResult, warnings)
     surviving = _surviving(path, warnings)
@@ -66,7 +66,7 @@ def _canary(path: Path, fallback_failure: datetime | None, warnings: list[str]) 
         newest = max((a.seq for a in acks if a.seq in surviving), default=None)
     else:
         lost, newest = [], None
-    return Canary(
+    return CanaryEvidence(
         acks=acks,
         lost=lost,
         surviving_known=result is not None or surviving is not None,

@@ -9,7 +9,7 @@ from drctl.audit.log import AuditLog
 from drctl.audit.review import list_actions
 from drctl.clock import Clock, SystemClock
 from drctl.plan.model import Plan
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.report.evidence import ChainInfo, Evidence, TrailEntry
 from drctl.report.gather import Inputs, build_evidence
 from drctl.report.history import RunSource

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 from drctl.plan.model import Plan
 from drctl.report.evidence import Evidence
 from drctl.report.history import EngineRuns
 from drctl.report.i18n import Lang
-from drctl.report.render import Format, render_files
+from drctl.report.render import render_files
 from drctl.report.sources import load_evidence
 from drctl.settings import Settings
 
@@ -17,7 +18,7 @@ def write_report(
     settings: Settings,
     run_id: str,
     output: Path,
-    formats: list[Format],
+    formats: Iterable[str],
     *,
     lang: Lang = "en",
     plan: Plan | None = None,

@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import yaml
 
-from drctl.errors import PlanError
+from drctl.errors import RunbookError
 
 
 def check_graph(data: Any, root: yaml.Node | None, name: str) -> None:
@@ -23,7 +23,7 @@ def check_graph(data: Any, root: yaml.Node | None, name: str) -> None:
     for raw, node in steps:
         step_id = raw["id"]
         if step_id in seen:
-            raise PlanError(
+            raise RunbookError(
                 f"duplicate step id `{step_id}`",
                 hint="each step needs its own id; rename one of them",
                 where=where(value_node(node, "id"), name),
@@ -32,7 +32,7 @@ def check_graph(data: Any, root: yaml.Node | None, name: str) -> None:
     for raw, node in steps:
         for index, need in enumerate(raw.get("needs") or []):
             if need not in seen:
-                raise PlanError(
+                raise RunbookError(
                     f"step `{raw['id']}` needs unknown step `{need}`",
                     hint=f"known steps: {', '.join(sorted(seen))}",
                     where=where(item_node(value_node(node, "needs"), index), name),
@@ -47,7 +47,7 @@ def _check_cycle(steps: list[tuple[dict[str, Any], yaml.Node]], name: str) -> No
     except graphlib.CycleError as exc:
         cycle: list[str] = exc.args[1]
         node = next(n for raw, n in steps if raw["id"] == cycle[0])
-        raise PlanError(
+        raise RunbookError(
             f"steps form a cycle: {' -> '.join(cycle)}",
             hint="remove one of these `needs` so the steps can be ordered",
             where=where(value_node(node, "needs") or node, name),

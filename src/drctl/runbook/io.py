@@ -14,23 +14,23 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from drctl.errors import PlanError
-from drctl.plan.load import parse_yaml, read_yaml, validate_data
+from drctl.errors import RunbookError
 from drctl.providers import registry
 from drctl.runbook.graph import check_graph, item_node, key_node, value_node, where
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.refs import references
+from drctl.yamlsource import parse_yaml, read_yaml, validate_data
 
 
 def load_runbook(path: Path) -> Runbook:
     """Read and fully validate a runbook file."""
-    data, node = read_yaml(path)
+    data, node = read_yaml(path, error=RunbookError)
     return _checked(data, node, str(path))
 
 
 def parse_runbook(text: str, name: str = "<runbook>") -> Runbook:
     """Validate runbook YAML text; `name` appears in error locations."""
-    data, node = parse_yaml(text, name)
+    data, node = parse_yaml(text, name, error=RunbookError)
     return _checked(data, node, name)
 
 
@@ -48,7 +48,7 @@ def runbook_hash(runbook: Runbook) -> str:
 
 def _checked(data: Any, node: yaml.Node | None, name: str) -> Runbook:
     check_graph(data, node, name)
-    runbook = validate_data(data, node, name, Runbook)
+    runbook = validate_data(data, node, name, Runbook, error=RunbookError)
     for index, step in enumerate(runbook.steps):
         _check_action(step, _step_node(node, index), name)
         _check_refs(runbook, step, _step_node(node, index), name)
@@ -58,8 +58,8 @@ def _checked(data: Any, node: yaml.Node | None, name: str) -> Runbook:
 def _check_action(step: Step, node: yaml.Node | None, name: str) -> None:
     try:
         cls = registry.action_class(step.action)
-    except PlanError as exc:
-        raise PlanError(
+    except RunbookError as exc:
+        raise RunbookError(
             f"step `{step.id}`: {exc.message}", hint=exc.hint, where=_where(node, "action", name)
         ) from None
     try:
@@ -69,7 +69,7 @@ def _check_action(step: Step, node: yaml.Node | None, name: str) -> None:
         if problems:
             first = problems[0]
             field = ".".join(str(p) for p in first["loc"]) or "params"
-            raise PlanError(
+            raise RunbookError(
                 f"step `{step.id}` ({step.action}): params.{field}: {first['msg']}",
                 hint=f"allowed params: {', '.join(cls.Params.model_fields)}",
                 where=_where(node, "params", name),
@@ -81,7 +81,7 @@ def _check_refs(runbook: Runbook, step: Step, node: yaml.Node | None, name: str)
     earlier = _ancestors(runbook, step.id) if refs else set()
     for ref_step, key in refs:
         if ref_step not in earlier:
-            raise PlanError(
+            raise RunbookError(
                 f"step `{step.id}` uses `${{steps.{ref_step}.{key}}}` but `{ref_step}` "
                 "does not run before it",
                 hint=f"add `{ref_step}` to `needs` of `{step.id}`",

@@ -13,8 +13,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, JsonValue, model_validator
 
+from drctl.model import Strict
 from drctl.plan.durations import Duration
-from drctl.plan.resources import Strict
 
 StepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
 

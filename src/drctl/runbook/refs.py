@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from drctl.errors import PlanError
+from drctl.errors import RunbookError
 
 REF = re.compile(r"\$\{steps\.([a-z0-9][a-z0-9._-]*?)\.([A-Za-z0-9_-]+)\}")
 
@@ -41,13 +41,13 @@ def substitute(value: Any, outputs: Mapping[str, Mapping[str, JsonValue]]) -> An
 
 def _lookup(step_id: str, key: str, outputs: Mapping[str, Mapping[str, JsonValue]]) -> JsonValue:
     if step_id not in outputs:
-        raise PlanError(
+        raise RunbookError(
             f"`${{steps.{step_id}.{key}}}`: step `{step_id}` has no recorded output",
             hint=f"add `{step_id}` to this step's `needs` so it runs first",
         )
     if key not in outputs[step_id]:
         known = ", ".join(sorted(outputs[step_id])) or "none"
-        raise PlanError(
+        raise RunbookError(
             f"`${{steps.{step_id}.{key}}}`: step `{step_id}` produced no `{key}`",
             hint=f"outputs of `{step_id}`: {known}",
         )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 from rich.tree import Tree
 
 from drctl.errors import DrctlError
+from drctl.model import Frozen
 from drctl.plan.durations import format_duration
 from drctl.providers import registry
 from drctl.providers.base import ActionContext
@@ -19,10 +20,8 @@ from drctl.runbook.refs import references
 from drctl.settings import Settings
 
 
-class PlannedStep(BaseModel):
+class PlannedStep(Frozen):
     """One step of a dry run: what it would do."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     title: str
@@ -33,20 +32,16 @@ class PlannedStep(BaseModel):
     approval: str = ""
 
 
-class PlannedWave(BaseModel):
+class PlannedWave(Frozen):
     """Steps that would run in parallel, and how long the wave is expected to take."""
-
-    model_config = ConfigDict(frozen=True)
 
     number: int
     steps: list[PlannedStep]
     estimate: timedelta
 
 
-class DryRun(BaseModel):
+class DryRun(Frozen):
     """The whole dry run: waves and the critical-path estimate."""
-
-    model_config = ConfigDict(frozen=True)
 
     runbook: str
     waves: list[PlannedWave]

@@ -9,7 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
+
+from drctl.model import Frozen
 
 RunStatus = Literal["pending", "running", "waiting-approval", "succeeded", "failed", "cancelled"]
 StepStatus = Literal[
@@ -26,12 +28,6 @@ FINISHED_RUN: frozenset[str] = frozenset({"succeeded", "failed", "cancelled"})
 FINISHED_STEP: frozenset[str] = frozenset(
     {"succeeded", "failed", "timed-out", "skipped", "cancelled"}
 )
-
-
-class Frozen(BaseModel):
-    """Immutable run-state record."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class StepError(Frozen):

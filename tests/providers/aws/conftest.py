@@ -12,7 +12,7 @@ import boto3
 import pytest
 
 from drctl.clock import SystemClock
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.providers.base import ActionContext
 from drctl.sandbox.replication import Replicator
 from drctl.sandbox.server import SandboxServer

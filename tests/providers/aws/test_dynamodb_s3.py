@@ -70,8 +70,8 @@ def test_dynamodb_canary_written_in_the_primary_is_read_in_the_secondary(
     aws: Any, replicator: Any
 ) -> None:
     table = global_table(aws)
-    action = dynamodb.Canary(
-        dynamodb.CanaryParams(table=table, write_region=PRIMARY, read_region=SECONDARY),
+    action = dynamodb.DynamoDbCanary(
+        dynamodb.DynamoDbCanaryParams(table=table, write_region=PRIMARY, read_region=SECONDARY),
         aws.ctx("canary"),
         aws.clients(),
     )
@@ -150,7 +150,7 @@ def test_s3_verify_replication_times_out_naming_what_is_missing(aws: Any) -> Non
 
 def test_s3_canary_object_is_replicated_to_the_destination(aws: Any, replicator: Any) -> None:
     source, destination = replicated_buckets(aws)
-    params = s3.CanaryParams(
+    params = s3.S3CanaryParams(
         source_bucket=source,
         source_region=PRIMARY,
         destination_bucket=destination,
@@ -158,7 +158,7 @@ def test_s3_canary_object_is_replicated_to_the_destination(aws: Any, replicator:
     )
 
     first, verified = aws.prove_idempotent(
-        s3.Canary(params, aws.ctx("s3-canary"), aws.clients()), PRIMARY, SECONDARY
+        s3.S3Canary(params, aws.ctx("s3-canary"), aws.clients()), PRIMARY, SECONDARY
     )
 
     assert first.changed is True

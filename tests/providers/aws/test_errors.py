@@ -13,7 +13,7 @@ from botocore.exceptions import (
 )
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
-from drctl.providers.aws._client import aws_errors
+from drctl.providers.aws.clients import aws_errors
 
 
 def client_error(code: str, status: int) -> ClientError:

@@ -14,7 +14,7 @@ import pytest
 
 from drctl.errors import ThrottledError
 from drctl.providers.aws import rds
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
 

@@ -15,7 +15,7 @@ from tests.providers.kube.conftest import TOKEN_ENV, build, deadline
 
 from drctl.errors import ConfigError, ProviderError
 from drctl.providers import registry
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.providers.base import ActionContext
 from drctl.providers.kube.access import KubeAccess, connect, eks_token
 from drctl.sandbox.kube import FakeKubeApi

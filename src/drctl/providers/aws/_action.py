@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import JsonValue
 
-from drctl.providers.aws._client import AwsClients
+from drctl.providers.aws.clients import AwsClients
 from drctl.providers.base import ActionContext, Output, Params
 from drctl.providers.retry import wait_for
 

@@ -4,22 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError, StateError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 GLOBAL_REGION_HINT = (
     "list members with `aws rds describe-global-clusters`; the target must be a secondary"
 )
-
-
-class Frozen(BaseModel):
-    """Base of the read models: immutable."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class GlobalMember(Frozen):

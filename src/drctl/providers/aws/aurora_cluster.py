@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import aws_errors
 from drctl.providers.aws.aurora import ClusterState, read_cluster, read_global_cluster
+from drctl.providers.aws.clients import aws_errors
 from drctl.providers.aws.markers import has_marker, put_marker
 from drctl.providers.base import Outcome, Output, Params
 

@@ -5,19 +5,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.plan.durations import Duration
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
-
-
-class Frozen(BaseModel):
-    """Base of the read models: immutable."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class EventSummary(Frozen):

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from drctl.model import Frozen
+from drctl.providers.aws.clients import AwsClients, aws_errors
 
-from drctl.providers.aws._client import AwsClients, aws_errors
 
-
-class RecorderStatus(BaseModel):
+class RecorderStatus(Frozen):
     """One configuration recorder's status in a region."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     region: str

@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 
-class TableState(BaseModel):
+class TableState(Frozen):
     """A table in one region and the replicas its global-table description lists."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     region: str
@@ -89,7 +86,7 @@ class VerifyReplica(AwsAction[ReplicaParams]):
         return {"replica": dump(replica)}
 
 
-class CanaryParams(Params):
+class DynamoDbCanaryParams(Params):
     """Where to write the canary item and where it must become readable."""
 
     table: str
@@ -98,11 +95,11 @@ class CanaryParams(Params):
     key_attribute: str = "pk"
 
 
-class Canary(AwsAction[CanaryParams]):
+class DynamoDbCanary(AwsAction[DynamoDbCanaryParams]):
     """Write a canary item in one region and read it back in another before the deadline."""
 
     kind = "aws.dynamodb.canary"
-    Params = CanaryParams
+    Params = DynamoDbCanaryParams
 
     @property
     def key(self) -> dict[str, dict[str, str]]:

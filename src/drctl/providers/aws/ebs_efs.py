@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 STEP_TAG, VOLUME_TAG, SOURCE_TAG = "drctl:step", "drctl:volume", "drctl:source-snapshot"
 
 
-class Snapshot(BaseModel):
+class Snapshot(Frozen):
     """One EBS snapshot: id, state and the drctl tags that make copies findable."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     region: str
@@ -218,10 +217,8 @@ class RestoreVolume(AwsAction[RestoreParams]):
         return {"volume_id": vol["VolumeId"], "snapshot_id": snap.id}
 
 
-class SnapshotCopy(BaseModel):
+class SnapshotCopy(Frozen):
     """A copy in the DR region of one of a volume's snapshots, and when it was taken."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     region: str
@@ -294,10 +291,8 @@ def _origin(snapshot: dict[str, Any]) -> str:
     return f"{tags.get(SOURCE_TAG, '')} {snapshot.get('Description', '')}"
 
 
-class FileSystemState(BaseModel):
+class FileSystemState(Frozen):
     """An EFS file system in one region."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     name: str

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.aws.ebs_efs import read_file_system
 from drctl.providers.base import Outcome, Output, Params
 
 
-class EfsReplication(BaseModel):
+class EfsReplication(Frozen):
     """One replication configuration: source file system and its destinations (region → id, status)."""
-
-    model_config = ConfigDict(frozen=True)
 
     source_file_system: str
     source_region: str

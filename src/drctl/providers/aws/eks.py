@@ -6,18 +6,13 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
-
-
-class Frozen(BaseModel):
-    """Base of the read models: immutable."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class NodegroupState(Frozen):

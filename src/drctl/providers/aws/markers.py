@@ -6,7 +6,7 @@ the call, so a crash in between repeats the call once (safe: another failover), 
 
 from __future__ import annotations
 
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import ActionContext
 
 MARKER_KEY = "drctl:last-step"

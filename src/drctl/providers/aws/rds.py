@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import StateError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.aws.markers import has_marker, put_marker
 from drctl.providers.base import Outcome, Output, Params
 
 
-class InstanceState(BaseModel):
+class InstanceState(Frozen):
     """One RDS instance: status, endpoint, replication links, Multi-AZ placement."""
-
-    model_config = ConfigDict(frozen=True)
 
     identifier: str
     arn: str

@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import model_validator
 
 from drctl.errors import NotFoundError
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.model import Frozen
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Params
 
 ROUTE53_REGION = "us-east-1"
 RecordType = Literal["A", "AAAA", "CNAME"]
-
-
-class Frozen(BaseModel):
-    """Base of the read models: immutable."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class Alias(Params):

@@ -22,7 +22,7 @@ from pydantic import model_validator
 
 from drctl.errors import NotFoundError, StateError
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import aws_errors
+from drctl.providers.aws.clients import aws_errors
 from drctl.providers.aws.route53 import (
     ROUTE53_REGION,
     FailoverRecords,

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 
-class ReplicationRule(BaseModel):
+class ReplicationRule(Frozen):
     """One replication rule: id, status and destination bucket."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str
     status: str
     destination_bucket: str
 
 
-class BucketReplication(BaseModel):
+class BucketReplication(Frozen):
     """A bucket's versioning and replication configuration."""
-
-    model_config = ConfigDict(frozen=True)
 
     bucket: str
     region: str
@@ -133,17 +128,17 @@ class VerifyReplication(AwsAction[VerifyParams]):
         }
 
 
-class CanaryParams(PairParams):
+class S3CanaryParams(PairParams):
     """The replicated pair and the key prefix of canary objects."""
 
     key_prefix: str = "drctl-canary/"
 
 
-class Canary(AwsAction[CanaryParams]):
+class S3Canary(AwsAction[S3CanaryParams]):
     """Put a canary object and wait until it is replicated (COMPLETED, or present in the destination)."""
 
     kind = "aws.s3.canary"
-    Params = CanaryParams
+    Params = S3CanaryParams
 
     @property
     def key(self) -> str:

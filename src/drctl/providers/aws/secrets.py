@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import hashlib
 
-from pydantic import BaseModel, ConfigDict
-
 from drctl.errors import NotFoundError
+from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump, strings
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
 
 
-class SecretState(BaseModel):
+class SecretState(Frozen):
     """A secret's metadata in one region (never its value)."""
-
-    model_config = ConfigDict(frozen=True)
 
     name: str
     arn: str

@@ -24,7 +24,7 @@ from kubernetes.config.config_exception import ConfigException
 from pydantic import Field, SecretStr, model_validator
 
 from drctl.errors import ConfigError
-from drctl.providers.aws._client import AwsClients, aws_errors
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Params
 from drctl.settings import Settings
 

@@ -9,20 +9,19 @@ deadline and then fails naming the budget. A pod already terminating counts as e
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import Field, JsonValue
 
 from drctl.errors import NotFoundError, ThrottledError
+from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 from drctl.providers.kube.views import CORDONED_BY, NodeView, PodView, list_pods, zone_nodes
 
 
-class DrainProgress(BaseModel):
+class DrainProgress(Frozen):
     """Pods still on the zone's nodes, and why the last eviction of each was refused."""
-
-    model_config = ConfigDict(frozen=True)
 
     zone: str
     nodes: list[str]

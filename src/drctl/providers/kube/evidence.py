@@ -13,8 +13,8 @@ from pydantic import Field
 
 from drctl.errors import ProviderError
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 from drctl.providers.kube.views import ALL, PodView, list_pods
 

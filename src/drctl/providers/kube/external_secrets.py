@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.errors import kube_errors
 
 GROUP, VERSION, PLURAL = "external-secrets.io", "v1beta1", "externalsecrets"
 
 
-class SecretSync(BaseModel):
+class SecretSync(Frozen):
     """ExternalSecrets found, those not Ready (with the operator's reason), and names missing."""
-
-    model_config = ConfigDict(frozen=True)
 
     ready: list[str]
     not_ready: list[str]

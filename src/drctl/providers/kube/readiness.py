@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from drctl.errors import StateError
+from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.views import list_jobs, list_pods, list_workloads
 
 
-class Readiness(BaseModel):
+class Readiness(Frozen):
     """What is not ready yet in the selected namespaces."""
-
-    model_config = ConfigDict(frozen=True)
 
     pods: int
     pods_not_ready: list[str]

@@ -10,8 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
-
+from drctl.model import Frozen
 from drctl.providers.kube.access import KubeConnection
 from drctl.providers.kube.errors import kube_errors
 
@@ -20,10 +19,8 @@ CORDONED_BY = "drctl.io/cordoned-by"
 ALL = "*"
 
 
-class View(BaseModel):
+class View(Frozen):
     """Base of the read models."""
-
-    model_config = ConfigDict(frozen=True)
 
 
 class PodView(View):

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from drctl.model import Frozen
 from drctl.providers.base import Outcome, Output
-from drctl.providers.kube._action import KubeAction
 from drctl.providers.kube.access import KubeAccess
+from drctl.providers.kube.action import KubeAction
 from drctl.providers.kube.views import list_nodes, list_pods
 
 
-class ZoneCapacity(BaseModel):
+class ZoneCapacity(Frozen):
     """Ready, schedulable nodes per zone, and the zones short of the minimum."""
-
-    model_config = ConfigDict(frozen=True)
 
     ready: dict[str, int]
     total: dict[str, int]
@@ -73,10 +72,8 @@ class NodesPerAz(KubeAction[NodesPerAzParams]):
         return self.wait(self.read, ZoneCapacity.problem, deadline).model_dump(mode="json")
 
 
-class Placement(BaseModel):
+class Placement(Frozen):
     """Where the selected pods run after an AZ failure."""
-
-    model_config = ConfigDict(frozen=True)
 
     failed_zone: str
     pods_by_zone: dict[str, int]

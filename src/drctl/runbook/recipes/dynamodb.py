@@ -22,8 +22,10 @@ class DynamoDbGlobalTableRecipe(Recipe[DynamoDbGlobalTable]):
         d.add(
             f"canary-{res.name}",
             f"Write a canary item to {res.table} in {self.primary}, read it in {region}",
-            dynamodb.Canary,
-            dynamodb.Canary.Params(table=res.table, write_region=self.primary, read_region=region),
+            dynamodb.DynamoDbCanary,
+            dynamodb.DynamoDbCanary.Params(
+                table=res.table, write_region=self.primary, read_region=region
+            ),
             needs=needs,
             estimate=30 * S,
             region=region,

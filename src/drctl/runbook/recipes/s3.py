@@ -23,8 +23,8 @@ class S3ReplicationRecipe(Recipe[S3Replication]):
         d.add(
             f"canary-{self.res.name}",
             f"Put a canary object in {src.bucket}, see it replicated to {dst.bucket}",
-            s3.Canary,
-            s3.Canary.Params(
+            s3.S3Canary,
+            s3.S3Canary.Params(
                 source_bucket=src.bucket,
                 source_region=src.region,
                 destination_bucket=dst.bucket,
