@@ -3,6 +3,8 @@
 The step is journaled when each attempt starts and when it ends. After a crash the same
 function runs again: a step the journal already shows as finished is not repeated, an
 interrupted attempt is repeated under its own number (actions are check-then-act).
+Outputs and errors are redacted by the journal as they are stored; the entry returned is
+the stored one, so later steps and DBOS's own checkpoint never hold a secret either.
 """
 
 from __future__ import annotations
@@ -16,9 +18,9 @@ from typing import Any
 
 from pydantic import JsonValue
 
-from drctl.audit.redact import Redactor
 from drctl.clock import Clock
 from drctl.engine import publish
+from drctl.engine.events import EventKind
 from drctl.engine.journal import Journal
 from drctl.errors import DrctlError, ProviderError
 from drctl.plan.durations import format_duration
@@ -28,9 +30,6 @@ from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
 from drctl.settings import Settings
-
-# Step outputs and errors are journaled and shown in reports: secrets go before they are stored.
-_REDACT = Redactor()
 
 # Actions run here so a step can give up at its deadline; a thread whose action overran
 # stays busy until the action returns (shell commands are killed through `cancel()`).
@@ -200,10 +199,10 @@ def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
 def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRun:
     timed_out = isinstance(exc, ProviderError) and exc.code == "Timeout"
     error = StepError(
-        message=_REDACT.redact_text(exc.message),
-        hint=_REDACT.redact_text(exc.hint),
+        message=exc.message,
+        hint=exc.hint,
         code=getattr(exc, "code", ""),
-        where=_REDACT.redact_text(exc.where or job.step.resource or ""),
+        where=exc.where or job.step.resource or "",
     )
     result = StepRun(
         id=job.step.id,
@@ -214,51 +213,39 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
         error=error,
         detail=error.message,
     )
-    _finish(
-        job,
-        result,
-        "step.timed_out" if timed_out else "step.failed",
-        {"error": error.model_dump(mode="json")},
-    )
-    return result
+    stored = job.journal.end_step(job.run_id, result)
+    error_data: dict[str, JsonValue] = {
+        "error": stored.error.model_dump(mode="json") if stored.error else None
+    }
+    _finished(job, stored, "step.timed_out" if timed_out else "step.failed", error_data)
+    return stored
 
 
 def _succeeded(
     job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
 ) -> StepRun:
-    output = _REDACT.redact_payload({**outcome.output, **verified})
     result = StepRun(
         id=job.step.id,
         status="succeeded",
         attempts=attempt,
         started_at=started,
         ended_at=job.clock.now(),
-        output=output,
+        output={**outcome.output, **verified},
         changed=outcome.changed,
-        detail=_REDACT.redact_text(outcome.detail or described),
+        detail=outcome.detail or described,
     )
-    _finish(job, result, "step.succeeded", {"changed": outcome.changed, "detail": result.detail})
-    return result
+    stored = job.journal.end_step(job.run_id, result)
+    _finished(job, stored, "step.succeeded", {"changed": stored.changed, "detail": stored.detail})
+    return stored
 
 
-def _finish(job: StepJob, result: StepRun, kind: Any, data: dict[str, JsonValue]) -> None:
-    job.journal.update_step(
-        job.run_id,
-        job.step.id,
-        status=result.status,
-        attempts=result.attempts,
-        ended_at=result.ended_at,
-        output=result.output,
-        error=result.error,
-        changed=result.changed,
-        detail=result.detail,
-    )
-    duration = result.duration.total_seconds() if result.duration else None
+def _finished(job: StepJob, stored: StepRun, kind: EventKind, data: dict[str, JsonValue]) -> None:
+    duration = stored.duration.total_seconds() if stored.duration else None
     publish.emit(
         kind,
         job.run_id,
         step_id=job.step.id,
-        key=result.attempts,
-        data={**data, "attempts": result.attempts, "duration_seconds": duration},
+        key=stored.attempts,
+        data={**data, "attempts": stored.attempts, "duration_seconds": duration},
         clock=job.clock,
     )

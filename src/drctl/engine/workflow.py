@@ -102,15 +102,7 @@ def _run_step(job: StepJob) -> str:
         result = execute_step(job)
     except DrctlError as exc:
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
-        result = StepRun(id=job.step.id, status="failed", error=error, detail=exc.message)
-        job.journal.update_step(
-            job.run_id,
-            job.step.id,
-            status="failed",
-            error=error,
-            detail=exc.message,
-            ended_at=job.clock.now(),
-        )
+        result = job.journal.fail_step(job.run_id, job.step.id, error, job.clock.now())
     return result.model_dump_json()
 
 
