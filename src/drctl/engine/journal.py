@@ -11,7 +11,6 @@ comments are redacted here, once, on their way in (reports and later steps read 
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
@@ -352,26 +351,6 @@ def _step_model(row: Any) -> StepRun:
         changed=row["changed"],
         detail=row["detail"],
     )
-
-
-_journals: dict[str, Journal] = {}
-_lock = threading.Lock()
-
-
-def journal_for(url: str) -> Journal:
-    """The process's journal for a database URL (engines are pooled, so share them)."""
-    with _lock:
-        if url not in _journals:
-            _journals[url] = Journal(url)
-        return _journals[url]
-
-
-def close_all() -> None:
-    """Dispose every journal engine (tests switch databases)."""
-    with _lock:
-        for journal in _journals.values():
-            journal.close()
-        _journals.clear()
 
 
 def _engine(url: str) -> sa.Engine:
