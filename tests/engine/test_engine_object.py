@@ -8,6 +8,8 @@ from pathlib import Path
 
 from tests.engine.conftest import Recorder, runbook
 
+from drctl.audit.log import AuditLog
+from drctl.audit.subscriber import AuditSubscriber
 from drctl.clock import FakeClock
 from drctl.engine import Engine
 from drctl.settings import Settings
@@ -65,3 +67,17 @@ def test_two_engines_in_one_process_deliver_only_their_own_runs_events(
         kinds = [e.kind for e in recorded]
         assert kinds[0] == "run.started" and kinds[-1] == "run.succeeded"
         assert {"approval.requested", "approval.granted"} <= set(kinds)
+
+
+def test_a_note_published_through_an_engine_reaches_the_trail_once_stamped_by_its_clock(
+    settings: Settings, events: Recorder
+) -> None:
+    audit = AuditSubscriber(settings)
+    engine = Engine(settings, clock=FakeClock(START), subscribers=[audit, events])
+    note = engine.record("note", "drill-1", "alice", {"text": "TTL was 300s; token=abc123def456"})
+    audit(note)  # durable execution may deliver an event again: it is stored once
+    stored = list(AuditLog.from_settings(settings).events("drill-1"))
+    assert events == [note] and note.id.startswith("drill-1:-:note:")
+    assert [(e.event_id, e.time, e.actor, e.payload) for e in stored] == [
+        (note.id, START, "alice", {"text": "TTL was 300s; token=[REDACTED]"})
+    ]

@@ -17,9 +17,10 @@ from collections.abc import Sequence
 from dbos import DBOS, SetWorkflowID
 from pydantic import JsonValue
 
+from drctl.audit.event import canonical_json
 from drctl.clock import Clock, SystemClock
 from drctl.engine import approvals, runtime
-from drctl.engine.events import EventKind, RunEvent, Subscriber
+from drctl.engine.events import EventKind, HumanKind, RunEvent, Subscriber
 from drctl.engine.journal import Journal
 from drctl.engine.publish import ENGINE_ACTOR, Publisher
 from drctl.engine.workflow import RunOptions, run_workflow
@@ -232,6 +233,13 @@ class Engine:
             key=measurement.name,
             data=json.loads(measurement.model_dump_json()),
         )
+
+    def record(
+        self, kind: HumanKind, run_id: str, actor: str, data: dict[str, JsonValue]
+    ) -> RunEvent:
+        """Publish what a person records in a run's trail (a note, a decision, a problem)."""
+        digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()[:12]
+        return self.emit(kind, run_id, key=f"{self._stamp()}:{digest}", actor=actor, data=data)
 
     def _reopen(self, run_id: str) -> None:
         children = DBOS.list_workflows(parent_workflow_id=run_id, status="CANCELLED")

@@ -13,6 +13,9 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, JsonValue
 
+HumanKind = Literal["note", "decision", "problem"]
+"""What people record in a run's trail themselves (`drctl note|decide|problem`)."""
+
 EventKind = Literal[
     "run.started",
     "run.resumed",
@@ -30,9 +33,7 @@ EventKind = Literal[
     "approval.rejected",
     "probe.sample",
     "measurement",
-    "note",
-    "decision",
-    "problem",
+    HumanKind,
 ]
 
 
