@@ -50,6 +50,7 @@ class Engine:
         subscribers: Sequence[Subscriber] = (),
     ) -> None:
         self.settings = settings
+        self.database_url = settings.state_database_url()
         self.clock: Clock = clock or SystemClock()
         self.publisher = Publisher(subscribers, self.clock)
 
@@ -61,7 +62,7 @@ class Engine:
     @property
     def journal(self) -> Journal:
         """The run journal in the state database."""
-        return runtime.journal(self.settings)
+        return runtime.journal(self.database_url)
 
     def emit(
         self,

@@ -212,9 +212,9 @@ def client(settings: Settings) -> DBOSClient:
         return _process.clients[url]
 
 
-def journal(settings: Settings) -> Journal:
-    """The process's journal of the state database (its connection pool is shared, with DBOS too)."""
-    return _journal(prepare_database(settings))
+def journal(url: str) -> Journal:
+    """The process's journal of a state database (its connection pool is shared, with DBOS too)."""
+    return _journal(prepared(url))
 
 
 def _journal(url: str) -> Journal:
@@ -226,7 +226,11 @@ def _journal(url: str) -> Journal:
 
 def prepare_database(settings: Settings) -> str:
     """The state database URL, with the SQLite file's directory created and WAL mode on."""
-    url = settings.state_database_url()
+    return prepared(settings.state_database_url())
+
+
+def prepared(url: str) -> str:
+    """`url`, once its SQLite file's directory exists and WAL mode is on."""
     with _process.lock:
         if url not in _process.prepared:
             _prepare(url)
