@@ -112,3 +112,24 @@ def test_runbook_show_lists_waves_as_json(
     code, out, _ = cli(capsys, "runbook", "show", str(path), "--json")
     assert code == 0
     assert json.loads(out)["waves"] == [["a", "b"], ["c"]]
+
+
+def test_a_note_on_a_run_goes_through_the_engine_into_the_trail_and_the_chain_verifies(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    path = write(tmp_path, "  - {id: a, title: A, action: noop}\n")
+    assert cli(capsys, "run", str(path), "--run-id", "cli-note", "--as", "alice", "--json")[0] == 0
+    code, out, _ = cli(
+        capsys, "note", "cli-note", "rotated; password=hunter2-s3cret", "--as", "bob"
+    )
+    assert (code, out) == (0, "recorded note as seq 5 by bob\n")
+    _, out, _ = cli(capsys, "audit", "events", "--run", "cli-note", "--json")
+    events = json.loads(out)
+    kinds = ["run.started", "step.started", "step.succeeded", "run.succeeded", "note"]
+    assert [e["kind"] for e in events] == kinds
+    note = events[-1]
+    assert (note["seq"], note["actor"]) == (5, "bob")
+    assert note["event_id"].startswith("cli-note:-:note:")  # the engine's deterministic event id
+    assert note["payload"] == {"text": "rotated; password=[REDACTED]"}
+    code, out, _ = cli(capsys, "audit", "verify")
+    assert (code, out) == (0, "chain valid: 5 events\n")

@@ -14,7 +14,6 @@ import psycopg
 import pytest
 
 from drctl import engine
-from drctl.engine import publish
 from drctl.engine.events import RunEvent
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import Runbook
@@ -28,7 +27,6 @@ def settings(tmp_path: Path) -> Iterator[Settings]:
     """Settings whose state lives in this test's directory; the engine is shut down after."""
     yield Settings(home=tmp_path / ".drctl", database_url="", executor_id="test-executor")
     engine.shutdown()
-    publish.subscribe(None, ())
 
 
 class Recorder(list[RunEvent]):

@@ -251,3 +251,32 @@ def test_secrets_in_step_output_and_errors_never_reach_the_journal(
     assert "[REDACTED]" in journaled
     assert "hunter2-s3cret" not in journaled
     assert "AKIAIOSFODNN7EXAMPLE" not in journaled
+
+
+def test_a_secret_in_a_failure_outside_the_action_stops_at_the_journal(
+    settings: Settings,
+) -> None:
+    def broken_audit(event: RunEvent) -> None:
+        if event.kind == "step.succeeded":
+            raise OSError("audit sink refused password=hunter2-s3cret")
+
+    rb = runbook("  - {id: one, title: One, action: noop}\n")
+    run_id = engine.start_run(rb, settings=settings, actor="a", subscribers=[broken_audit])
+    run = engine.wait(run_id, 60, settings=settings)
+    error = run.step("one").error
+    assert error is not None and "password=[REDACTED]" in error.message
+    assert "hunter2-s3cret" not in run.model_dump_json()
+
+
+def test_a_secret_in_an_approval_comment_stops_at_the_journal(settings: Settings) -> None:
+    rb = runbook("  - {id: gate, title: Go on, action: approval}\n")
+    run_id = engine.start_run(rb, settings=settings, actor="a")
+    until(
+        lambda: engine.status(run_id, settings=settings).status == "waiting-approval",
+        what="the gate to wait",
+    )
+    engine.approve(run_id, "gate", "alice", "db password=hunter2-s3cret", settings=settings)
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert [a.comment for a in run.approvals] == ["db password=[REDACTED]"]
+    assert "hunter2-s3cret" not in run.model_dump_json()

@@ -17,7 +17,6 @@ import psycopg
 import pytest
 
 from drctl import engine
-from drctl.engine import publish
 from drctl.runbook.run import Measurement
 from drctl.sandbox.lab import Lab, initdb_template
 from drctl.sandbox.lab_demo import LabResult, Timing, run_lab_failover
@@ -37,7 +36,6 @@ SCENARIOS = {  # name: (inject lag, synchronous standby)
 def settings(scratch: Path) -> Iterator[Settings]:
     yield Settings(home=scratch / ".drctl", database_url="", executor_id="lab-test")
     engine.shutdown()
-    publish.subscribe(None, ())
 
 
 @pytest.fixture(scope="module")

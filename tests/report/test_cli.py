@@ -14,7 +14,6 @@ import pytest
 from drctl import engine
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli import main
-from drctl.engine import publish
 from drctl.probes.measure import Ack, Sample, measure_rpo, measure_rto
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.run import Measurement, Run
@@ -47,7 +46,6 @@ def env_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Se
     monkeypatch.delenv("DRCTL_DATABASE_URL", raising=False)
     yield Settings()
     engine.shutdown()
-    publish.subscribe(None, ())
 
 
 def _measure(run: Run, folder: Path, settings: Settings) -> None:

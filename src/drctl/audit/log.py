@@ -106,6 +106,11 @@ class AuditLog:
                 return
             after = page[-1].seq
 
+    def find(self, event_id: str) -> AuditEvent | None:
+        """The stored event with this event id, if any."""
+        with store.store_errors(self.url), self.engine.connect() as conn:
+            return _by_event_ids(conn, [event_id]).get(event_id)
+
     def run_span(self, run_id: str) -> tuple[int, int, int] | None:
         """(first seq, last seq, count) of a run's events, or None if it has none."""
         c = store.events.c

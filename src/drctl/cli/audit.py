@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -12,8 +11,7 @@ from pydantic import JsonValue
 from rich.table import Table
 
 from drctl.audit.collect import ExportRequest, export_run
-from drctl.audit.log import AuditLog, Entry
-from drctl.audit.redact import Redactor
+from drctl.audit.log import AuditLog
 from drctl.audit.review import ActionItem, Review, close_action, list_actions, record_review
 from drctl.audit.sign import (
     check_signatures,
@@ -33,6 +31,8 @@ from drctl.cli.options import (
     actor_name,
 )
 from drctl.cli.output import console, print_json
+from drctl.cli.run import cli_engine
+from drctl.engine.events import HumanKind
 from drctl.errors import DrctlError
 from drctl.plan.load import load_plan
 from drctl.providers.aws.clients import AwsClients
@@ -244,16 +244,17 @@ def _upload(
     )
 
 
-def _record(run: str, kind: str, payload: dict[str, str], actor: str) -> None:
+def _record(run: str, kind: HumanKind, data: dict[str, JsonValue], actor: str) -> None:
+    """Publish what a person records through the engine's path into the trail (redacted there)."""
     log = _log()
     if log.run_span(run) is None:
         raise DrctlError(
             f"no run {run} in the audit log", hint="check the run id with `drctl audit events`"
         )
-    redactor = Redactor()
-    clean: dict[str, JsonValue] = {k: redactor.redact_text(v) for k, v in payload.items()}
-    event = log.append(Entry(run, actor, kind, clean, event_id=f"{run}:{kind}:{uuid.uuid4().hex}"))
-    console.print(f"recorded {kind} as seq {event.seq} by {actor}")
+    event = cli_engine().record(kind, run, actor, data)
+    stored = log.find(event.id)
+    where = f" as seq {stored.seq}" if stored else ""
+    console.print(f"recorded {kind}{where} by {actor}")
 
 
 @app.command()

@@ -1,7 +1,8 @@
 """`drctl run`: execute a runbook (or a plan's scenario) durably, with a live view.
 
-`default_subscribers` records every event in the audit trail, then shows it in the
-progress view; every run the CLI starts, resumes or recovers publishes to it.
+`cli_engine` is the one place the CLI builds its `Engine`: every event of the runs it
+starts, resumes, recovers or cancels, and every note, goes to the audit trail first, then
+to the progress view.
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from pathlib import Path
 
 import typer
 
-from drctl import engine
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli.app import app
 from drctl.cli.options import ActorOption, JsonOption, OptionalScenarioOption, actor_name
 from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.show import print_run
+from drctl.engine import Engine, shutdown
 from drctl.engine.events import Subscriber
 from drctl.errors import PlanError
 from drctl.plan.load import load_plan
@@ -33,10 +34,11 @@ from drctl.settings import Settings
 from drctl.yamlsource import read_yaml
 
 
-def default_subscribers(settings: Settings, view: ProgressView | None = None) -> list[Subscriber]:
-    """Subscribers of every run the CLI drives: the audit trail first, then the progress view."""
-    audit: list[Subscriber] = [AuditSubscriber(settings)]
-    return audit + ([view] if view is not None else [])
+def cli_engine(settings: Settings | None = None, view: ProgressView | None = None) -> Engine:
+    """The Engine a command drives: settings from the environment, the audit trail, then `view`."""
+    settings = settings or Settings()
+    subscribers: list[Subscriber] = [AuditSubscriber(settings)]
+    return Engine(settings, subscribers=subscribers + ([view] if view is not None else []))
 
 
 def load_source(path: Path, scenario: str | None) -> tuple[Runbook, Plan | None]:
@@ -84,35 +86,27 @@ def run(
     settings = Settings()
     who = actor_name(actor)
     if detach:
-        _detach(
-            path,
-            scenario,
-            who,
-            run_id or engine.new_run_id(runbook.name),
-            auto_approve,
-            concurrency,
-            settings,
-        )
+        run_id = run_id or cli_engine(settings).new_run_id(runbook.name)
+        _detach(path, scenario, who, run_id, auto_approve, concurrency, settings)
         return
     with ProgressView(runbook, err_console if json_out else console) as view:
+        engine = cli_engine(settings, view)
         started = engine.start_run(
             runbook,
-            settings=settings,
             actor=who,
-            subscribers=default_subscribers(settings, view),
             auto_approve=auto_approve,
             run_id=run_id,
             plan=plan,
             concurrency=concurrency,
         )
-        result = follow(started, settings)
+        result = follow(engine, started)
     finish(result, json_out)
 
 
-def follow(run_id: str, settings: Settings) -> Run:
+def follow(engine: Engine, run_id: str) -> Run:
     """Wait for a run in this process; Ctrl-C leaves it resumable."""
     try:
-        return engine.wait(run_id, settings=settings)
+        return engine.wait(run_id)
     except KeyboardInterrupt:
         err_console.print(f"interrupted; continue with: drctl runs resume {run_id}")
         os._exit(130)
@@ -124,7 +118,7 @@ def finish(result: Run, json_out: bool) -> None:
         print_json(result)
     else:
         print_run(result)
-    engine.shutdown()
+    shutdown()
     if result.status != "succeeded":
         raise typer.Exit(1)
 

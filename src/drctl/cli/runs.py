@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from drctl import engine
 from drctl.cli.app import app
 from drctl.cli.options import ActorOption, JsonOption, actor_name
 from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
-from drctl.cli.run import default_subscribers, finish, follow
+from drctl.cli.run import cli_engine, finish, follow
 from drctl.cli.show import print_run, print_runs
+from drctl.engine import shutdown
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
 
@@ -30,7 +30,7 @@ def list_cmd(
 
     Example: drctl runs list --json
     """
-    found = engine.list_runs(settings=Settings(), limit=limit)
+    found = cli_engine().list_runs(limit)
     if json_out:
         print_json(found)
     else:
@@ -43,7 +43,7 @@ def show(run_id: str = typer.Argument(..., help="Run id."), json_out: JsonOption
 
     Example: drctl runs show region-failure-20260101-120000-ab12
     """
-    found = engine.status(run_id, settings=Settings())
+    found = cli_engine().status(run_id)
     if json_out:
         print_json(found)
     else:
@@ -56,7 +56,7 @@ def cancel(run_id: str = typer.Argument(..., help="Run id."), actor: ActorOption
 
     Example: drctl runs cancel drill-20260101-120000-ab12 --as alice
     """
-    result = engine.cancel(run_id, actor_name(actor), settings=Settings())
+    result = cli_engine().cancel(run_id, actor_name(actor))
     console.print(f"cancelled {result.id}; `drctl runs resume {result.id}` continues it")
 
 
@@ -71,16 +71,12 @@ def resume(
     Example: drctl runs resume region-failure-20260101-120000-ab12
     """
     settings = Settings()
-    current = engine.status(run_id, settings=settings)
+    current = cli_engine(settings).status(run_id)
     runbook = parse_runbook(current.runbook_yaml, f"run {run_id}")
     with ProgressView(runbook, err_console if json_out else console) as view:
-        engine.resume(
-            run_id,
-            settings=settings,
-            subscribers=default_subscribers(settings, view),
-            actor=actor_name(actor),
-        )
-        result = follow(run_id, settings)
+        engine = cli_engine(settings, view)
+        engine.resume(run_id, actor_name(actor))
+        result = follow(engine, run_id)
     finish(result, json_out)
 
 
@@ -93,10 +89,10 @@ def recover(
 
     Example: drctl runs recover --executor drctl-worker-a
     """
-    settings = Settings()
-    taken = engine.recover(executor, settings=settings, subscribers=default_subscribers(settings))
-    results = [follow(run_id, settings) for run_id in taken]
-    engine.shutdown()
+    engine = cli_engine()
+    taken = engine.recover(executor)
+    results = [follow(engine, run_id) for run_id in taken]
+    shutdown()
     if json_out:
         print_json(results)
     else:
@@ -119,9 +115,7 @@ def approve(
 
     Example: drctl approve region-failure-20260101-120000-ab12 promote-db --as alice --comment "primary is down"
     """
-    record = engine.approve(
-        run_id, step_id, actor_name(actor), comment, settings=Settings(), roles=role
-    )
+    record = cli_engine().approve(run_id, step_id, actor_name(actor), comment, role)
     console.print(f"approval of {step_id} by {record.actor} sent to run {run_id}")
 
 
@@ -137,7 +131,5 @@ def reject(
 
     Example: drctl reject region-failure-20260101-120000-ab12 promote-db --as bob --reason "primary is back"
     """
-    record = engine.reject(
-        run_id, step_id, actor_name(actor), reason, settings=Settings(), roles=role
-    )
+    record = cli_engine().reject(run_id, step_id, actor_name(actor), reason, role)
     console.print(f"rejection of {step_id} by {record.actor} sent to run {run_id}")

@@ -8,30 +8,30 @@ gate is an ordinary PENDING workflow, so it survives a restart of the worker.
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
 
 from dbos import DBOS
-from pydantic import BaseModel, ConfigDict
 
-from drctl.clock import Clock, SystemClock
-from drctl.engine import publish, runtime
-from drctl.engine.journal import Journal, journal_for
+from drctl.engine import runtime
+from drctl.engine.journal import Journal
 from drctl.errors import DrctlError
+from drctl.model import Frozen
 from drctl.providers import registry
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import ApprovalGate, Step
 from drctl.runbook.run import ApprovalRecord, StepError
-from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    from drctl.engine.engine import Engine
 
 TOPIC = "approval"
 AUTO_ACTOR = "auto-approve (demo)"
 WAKE = "wake"
 
 
-class Decision(BaseModel):
+class Decision(Frozen):
     """The message a gate receives: the record plus the roles the sender claimed."""
-
-    model_config = ConfigDict(frozen=True)
 
     record: ApprovalRecord
     roles: list[str] = []
@@ -92,15 +92,10 @@ def gate_workflow(run_id: str, step_id: str, gate_json: str, auto: bool) -> str:
                 return verdict
 
 
-def _journal() -> Journal:
-    launched = runtime.launched()
-    settings = launched.settings if launched else Settings()
-    return journal_for(settings.state_database_url())
-
-
 def _request(run_id: str, step_id: str, gate: ApprovalGate) -> None:
-    _journal().update_step(run_id, step_id, status="waiting-approval")
-    publish.emit(
+    engine = runtime.engine_of(run_id)
+    engine.journal.update_step(run_id, step_id, status="waiting-approval")
+    engine.emit(
         "approval.requested",
         run_id,
         step_id=step_id,
@@ -109,7 +104,7 @@ def _request(run_id: str, step_id: str, gate: ApprovalGate) -> None:
 
 
 def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
-    clock = SystemClock()
+    engine = runtime.engine_of(run_id)
     for n in range(gate.required):
         actor = AUTO_ACTOR if n == 0 else f"{AUTO_ACTOR} #{n + 1}"
         record = ApprovalRecord(
@@ -117,10 +112,10 @@ def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
             actor=actor,
             decision="approve",
             comment="--auto-approve",
-            time=clock.now(),
+            time=engine.clock.now(),
         )
-        _journal().add_approval(run_id, record)
-        publish.emit(
+        engine.journal.add_approval(run_id, record)
+        engine.emit(
             "approval.granted",
             run_id,
             step_id=step_id,
@@ -134,12 +129,13 @@ def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
 def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
     decision = Decision.model_validate_json(message)
     record = decision.record
-    journal = _journal()
+    engine = runtime.engine_of(run_id)
+    journal = engine.journal
     problem = problem_with(
         gate, journal.approvals_of(run_id, step_id), record.actor, decision.roles
     )
     if problem or not journal.add_approval(run_id, record):
-        publish.emit(
+        engine.emit(
             "problem",
             run_id,
             step_id=step_id,
@@ -149,9 +145,9 @@ def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
         )
         return "ignored"
     if record.decision == "reject":
-        return _rejected(journal, run_id, step_id, record)
+        return _rejected(engine, run_id, step_id, record)
     count = len([a for a in journal.approvals_of(run_id, step_id) if a.decision == "approve"])
-    publish.emit(
+    engine.emit(
         "approval.granted",
         run_id,
         step_id=step_id,
@@ -162,15 +158,15 @@ def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
     return "approve" if count >= gate.required else "pending"
 
 
-def _rejected(journal: Journal, run_id: str, step_id: str, record: ApprovalRecord) -> str:
+def _rejected(engine: Engine, run_id: str, step_id: str, record: ApprovalRecord) -> str:
     reason = f"rejected by {record.actor}" + (f": {record.comment}" if record.comment else "")
     error = StepError(
         message=reason, hint="the run stops here; start a new run when ready", code="Rejected"
     )
-    journal.update_step(
+    engine.journal.update_step(
         run_id, step_id, status="failed", error=error, detail=reason, ended_at=record.time
     )
-    publish.emit(
+    engine.emit(
         "approval.rejected",
         run_id,
         step_id=step_id,
@@ -182,30 +178,24 @@ def _rejected(journal: Journal, run_id: str, step_id: str, record: ApprovalRecor
 
 
 def send_decision(
-    settings: Settings,
+    engine: Engine,
     run_id: str,
     step_id: str,
     actor: str,
     decision: Literal["approve", "reject"],
     comment: str = "",
-    roles: list[str] | None = None,
-    clock: Clock | None = None,
+    roles: Sequence[str] = (),
 ) -> ApprovalRecord:
     """Check a decision against the journal and send it to the step's gate (from any process)."""
-    journal = journal_for(runtime.prepare_database(settings))
-    gate = _waiting_gate(journal, run_id, step_id)
-    problem = problem_with(gate, journal.approvals_of(run_id, step_id), actor, roles or [])
+    gate = _waiting_gate(engine.journal, run_id, step_id)
+    problem = problem_with(gate, engine.journal.approvals_of(run_id, step_id), actor, list(roles))
     if problem:
         raise DrctlError(problem, hint="ask another approver to run `drctl approve`")
     record = ApprovalRecord(
-        step=step_id,
-        actor=actor,
-        decision=decision,
-        comment=comment,
-        time=(clock or SystemClock()).now(),
+        step=step_id, actor=actor, decision=decision, comment=comment, time=engine.clock.now()
     )
-    message = Decision(record=record, roles=roles or []).model_dump_json()
-    runtime.client(settings).send(gate_workflow_id(run_id, step_id), message, topic=TOPIC)
+    message = Decision(record=record, roles=list(roles)).model_dump_json()
+    runtime.client(engine.settings).send(gate_workflow_id(run_id, step_id), message, topic=TOPIC)
     return record
 
 

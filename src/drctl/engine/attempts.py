@@ -3,23 +3,23 @@
 The step is journaled when each attempt starts and when it ends. After a crash the same
 function runs again: a step the journal already shows as finished is not repeated, an
 interrupted attempt is repeated under its own number (actions are check-then-act).
+Outputs and errors are redacted by the journal as they are stored; the entry returned is
+the stored one, so later steps and DBOS's own checkpoint never hold a secret either.
 """
 
 from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
 
-from drctl.audit.redact import Redactor
-from drctl.clock import Clock
-from drctl.engine import publish
-from drctl.engine.journal import Journal
+from drctl.engine import runtime
+from drctl.engine.events import EventKind
 from drctl.errors import DrctlError, ProviderError
 from drctl.plan.durations import format_duration
 from drctl.providers import registry
@@ -27,14 +27,9 @@ from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTim
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
-from drctl.settings import Settings
 
-# Step outputs and errors are journaled and shown in reports: secrets go before they are stored.
-_REDACT = Redactor()
-
-# Actions run here so a step can give up at its deadline; a thread whose action overran
-# stays busy until the action returns (shell commands are killed through `cancel()`).
-_ACTIONS = ThreadPoolExecutor(max_workers=64, thread_name_prefix="drctl-action")
+if TYPE_CHECKING:
+    from drctl.engine.engine import Engine
 
 
 @dataclass(frozen=True)
@@ -44,9 +39,7 @@ class StepJob:
     run_id: str
     step: Step
     outputs: Mapping[str, Output]
-    settings: Settings
-    journal: Journal
-    clock: Clock
+    engine: Engine
     dry_run: bool = False
     seed: str = "drctl"
     confirmations: bool = False
@@ -54,13 +47,14 @@ class StepJob:
 
 def execute_step(job: StepJob) -> StepRun:
     """Run a step to its end (succeeded, failed or timed out), journaling every attempt."""
-    entry = job.journal.start_step(job.run_id, job.step.id, job.clock.now())
+    journal = job.engine.journal
+    entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now())
     if entry.status in FINISHED_STEP:
         return entry
     attempt, first_start = entry.attempts, entry.started_at
     while True:
         if attempt > entry.attempts:
-            job.journal.update_step(job.run_id, job.step.id, status="running", attempts=attempt)
+            journal.update_step(job.run_id, job.step.id, status="running", attempts=attempt)
         try:
             outcome, verified, described = _attempt(job, attempt)
         except ProviderError as exc:
@@ -77,7 +71,7 @@ def execute_step(job: StepJob) -> StepRun:
 def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
     action = _build(job)
     described = action.describe()
-    publish.emit(
+    job.engine.emit(
         "step.started",
         job.run_id,
         step_id=job.step.id,
@@ -89,7 +83,6 @@ def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
             "describe": described,
             "dry_run": job.dry_run,
         },
-        clock=job.clock,
     )
     if job.dry_run:
         return (
@@ -106,8 +99,8 @@ def _build(job: StepJob) -> Action:
     ctx = ActionContext(
         run_id=job.run_id,
         step_id=job.step.id,
-        settings=job.settings,
-        clock=job.clock,
+        settings=job.engine.settings,
+        clock=job.engine.clock,
         outputs={**job.outputs, job.step.id: _confirmations(job)}
         if job.confirmations
         else job.outputs,
@@ -125,7 +118,9 @@ def _build(job: StepJob) -> Action:
 def _confirmations(job: StepJob) -> Output:
     """Who approved a gated step and what they noted: confirm-kinds report it as output."""
     records = [
-        a for a in job.journal.approvals_of(job.run_id, job.step.id) if a.decision == "approve"
+        a
+        for a in job.engine.journal.approvals_of(job.run_id, job.step.id)
+        if a.decision == "approve"
     ]
     return {
         "approved_by": [a.actor for a in records],
@@ -136,7 +131,7 @@ def _confirmations(job: StepJob) -> Output:
 def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
     """`apply()` then `verify(deadline)` in a helper thread; overrunning the timeout fails the step."""
     timeout = job.step.timeout.total_seconds()
-    deadline = job.clock.monotonic() + timeout
+    deadline = job.engine.clock.monotonic() + timeout
     box: Future[tuple[Outcome, Output]] = Future()
 
     def work() -> None:
@@ -146,7 +141,7 @@ def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
         except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
             box.set_exception(exc)
 
-    _ACTIONS.submit(work)
+    runtime.actions().submit(work)
     try:
         return box.result(timeout=timeout)
     except FutureTimeout:
@@ -173,15 +168,14 @@ def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
     unit = random.Random(f"{job.seed}:{job.run_id}:{job.step.id}:{attempt}").random()
     delay = job.step.retry.delay(attempt, unit)
     if exc.code == "Timeout":
-        publish.emit(
+        job.engine.emit(
             "step.timed_out",
             job.run_id,
             step_id=job.step.id,
             key=attempt,
             data={"attempt": attempt, "error": exc.message},
-            clock=job.clock,
         )
-    publish.emit(
+    job.engine.emit(
         "step.retried",
         job.run_id,
         step_id=job.step.id,
@@ -192,73 +186,59 @@ def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
             "code": exc.code,
             "delay_seconds": round(delay.total_seconds(), 3),
         },
-        clock=job.clock,
     )
-    job.clock.sleep(delay.total_seconds())
+    job.engine.clock.sleep(delay.total_seconds())
 
 
 def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRun:
     timed_out = isinstance(exc, ProviderError) and exc.code == "Timeout"
     error = StepError(
-        message=_REDACT.redact_text(exc.message),
-        hint=_REDACT.redact_text(exc.hint),
+        message=exc.message,
+        hint=exc.hint,
         code=getattr(exc, "code", ""),
-        where=_REDACT.redact_text(exc.where or job.step.resource or ""),
+        where=exc.where or job.step.resource or "",
     )
     result = StepRun(
         id=job.step.id,
         status="timed-out" if timed_out else "failed",
         attempts=attempt,
         started_at=started,
-        ended_at=job.clock.now(),
+        ended_at=job.engine.clock.now(),
         error=error,
         detail=error.message,
     )
-    _finish(
-        job,
-        result,
-        "step.timed_out" if timed_out else "step.failed",
-        {"error": error.model_dump(mode="json")},
-    )
-    return result
+    stored = job.engine.journal.end_step(job.run_id, result)
+    error_data: dict[str, JsonValue] = {
+        "error": stored.error.model_dump(mode="json") if stored.error else None
+    }
+    _finished(job, stored, "step.timed_out" if timed_out else "step.failed", error_data)
+    return stored
 
 
 def _succeeded(
     job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
 ) -> StepRun:
-    output = _REDACT.redact_payload({**outcome.output, **verified})
     result = StepRun(
         id=job.step.id,
         status="succeeded",
         attempts=attempt,
         started_at=started,
-        ended_at=job.clock.now(),
-        output=output,
+        ended_at=job.engine.clock.now(),
+        output={**outcome.output, **verified},
         changed=outcome.changed,
-        detail=_REDACT.redact_text(outcome.detail or described),
+        detail=outcome.detail or described,
     )
-    _finish(job, result, "step.succeeded", {"changed": outcome.changed, "detail": result.detail})
-    return result
+    stored = job.engine.journal.end_step(job.run_id, result)
+    _finished(job, stored, "step.succeeded", {"changed": stored.changed, "detail": stored.detail})
+    return stored
 
 
-def _finish(job: StepJob, result: StepRun, kind: Any, data: dict[str, JsonValue]) -> None:
-    job.journal.update_step(
-        job.run_id,
-        job.step.id,
-        status=result.status,
-        attempts=result.attempts,
-        ended_at=result.ended_at,
-        output=result.output,
-        error=result.error,
-        changed=result.changed,
-        detail=result.detail,
-    )
-    duration = result.duration.total_seconds() if result.duration else None
-    publish.emit(
+def _finished(job: StepJob, stored: StepRun, kind: EventKind, data: dict[str, JsonValue]) -> None:
+    duration = stored.duration.total_seconds() if stored.duration else None
+    job.engine.emit(
         kind,
         job.run_id,
         step_id=job.step.id,
-        key=result.attempts,
-        data={**data, "attempts": result.attempts, "duration_seconds": duration},
-        clock=job.clock,
+        key=stored.attempts,
+        data={**data, "attempts": stored.attempts, "duration_seconds": duration},
     )

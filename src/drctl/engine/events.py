@@ -11,7 +11,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal, Protocol
 
-from pydantic import BaseModel, ConfigDict, JsonValue
+from pydantic import JsonValue
+
+from drctl.model import Frozen
+
+HumanKind = Literal["note", "decision", "problem"]
+"""What people record in a run's trail themselves (`drctl note|decide|problem`)."""
 
 EventKind = Literal[
     "run.started",
@@ -30,16 +35,12 @@ EventKind = Literal[
     "approval.rejected",
     "probe.sample",
     "measurement",
-    "note",
-    "decision",
-    "problem",
+    HumanKind,
 ]
 
 
-class RunEvent(BaseModel):
+class RunEvent(Frozen):
     """Something that happened in a run, by whom, when."""
-
-    model_config = ConfigDict(frozen=True)
 
     id: str  # deterministic idempotency key, e.g. "run-1:promote-db:step.succeeded:1"
     kind: EventKind

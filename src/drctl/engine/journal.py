@@ -3,19 +3,30 @@
 Tables live beside DBOS's own (same SQLite file or PostgreSQL database). Each step is
 written when it starts and again when it ends, so an interrupted run never loses track
 of where it stood; `Run` models are assembled from these rows for every reader.
+
+This is the journal boundary for secrets: step outputs, errors, details and approval
+comments are redacted here, once, on their way in (reports and later steps read them).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from drctl.runbook.run import FINISHED_STEP, ApprovalRecord, Measurement, Run, StepError, StepRun
+from drctl.audit.redact import Redactor
+from drctl.runbook.run import (
+    FINISHED_RUN,
+    FINISHED_STEP,
+    ApprovalRecord,
+    Measurement,
+    Run,
+    StepError,
+    StepRun,
+)
 
 _meta = sa.MetaData()
 runs = sa.Table(
@@ -79,8 +90,9 @@ def _utc(value: datetime | None) -> datetime | None:
 class Journal:
     """Reads and writes the journal tables over one SQLAlchemy engine."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, redactor: Redactor | None = None) -> None:
         self.url = url
+        self.redactor = redactor or Redactor()
         self.engine = _engine(url)
         _meta.create_all(self.engine)
 
@@ -104,11 +116,53 @@ class Journal:
             conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
 
     def update_step(self, run_id: str, step_id: str, **values: Any) -> None:
-        """Set columns of a step row (`output` and `error` as models or dicts)."""
+        """Set columns of a step row; `output`, `error` and `detail` are redacted on the way in."""
+        self._write_step(run_id, step_id, self._redacted(values))
+
+    def end_step(self, run_id: str, result: StepRun) -> StepRun:
+        """Store a step's final entry and return it as stored, redacted (what later steps see)."""
+        stored = result.model_copy(
+            update=self._redacted(
+                {"output": result.output, "error": result.error, "detail": result.detail}
+            )
+        )
+        self._write_step(run_id, result.id, stored.model_dump(exclude={"id", "started_at"}))
+        return stored
+
+    def fail_step(self, run_id: str, step_id: str, error: StepError, now: datetime) -> StepRun:
+        """Fail a step for a reason outside its action (its output stays); returns the stored entry."""
+        self.update_step(
+            run_id, step_id, status="failed", error=error, detail=error.message, ended_at=now
+        )
+        stored = self.step(run_id, step_id)
+        if stored is None:
+            raise KeyError(step_id)
+        return stored
+
+    def _redacted(self, values: dict[str, Any]) -> dict[str, Any]:
+        clean = dict(values)
+        text = self.redactor.redact_text
+        if isinstance(clean.get("output"), dict):
+            clean["output"] = self.redactor.redact_payload(clean["output"])
+        if isinstance(error := clean.get("error"), StepError):
+            clean["error"] = error.model_copy(
+                update={
+                    "message": text(error.message),
+                    "hint": text(error.hint),
+                    "where": text(error.where),
+                }
+            )
+        if isinstance(clean.get("detail"), str):
+            clean["detail"] = text(clean["detail"])
+        return clean
+
+    def _write_step(self, run_id: str, step_id: str, values: dict[str, Any]) -> None:
         if "output" in values:
             values["output"] = json.dumps(values["output"], default=str)
-        if "error" in values and isinstance(values["error"], StepError):
+        if isinstance(values.get("error"), StepError):
             values["error"] = values["error"].model_dump_json()
+        elif isinstance(values.get("error"), dict):
+            values["error"] = json.dumps(values["error"])
         with self.engine.begin() as conn:
             conn.execute(
                 sa.update(steps)
@@ -123,7 +177,7 @@ class Journal:
             conn.execute(
                 sa.update(steps)
                 .where(steps.c.run_id == run_id, steps.c.status.in_(unfinished))
-                .values(status=status, detail=detail)
+                .values(status=status, detail=self.redactor.redact_text(detail))
             )
 
     def reopen_steps(self, run_id: str) -> None:
@@ -136,8 +190,9 @@ class Journal:
             )
 
     def add_approval(self, run_id: str, record: ApprovalRecord) -> bool:
-        """Store a decision; False when this person already decided on this step."""
+        """Store a decision (its comment redacted); False when this person already decided on this step."""
         row = {"run_id": run_id, "step_id": record.step, **record.model_dump(exclude={"step"})}
+        row["comment"] = self.redactor.redact_text(record.comment)
         with self.engine.begin() as conn:
             exists = conn.execute(
                 sa.select(approvals.c.actor).where(
@@ -247,6 +302,16 @@ class Journal:
             measurements=[Measurement.model_validate_json(m.body) for m in found],
         )
 
+    def unfinished_runs(self, executor_id: str) -> list[str]:
+        """Ids of the runs an executor holds that have not ended."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(runs.c.id).where(
+                    runs.c.executor == executor_id, runs.c.status.not_in(FINISHED_RUN)
+                )
+            ).all()
+        return [r.id for r in rows]
+
     def run_ids(self, limit: int = 50) -> list[str]:
         """Ids of the newest runs first."""
         with self.engine.connect() as conn:
@@ -286,26 +351,6 @@ def _step_model(row: Any) -> StepRun:
         changed=row["changed"],
         detail=row["detail"],
     )
-
-
-_journals: dict[str, Journal] = {}
-_lock = threading.Lock()
-
-
-def journal_for(url: str) -> Journal:
-    """The process's journal for a database URL (engines are pooled, so share them)."""
-    with _lock:
-        if url not in _journals:
-            _journals[url] = Journal(url)
-        return _journals[url]
-
-
-def close_all() -> None:
-    """Dispose every journal engine (tests switch databases)."""
-    with _lock:
-        for journal in _journals.values():
-            journal.close()
-        _journals.clear()
 
 
 def _engine(url: str) -> sa.Engine:

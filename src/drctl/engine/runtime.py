@@ -1,5 +1,10 @@
 """The DBOS handle: one per process, launched on first use, destroyed cleanly for tests.
 
+This is drctl's one process-level global (DESIGN.md): the DBOS instance, the Engine that
+launched it and the Engine each run in this process reports to, plus the connections and
+threads they share. Workflow functions receive only plain arguments; `engine_of(run_id)`
+is how they reach the running Engine.
+
 The application version is pinned (drctl's version plus `ENGINE_REVISION`) rather than
 DBOS's default hash of the workflow code, so a restarted drctl recovers the runs an
 earlier process left behind. Bump `ENGINE_REVISION` only when the workflow's sequence
@@ -13,17 +18,21 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from dbos import DBOS, DBOSClient, DBOSConfig
 
 from drctl import __version__
-from drctl.engine import journal
-from drctl.errors import ConfigError
+from drctl.engine.journal import Journal
+from drctl.errors import ConfigError, RunError
 from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    from drctl.engine.engine import Engine
 
 ENGINE_REVISION = "1"
 APP_NAME = "drctl"
@@ -34,61 +43,118 @@ def application_version() -> str:
     return f"drctl-{__version__}-engine{ENGINE_REVISION}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Launched:
-    """What the process's DBOS instance was launched with."""
+    """The process's DBOS instance: where it runs, and which Engine each of its runs reports to.
+
+    Runs started or resumed here report to the Engine that did so (`drivers`); runs DBOS
+    recovers by itself when it launches report to the Engine that launched it.
+    """
 
     url: str
     executor_id: str
-    settings: Settings
+    engine: Engine
+    drivers: dict[str, Engine] = field(default_factory=dict)
 
 
-_lock = threading.RLock()
-_launched: Launched | None = None
-_clients: dict[str, DBOSClient] = {}
-_prepared: set[str] = set()
-_running = [0]
-_running_changed = threading.Condition()
+class _Process:
+    """Everything the process shares: the DBOS instance, its clients, journal pools, action threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.launched: Launched | None = None
+        self.clients: dict[str, DBOSClient] = {}
+        self.journals: dict[str, Journal] = {}
+        self.prepared: set[str] = set()
+        self.running = 0
+        self.running_changed = threading.Condition()
+        # A step gives up at its deadline while its action keeps a thread until it returns
+        # (shell commands are killed through `cancel()`), so the pool outlives any one run.
+        self.actions = ThreadPoolExecutor(max_workers=64, thread_name_prefix="drctl-action")
+
+
+_process = _Process()
 
 
 def launched() -> Launched | None:
     """The running instance, if any."""
-    return _launched
+    return _process.launched
 
 
-def ensure_launched(settings: Settings) -> Launched:
-    """Launch DBOS for `settings` (recovering this executor's interrupted runs), once per process."""
-    global _launched
+def ensure_launched(engine: Engine) -> Launched:
+    """Launch DBOS for `engine` (recovering this executor's interrupted runs), once per process."""
     from drctl.engine import approvals, workflow  # noqa: F401  (registers the workflows)
 
-    url = prepare_database(settings)
-    with _lock:
-        if _launched is not None:
-            if _launched.url != url:
+    url = prepare_database(engine.settings)
+    with _process.lock:
+        current = _process.launched
+        if current is not None:
+            if current.url != url:
                 raise ConfigError(
-                    f"the engine already runs against {_launched.url}",
+                    f"the engine already runs against {current.url}",
                     hint="one process uses one state database; call engine.shutdown() first",
                 )
-            return _launched
+            return current
         _route_dbos_logs()
-        DBOS(config=_config(settings, url))
-        DBOS.launch()
+        DBOS(config=_config(engine.settings, url))
+        # Set before launching: DBOS starts recovered runs at once, and they look for it.
+        _process.launched = Launched(url, engine.settings.host_executor_id(), engine)
+        try:
+            DBOS.launch()
+        except BaseException:
+            _process.launched = None
+            raise
         logging.getLogger("dbos").setLevel(logging.WARNING)
-        _launched = Launched(url, settings.host_executor_id(), settings)
-        return _launched
+        return _process.launched
+
+
+def drive(run_ids: list[str], engine: Engine) -> None:
+    """Have these runs report to `engine` while they run in this process."""
+    with _process.lock:
+        if _process.launched is not None:
+            _process.launched.drivers.update(dict.fromkeys(run_ids, engine))
+
+
+def release(run_id: str) -> None:
+    """A run ended: forget whom it reported to."""
+    with _process.lock:
+        if _process.launched is not None:
+            _process.launched.drivers.pop(run_id, None)
+
+
+def current() -> Launched:
+    """The running instance, which workflow code can count on."""
+    launched_now = _process.launched
+    if launched_now is None:
+        raise RunError(
+            "a workflow runs, but no engine is launched in this process",
+            hint="this is a bug in drctl; report it with the run id",
+        )
+    return launched_now
+
+
+def engine_of(run_id: str) -> Engine:
+    """The Engine a run executing in this process reports to (workflow code calls this)."""
+    launched_now = current()
+    return launched_now.drivers.get(run_id, launched_now.engine)
+
+
+def actions() -> ThreadPoolExecutor:
+    """The threads actions run in, so a step can give up at its deadline."""
+    return _process.actions
 
 
 @contextmanager
 def active() -> Iterator[None]:
     """Count a workflow body running in this process (shutdown lets them wind down first)."""
-    with _running_changed:
-        _running[0] += 1
+    with _process.running_changed:
+        _process.running += 1
     try:
         yield
     finally:
-        with _running_changed:
-            _running[0] -= 1
-            _running_changed.notify_all()
+        with _process.running_changed:
+            _process.running -= 1
+            _process.running_changed.notify_all()
 
 
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
@@ -120,45 +186,68 @@ def shutdown(grace: float = 3.0) -> None:
     Workflows cancelled a moment ago are given `grace` seconds to notice and stop, so their
     threads do not outlive the database connection.
     """
-    global _launched
-    with _running_changed:
-        _running_changed.wait_for(lambda: _running[0] == 0, timeout=grace)
-    with _lock:
-        if _launched is not None:
+    with _process.running_changed:
+        _process.running_changed.wait_for(lambda: _process.running == 0, timeout=grace)
+    with _process.lock:
+        if _process.launched is not None:
             DBOS.destroy(destroy_registry=False)
-            _launched = None
-        for client in _clients.values():
+            _process.launched = None
+        for client in _process.clients.values():
             client.destroy()
-        _clients.clear()
-        journal.close_all()
+        _process.clients.clear()
+        for pool in _process.journals.values():
+            pool.close()
+        _process.journals.clear()
 
 
 def client(settings: Settings) -> DBOSClient:
     """A DBOS client for processes that only send, cancel or read (it never runs workflows)."""
     url = prepare_database(settings)
-    with _lock:
-        if url not in _clients:
-            engine = journal.journal_for(url).engine if url.startswith("sqlite") else None
-            _clients[url] = DBOSClient(system_database_url=url, system_database_engine=engine)
-        return _clients[url]
+    with _process.lock:
+        if url not in _process.clients:
+            shared = _journal(url).engine if url.startswith("sqlite") else None
+            _process.clients[url] = DBOSClient(
+                system_database_url=url, system_database_engine=shared
+            )
+        return _process.clients[url]
+
+
+def journal(url: str) -> Journal:
+    """The process's journal of a state database (its connection pool is shared, with DBOS too)."""
+    return _journal(prepared(url))
+
+
+def _journal(url: str) -> Journal:
+    with _process.lock:
+        if url not in _process.journals:
+            _process.journals[url] = Journal(url)
+        return _process.journals[url]
 
 
 def prepare_database(settings: Settings) -> str:
     """The state database URL, with the SQLite file's directory created and WAL mode on."""
-    url = settings.state_database_url()
-    if url in _prepared:
-        return url
-    _prepared.add(url)
+    return prepared(settings.state_database_url())
+
+
+def prepared(url: str) -> str:
+    """`url`, once its SQLite file's directory exists and WAL mode is on."""
+    with _process.lock:
+        if url not in _process.prepared:
+            _prepare(url)
+            _process.prepared.add(url)
+    return url
+
+
+def _prepare(url: str) -> None:
     if url.startswith("sqlite:///"):
         file = Path(url.removeprefix("sqlite:///"))
         file.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(file)) as conn:
             conn.execute("PRAGMA journal_mode=WAL")
-    return url
 
 
 def _config(settings: Settings, url: str) -> DBOSConfig:
-    shared = journal.journal_for(url).engine if url.startswith("sqlite") else None
+    shared = _journal(url).engine if url.startswith("sqlite") else None
     return {
         "system_database_engine": shared,
         "name": APP_NAME,

@@ -14,39 +14,25 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
-from pydantic import BaseModel, ConfigDict
 
-from drctl.clock import SystemClock
-from drctl.engine import approvals, publish, runtime
+from drctl.engine import approvals, runtime
 from drctl.engine.attempts import StepJob, execute_step
-from drctl.engine.journal import Journal, journal_for
 from drctl.errors import DrctlError
+from drctl.model import Frozen
 from drctl.providers.base import Output
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
-from drctl.settings import Settings
 
 
-class RunOptions(BaseModel):
+class RunOptions(Frozen):
     """How a run executes; stored with the workflow's inputs."""
-
-    model_config = ConfigDict(frozen=True)
 
     actor: str
     concurrency: int = 8
     auto_approve: bool = False
     dry_run: bool = False
     seed: str = "drctl"
-
-
-def _settings() -> Settings:
-    launched = runtime.launched()
-    return launched.settings if launched else Settings()
-
-
-def _journal() -> Journal:
-    return journal_for(_settings().state_database_url())
 
 
 @DBOS.workflow(name="drctl.run")
@@ -66,30 +52,29 @@ def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
 
 
 def _begin(run_id: str, actor: str) -> None:
-    clock = SystemClock()
-    _journal().update_run(
-        run_id, status="running", started_at=clock.now(), executor=_settings().host_executor_id()
+    engine, executor = runtime.engine_of(run_id), runtime.current().executor_id
+    engine.journal.update_run(
+        run_id, status="running", started_at=engine.clock.now(), executor=executor
     )
-    publish.emit(
-        "run.started", run_id, actor=actor, data={"executor": _settings().host_executor_id()}
-    )
+    engine.emit("run.started", run_id, actor=actor, data={"executor": executor})
 
 
 def _end(run_id: str, failed: bool) -> str:
+    engine = runtime.engine_of(run_id)
     status = "failed" if failed else "succeeded"
-    _journal().update_run(run_id, status=status, ended_at=SystemClock().now())
-    publish.emit("run.failed" if failed else "run.succeeded", run_id)
-    publish.forget(run_id)
+    engine.journal.update_run(run_id, status=status, ended_at=engine.clock.now())
+    engine.emit("run.failed" if failed else "run.succeeded", run_id)
+    runtime.release(run_id)
     return status
 
 
 def _skip(run_id: str, step_id: str, reason: str) -> None:
+    engine = runtime.engine_of(run_id)
     error = StepError(message=reason, hint="fix the step it depends on, then run the runbook again")
-    now = SystemClock().now()
-    _journal().update_step(
-        run_id, step_id, status="skipped", error=error, detail=reason, ended_at=now
+    engine.journal.update_step(
+        run_id, step_id, status="skipped", error=error, detail=reason, ended_at=engine.clock.now()
     )
-    publish.emit("step.skipped", run_id, step_id=step_id, data={"reason": reason})
+    engine.emit("step.skipped", run_id, step_id=step_id, data={"reason": reason})
 
 
 def _run_step(job: StepJob) -> str:
@@ -102,14 +87,8 @@ def _run_step(job: StepJob) -> str:
         result = execute_step(job)
     except DrctlError as exc:
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
-        result = StepRun(id=job.step.id, status="failed", error=error, detail=exc.message)
-        job.journal.update_step(
-            job.run_id,
-            job.step.id,
-            status="failed",
-            error=error,
-            detail=exc.message,
-            ended_at=job.clock.now(),
+        result = job.engine.journal.fail_step(
+            job.run_id, job.step.id, error, job.engine.clock.now()
         )
     return result.model_dump_json()
 
@@ -138,8 +117,7 @@ class _Scheduler:
         self.outputs: dict[str, Output] = {}
         self.blocked: dict[str, str] = {}
         self.failed = False
-        self.settings = _settings()
-        self.journal = _journal()
+        self.engine = runtime.engine_of(run_id)
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -185,9 +163,7 @@ class _Scheduler:
             run_id=self.run_id,
             step=step,
             outputs=dict(self.outputs),
-            settings=self.settings,
-            journal=self.journal,
-            clock=SystemClock(),
+            engine=self.engine,
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,

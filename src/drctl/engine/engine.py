@@ -1,0 +1,259 @@
+"""`Engine`: start, watch, approve, cancel, resume and recover durable runs, with injected time and subscribers.
+
+An Engine is plain configuration (settings, a clock, subscribers) and is cheap to build;
+entry points build one and pass it down (the CLI in `drctl.cli.run.cli_engine`). DBOS
+calls the workflow functions with plain arguments only, so they reach the Engine a run
+reports to through the process's DBOS handle (`runtime.engine_of`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import time
+from collections.abc import Sequence
+
+from dbos import DBOS, SetWorkflowID
+from pydantic import JsonValue
+
+from drctl.audit.event import canonical_json
+from drctl.clock import Clock, SystemClock
+from drctl.engine import approvals, runtime
+from drctl.engine.events import EventKind, HumanKind, RunEvent, Subscriber
+from drctl.engine.journal import Journal
+from drctl.engine.publish import ENGINE_ACTOR, Publisher
+from drctl.engine.workflow import RunOptions, run_workflow
+from drctl.errors import DrctlError, RunError
+from drctl.plan.model import Plan
+from drctl.runbook.io import dump_runbook, runbook_hash
+from drctl.runbook.model import Runbook
+from drctl.runbook.run import FINISHED_RUN, ApprovalRecord, Measurement, Run
+from drctl.settings import Settings
+
+_POLL_SECONDS = 0.05
+
+
+class Engine:
+    """Runs runbooks durably against the state database of `settings`.
+
+    Every event of the runs it starts, resumes or recovers, and of what it is asked to
+    record, goes to `subscribers` in order, stamped by `clock`; journal times come from
+    the same clock. A subscriber that raises fails the step that published.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        subscribers: Sequence[Subscriber] = (),
+    ) -> None:
+        self.settings = settings
+        self.database_url = settings.state_database_url()
+        self.clock: Clock = clock or SystemClock()
+        self.publisher = Publisher(subscribers, self.clock)
+
+    @property
+    def subscribers(self) -> tuple[Subscriber, ...]:
+        """Who receives this Engine's events, in delivery order."""
+        return self.publisher.subscribers
+
+    @property
+    def journal(self) -> Journal:
+        """The run journal in the state database."""
+        return runtime.journal(self.database_url)
+
+    def emit(
+        self,
+        kind: EventKind,
+        run_id: str,
+        *,
+        step_id: str | None = None,
+        key: str | int = "",
+        actor: str = ENGINE_ACTOR,
+        data: dict[str, JsonValue] | None = None,
+    ) -> RunEvent:
+        """Publish one event to this Engine's subscribers."""
+        return self.publisher.emit(kind, run_id, step_id=step_id, key=key, actor=actor, data=data)
+
+    def new_run_id(self, name: str) -> str:
+        """A readable, unique run id: runbook name, UTC time, random suffix."""
+        return f"{name[:40]}-{self.clock.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
+
+    def start_run(
+        self,
+        runbook: Runbook,
+        *,
+        actor: str,
+        dry_run: bool = False,
+        auto_approve: bool = False,
+        run_id: str | None = None,
+        plan: Plan | None = None,
+        concurrency: int = 8,
+        seed: str = "drctl",
+    ) -> str:
+        """Journal a new run and start it in this process; returns its id at once (see `wait`)."""
+        launched = runtime.ensure_launched(self)
+        run_id = run_id or self.new_run_id(runbook.name)
+        text = dump_runbook(runbook)
+        run = Run(
+            id=run_id,
+            runbook=runbook.name,
+            scenario=runbook.scenario,
+            plan=plan.metadata.name if plan else runbook.plan,
+            plan_hash=_plan_hash(plan) if plan else None,
+            runbook_hash=runbook_hash(runbook),
+            executor=launched.executor_id,
+            actor=actor,
+            dry_run=dry_run,
+            runbook_yaml=text,
+        )
+        if self.journal.get_run(run_id) is not None:
+            raise DrctlError(f"run `{run_id}` already exists", hint="pick another --run-id")
+        self.journal.create_run(run, [s.id for s in runbook.steps])
+        runtime.drive([run_id], self)
+        options = RunOptions(
+            actor=actor,
+            concurrency=concurrency,
+            auto_approve=auto_approve,
+            dry_run=dry_run,
+            seed=seed,
+        )
+        with SetWorkflowID(run_id):
+            DBOS.start_workflow(run_workflow, run_id, text, options.model_dump_json())
+        return run_id
+
+    def status(self, run_id: str) -> Run:
+        """The run as journaled; `waiting-approval` while any of its steps waits for people."""
+        run = self.journal.get_run(run_id)
+        if run is None:
+            raise DrctlError(f"no run `{run_id}`", hint="list runs with `drctl runs list`")
+        if run.status == "running" and any(s.status == "waiting-approval" for s in run.steps):
+            return run.model_copy(update={"status": "waiting-approval"})
+        return run
+
+    def wait(self, run_id: str, timeout: float | None = None) -> Run:
+        """Poll until the run ends (or `timeout` seconds pass) and return its latest state.
+
+        Polls in real time whatever the clock: the run's threads do not follow a fake one.
+        """
+        end = None if timeout is None else time.monotonic() + timeout
+        while self.journal.run_status(run_id) not in FINISHED_RUN:
+            if end is not None and time.monotonic() >= end:
+                break
+            time.sleep(_POLL_SECONDS)
+        return self.status(run_id)
+
+    def list_runs(self, limit: int = 50) -> list[Run]:
+        """The newest runs first."""
+        return [self.status(i) for i in self.journal.run_ids(limit)]
+
+    def approve(
+        self, run_id: str, step_id: str, actor: str, comment: str = "", roles: Sequence[str] = ()
+    ) -> ApprovalRecord:
+        """Approve a waiting step as `actor`; the same person cannot approve a step twice."""
+        return approvals.send_decision(self, run_id, step_id, actor, "approve", comment, roles)
+
+    def reject(
+        self, run_id: str, step_id: str, actor: str, reason: str = "", roles: Sequence[str] = ()
+    ) -> ApprovalRecord:
+        """Reject a waiting step: the step and the run fail."""
+        return approvals.send_decision(self, run_id, step_id, actor, "reject", reason, roles)
+
+    def cancel(self, run_id: str, actor: str) -> Run:
+        """Stop a run: no new step starts, waiting gates end, unfinished steps become cancelled."""
+        run = self.status(run_id)
+        if run.finished:
+            raise DrctlError(f"run `{run_id}` already {run.status}", hint="nothing to cancel")
+        client = runtime.client(self.settings)
+        client.cancel_workflow(run_id, cancel_children=True)
+        self.journal.update_run(run_id, status="cancelled", ended_at=self.clock.now())
+        self.journal.finish_unfinished_steps(run_id, "cancelled", f"cancelled by {actor}")
+        for step in run.steps:
+            if step.status == "waiting-approval":
+                client.send(
+                    approvals.gate_workflow_id(run_id, step.id), approvals.WAKE, approvals.TOPIC
+                )
+        self.emit("run.cancelled", run_id, actor=actor)
+        return self.status(run_id)
+
+    def resume(self, run_id: str, actor: str = "") -> Run:
+        """Continue an interrupted or cancelled run in this process, from where it stood."""
+        run = self.status(run_id)
+        if run.finished and run.status != "cancelled":
+            raise DrctlError(f"run `{run_id}` already {run.status}", hint="start a new run instead")
+        launched = runtime.ensure_launched(self)
+        runtime.drive([run_id], self)
+        state = DBOS.get_workflow_status(run_id)
+        if state is None:
+            raise DrctlError(f"run `{run_id}` has no durable workflow", hint="start it again")
+        if state.status == "CANCELLED":
+            self._reopen(run_id)
+        elif state.status == "PENDING" and state.executor_id not in (launched.executor_id, None):
+            raise RunError(
+                f"run `{run_id}` belongs to executor {state.executor_id}",
+                hint=f"if that worker is dead: drctl runs recover --executor {state.executor_id}",
+            )
+        self.emit(
+            "run.resumed",
+            run_id,
+            actor=actor or ENGINE_ACTOR,
+            key=self._stamp(),
+            data={"executor": launched.executor_id},
+        )
+        return self.status(run_id)
+
+    def recover(self, executor_id: str) -> list[str]:
+        """Take over the unfinished runs of a dead worker; returns the ids of the runs taken."""
+        launched = runtime.ensure_launched(self)
+        held = self.journal.unfinished_runs(executor_id)
+        runtime.drive(held, self)
+        handles = DBOS._recover_pending_workflows([executor_id])
+        taken = [h.workflow_id for h in handles if self.journal.get_run(h.workflow_id) is not None]
+        runtime.drive(taken, self)
+        for run_id in set(held) - set(taken):
+            runtime.release(run_id)
+        for run_id in taken:
+            self.journal.update_run(run_id, executor=launched.executor_id)
+            self.emit(
+                "run.resumed",
+                run_id,
+                key=self._stamp(),
+                data={"executor": launched.executor_id, "from_executor": executor_id},
+            )
+        return taken
+
+    def record_measurement(self, run_id: str, measurement: Measurement) -> None:
+        """Attach a measured objective (RTO, RPO, ...) to a run and publish it."""
+        self.status(run_id)
+        self.journal.put_measurement(run_id, measurement)
+        self.emit(
+            "measurement",
+            run_id,
+            key=measurement.name,
+            data=json.loads(measurement.model_dump_json()),
+        )
+
+    def record(
+        self, kind: HumanKind, run_id: str, actor: str, data: dict[str, JsonValue]
+    ) -> RunEvent:
+        """Publish what a person records in a run's trail (a note, a decision, a problem)."""
+        digest = hashlib.sha256(canonical_json(data).encode()).hexdigest()[:12]
+        return self.emit(kind, run_id, key=f"{self._stamp()}:{digest}", actor=actor, data=data)
+
+    def _reopen(self, run_id: str) -> None:
+        children = DBOS.list_workflows(parent_workflow_id=run_id, status="CANCELLED")
+        self.journal.reopen_steps(run_id)
+        self.journal.update_run(run_id, status="running", ended_at=None)
+        DBOS.resume_workflow(run_id)
+        for child in children:
+            DBOS.resume_workflow(child.workflow_id)
+
+    def _stamp(self) -> str:
+        return f"{self.clock.now():%Y%m%dT%H%M%S.%f}"
+
+
+def _plan_hash(plan: Plan) -> str:
+    canonical = json.dumps(plan.model_dump(mode="json", by_alias=True), sort_keys=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
