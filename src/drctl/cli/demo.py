@@ -18,10 +18,10 @@ from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
 from drctl.report.write import write_report
 from drctl.runbook.model import Runbook
-from drctl.sandbox.demo import DemoResult, run_demo
-from drctl.sandbox.demo_env import SIMULATED, DemoEnvironment
-from drctl.sandbox.lab_demo import run_lab_failover
 from drctl.settings import Settings
+from drctl_sandbox.demo import DemoResult, run_demo
+from drctl_sandbox.demo_env import SIMULATED, DemoEnvironment
+from drctl_sandbox.lab.demo import run_lab_failover
 
 
 @app.command()

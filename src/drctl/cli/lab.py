@@ -6,9 +6,9 @@ import typer
 
 from drctl.cli.app import app
 from drctl.cli.output import JsonOption, console, print_json
-from drctl.sandbox.lab import Lab, LabStatus
-from drctl.sandbox.lab_plan import write_plan
 from drctl.settings import Settings
+from drctl_sandbox.lab.plan import write_plan
+from drctl_sandbox.lab.servers import Lab, LabStatus
 
 lab_app = typer.Typer(
     help="The lab: a PostgreSQL primary (ap-northeast-1) and streaming standby (ap-southeast-1)."

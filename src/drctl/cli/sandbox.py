@@ -8,9 +8,9 @@ import typer
 
 from drctl.cli.app import app
 from drctl.cli.output import JsonOption, console, print_json
-from drctl.sandbox import control
-from drctl.sandbox.estate import SEED_PLAN
 from drctl.settings import Settings
+from drctl_sandbox import control
+from drctl_sandbox.estate.model import SEED_PLAN
 
 sandbox_app = typer.Typer(
     help="The offline AWS sandbox (moto) with the seed estate.\n\nExample: drctl sandbox up --detach",

@@ -18,9 +18,9 @@ from drctl.providers import registry
 from drctl.providers.aws._client import AwsClients
 from drctl.providers.base import ActionContext
 from drctl.providers.kube.access import KubeAccess, connect, eks_token
-from drctl.sandbox.kube import FakeKubeApi
-from drctl.sandbox.server import SandboxServer, free_port
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer, free_port
+from drctl_sandbox.kube.api import FakeKubeApi
 
 
 def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(
