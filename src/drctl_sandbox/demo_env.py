@@ -21,9 +21,9 @@ from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
 from drctl.settings import Settings
 from drctl_sandbox.estate.model import SEED_PLAN
-from drctl_sandbox.estate.sample_app import DEFAULT_ADDRESSES, shared_free_port
 from drctl_sandbox.kube.api import FakeKubeApi
 from drctl_sandbox.kube.argocd import FakeArgoCd
+from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
 from drctl_sandbox.runtime import Sandbox
 
 SIMULATED = (

@@ -3,26 +3,18 @@
 from __future__ import annotations
 
 import logging
-import socket
 from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
 from drctl_sandbox.aws import additions, cloudtrail, outage, replication, route53_health
+from drctl_sandbox.loopback import free_port
 
 SANDBOX_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # moto accepts any credentials
     "AWS_SESSION_TOKEN": "testing",
 }
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 class SandboxServer:

@@ -8,14 +8,13 @@ served the request). `fail()` makes it answer 503, or stop listening altogether 
 from __future__ import annotations
 
 import json
-import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
-FailureMode = Literal["unavailable", "down"]
+from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
 
-DEFAULT_ADDRESSES = ("127.0.0.2", "127.0.0.3")
+FailureMode = Literal["unavailable", "down"]
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -106,26 +105,6 @@ class SampleApp:
         """Serve normally again."""
         self.failure = None
         self.start()
-
-
-def shared_free_port(hosts: tuple[str, ...]) -> int:
-    """A TCP port free on every one of `hosts` (so each region's app uses the same port)."""
-    for _ in range(50):
-        with socket.socket() as probe:
-            probe.bind((hosts[0], 0))
-            port: int = probe.getsockname()[1]
-        if all(_free(host, port) for host in hosts):
-            return port
-    raise OSError(f"no TCP port free on all of {', '.join(hosts)}")
-
-
-def _free(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 class SampleApps:

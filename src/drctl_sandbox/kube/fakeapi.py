@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from drctl_sandbox.aws.server import free_port
+from drctl_sandbox.loopback import free_port
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 

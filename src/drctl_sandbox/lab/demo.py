@@ -27,10 +27,10 @@ from drctl.probes.stores import PostgresStore
 from drctl.providers.postgres import read_state
 from drctl.runbook.compile import compile_plan
 from drctl.settings import Settings
-from drctl_sandbox.estate.sample_app import DEFAULT_ADDRESSES, shared_free_port
 from drctl_sandbox.lab.app import LabApp
 from drctl_sandbox.lab.plan import lab_plan
 from drctl_sandbox.lab.servers import Lab
+from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
 
 APP_HOST = "app.lab.drctl.test"
 

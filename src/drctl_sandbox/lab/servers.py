@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import time
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from drctl.providers.postgres_local import (
     give_to_server_user,
     run_tool,
 )
+from drctl_sandbox.loopback import free_port
 
 PRIMARY_REGION, STANDBY_REGION = "ap-northeast-1", "ap-southeast-1"
 STATE_FILE = "lab.json"
@@ -106,14 +106,6 @@ class LabStatus(BaseModel):
     root: Path
     synchronous: bool
     servers: list[ServerStatus]
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 class Lab:

@@ -19,8 +19,9 @@ from drctl.providers.aws._client import AwsClients
 from drctl.providers.base import ActionContext
 from drctl.providers.kube.access import KubeAccess, connect, eks_token
 from drctl.settings import Settings
-from drctl_sandbox.aws.server import SandboxServer, free_port
+from drctl_sandbox.aws.server import SandboxServer
 from drctl_sandbox.kube.api import FakeKubeApi
+from drctl_sandbox.loopback import free_port
 
 
 def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(
