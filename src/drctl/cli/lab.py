@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from drctl.cli.app import app
+from drctl.cli.extras import sandbox_extra
 from drctl.cli.output import JsonOption, console, print_json
 from drctl.settings import Settings
-from drctl_sandbox.lab.plan import write_plan
-from drctl_sandbox.lab.servers import Lab, LabStatus
+
+if TYPE_CHECKING:
+    from drctl_sandbox.lab.servers import LabStatus
 
 lab_app = typer.Typer(
     help="The lab: a PostgreSQL primary (ap-northeast-1) and streaming standby (ap-southeast-1)."
@@ -43,6 +47,9 @@ def up(
 
     Example: drctl lab up --sync && drctl compile .drctl/lab/plan.yaml --scenario region-failure
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.plan import write_plan
+        from drctl_sandbox.lab.servers import Lab
     lab = Lab.create(Settings().home / "lab", synchronous=sync)
     plan = write_plan(lab)
     status = lab.status()
@@ -60,6 +67,8 @@ def status(json_out: bool = JsonOption) -> None:
 
     Example: drctl lab status --json
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.servers import Lab
     current = Lab.load(Settings().home / "lab").status()
     if json_out:
         print_json(current)
@@ -77,6 +86,8 @@ def down(
 
     Example: drctl lab down
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.servers import Lab
     lab = Lab.load(Settings().home / "lab")
     if keep_data:
         lab.stop()

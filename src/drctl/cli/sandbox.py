@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from drctl.cli.app import app
+from drctl.cli.extras import sandbox_extra
 from drctl.cli.output import JsonOption, console, print_json
 from drctl.settings import Settings
-from drctl_sandbox import control
-from drctl_sandbox.estate.model import SEED_PLAN
+
+if TYPE_CHECKING:
+    from drctl_sandbox.control import SandboxState
 
 sandbox_app = typer.Typer(
     help="The offline AWS sandbox (moto) with the seed estate.\n\nExample: drctl sandbox up --detach",
@@ -27,7 +30,7 @@ ENV_ORDER = (
 )
 
 
-def _print_state(state: control.SandboxState, *, detached: bool) -> None:
+def _print_state(state: SandboxState, *, detached: bool) -> None:
     console.print(f"sandbox running at {state.endpoint_url} (pid {state.pid})")
     for region, app_endpoint in state.apps.items():
         console.print(f"  sample app {region}: {app_endpoint.url}")
@@ -44,7 +47,9 @@ def _print_state(state: control.SandboxState, *, detached: bool) -> None:
 
 @sandbox_app.command()
 def up(
-    plan: Path = typer.Option(SEED_PLAN, "--plan", help="Plan whose estate to provision."),
+    plan: Path | None = typer.Option(
+        None, "--plan", help="Plan whose estate to provision (default: the seed's)."
+    ),
     detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
     port: int = typer.Option(0, help="Port of the AWS endpoint (0: any free port)."),
     health_interval: float = typer.Option(
@@ -56,7 +61,10 @@ def up(
 
     Example: drctl sandbox up --detach && eval "$(drctl sandbox status --env)"
     """
-    home = Settings().home
+    with sandbox_extra():
+        from drctl_sandbox import control
+        from drctl_sandbox.estate.model import SEED_PLAN
+    home, plan = Settings().home, plan or SEED_PLAN
     if detach:
         state = control.start_detached(plan, home, port=port, health_interval=health_interval)
         if json_out:
@@ -65,7 +73,7 @@ def up(
             _print_state(state, detached=True)
         return
 
-    def ready(state: control.SandboxState) -> None:
+    def ready(state: SandboxState) -> None:
         if json_out:
             print_json(state)
         else:
@@ -81,6 +89,8 @@ def down(json_out: bool = JsonOption) -> None:
 
     Example: drctl sandbox down
     """
+    with sandbox_extra():
+        from drctl_sandbox import control
     before = control.stop(Settings().home)
     if json_out:
         print_json(before)
@@ -101,6 +111,8 @@ def status(
 
     Example: drctl sandbox status --json
     """
+    with sandbox_extra():
+        from drctl_sandbox import control
     current = control.status(Settings().home)
     if json_out:
         print_json(current)
