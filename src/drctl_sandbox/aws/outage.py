@@ -2,8 +2,8 @@
 
 A real region failure takes the region's endpoints with it. Blocking them in the sandbox
 proves what DESIGN.md demands of a region-failure runbook: it must work entirely from
-the surviving side. Global services (Route 53, IAM, STS on `us-east-1`/`aws-global`)
-are not affected unless that region is the one failed.
+the surviving side. Global services (Route 53, IAM, STS, Organizations, CloudFront) are
+never blocked, even when the failed region is us-east-1, where their control planes live.
 """
 
 from __future__ import annotations
