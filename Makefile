@@ -2,15 +2,21 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+# Exact versions of every package, resolved from pyproject.toml's ranges (`make lock`).
+LOCK := requirements.lock
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+LOCK_TOOLS := .venv-lock
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: demo test lint bench clean system-deps postgres-bin chromium
+.PHONY: demo test lint bench lock clean system-deps postgres-bin chromium
 
-$(STAMP): pyproject.toml
+# The lock file holds drctl's dependencies with the dev and sandbox extras; drctl itself
+# goes on top without resolving anything again.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip setuptools==80.9.0 wheel
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q --upgrade pip 'setuptools>=80.9,<81' wheel
+	$(BIN)/python -m pip install -q -r $(LOCK)
+	$(BIN)/python -m pip install -q --no-deps -e .
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -32,6 +38,13 @@ bench: $(STAMP) system-deps
 
 system-deps: postgres-bin chromium
 
+## lock: re-resolve requirements.lock after a change to pyproject.toml (keeps pins that still fit)
+lock:
+	@test -x $(LOCK_TOOLS)/bin/pip-compile || { $(PYTHON) -m venv $(LOCK_TOOLS) && \
+		$(LOCK_TOOLS)/bin/pip install -q 'pip-tools>=7.6,<8'; }
+	$(LOCK_TOOLS)/bin/pip-compile -q --extra dev --extra sandbox --allow-unsafe --strip-extras \
+		--no-emit-index-url --no-emit-find-links -o $(LOCK) pyproject.toml
+
 # PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) for the lab and test servers.
 postgres-bin:
 	@if [ -z "$(PG_BIN)" ] || [ ! -x "$(PG_BIN)/initdb" ]; then \
@@ -45,4 +58,4 @@ chromium:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
 
 clean:
-	rm -rf $(VENV) .drctl .pytest_cache .mypy_cache .ruff_cache drctl-demo
+	rm -rf $(VENV) $(LOCK_TOOLS) .drctl .pytest_cache .mypy_cache .ruff_cache drctl-demo

@@ -19,9 +19,9 @@ from drctl.checks.context import CheckContext, SharedClients
 from drctl.checks.registry import select
 from drctl.checks.run import DEFAULT_WORKERS, check_plan
 from drctl.plan.model import Plan
-from drctl.sandbox.estate import SEED_PLAN
-from drctl.sandbox.runtime import Sandbox
 from drctl.settings import Settings
+from drctl_sandbox.estate.model import SEED_PLAN
+from drctl_sandbox.runtime import Sandbox
 
 PRIMARY, DR = "ap-northeast-1", "ap-southeast-1"
 COUNTS = {"s3-replication": 70, "secrets": 70, "rds-replica": 59}

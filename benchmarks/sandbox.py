@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from drctl.sandbox.runtime import Sandbox
+from drctl_sandbox.runtime import Sandbox
 
 TARGET_SECONDS = 20.0
 

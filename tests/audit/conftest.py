@@ -11,7 +11,7 @@ import pytest
 
 from drctl.audit.log import AuditLog
 from drctl.audit.redact import known_secrets
-from drctl.sandbox.server import SandboxServer
+from drctl_sandbox.aws.server import SandboxServer
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 

@@ -12,7 +12,7 @@ import pytest
 
 from drctl.audit.log import AuditLog, Entry
 from drctl.cli import main
-from drctl.sandbox.server import SandboxServer
+from drctl_sandbox.aws.server import SandboxServer
 
 
 @pytest.fixture

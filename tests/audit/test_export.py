@@ -21,8 +21,8 @@ from drctl.audit.upload import export_destination, parse_s3_url, upload_evidence
 from drctl.errors import DrctlError, StateError
 from drctl.plan.load import load_plan
 from drctl.providers.aws.clients import AwsClients
-from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer
 
 REGION = "ap-northeast-1"
 

@@ -16,8 +16,8 @@ from drctl.audit.subscriber import AuditSubscriber
 from drctl.audit.verify import verify_chain
 from drctl.cli import main
 from drctl.engine.events import RunEvent
-from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer
 
 RUN = "drill-secrets"
 

@@ -25,8 +25,8 @@ from drctl.checks.model import Finding, Severity
 from drctl.clock import Clock, FakeClock, SystemClock
 from drctl.plan.model import Plan
 from drctl.plan.resources import RdsReplica
-from drctl.sandbox.runtime import Sandbox
 from drctl.settings import Settings
+from drctl_sandbox.runtime import Sandbox
 
 pytestmark = pytest.mark.slow
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 
 from drctl.providers.aws.clients import AwsClients
-from drctl.sandbox.server import SANDBOX_CREDENTIALS, SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SANDBOX_CREDENTIALS, SandboxServer
 
 
 @pytest.fixture(scope="session")

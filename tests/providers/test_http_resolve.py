@@ -12,8 +12,8 @@ import pytest
 from drctl.errors import ProviderError
 from drctl.providers.base import ActionContext
 from drctl.providers.http import Http, HttpParams
-from drctl.sandbox.server import SANDBOX_CREDENTIALS, SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SANDBOX_CREDENTIALS, SandboxServer
 
 
 class _EchoHost(http.server.BaseHTTPRequestHandler):

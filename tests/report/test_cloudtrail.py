@@ -13,8 +13,8 @@ from drctl.report.history import StoredRuns
 from drctl.report.render import render_files
 from drctl.report.sources import load_evidence
 from drctl.runbook.run import Run, StepRun
-from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer
 
 REGION = "ap-northeast-1"
 RUNBOOK = f"""\

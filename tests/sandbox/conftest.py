@@ -9,8 +9,8 @@ from typing import Any
 import boto3
 import pytest
 
-from drctl.sandbox.app import SampleApps
-from drctl.sandbox.server import SandboxServer
+from drctl_sandbox.aws.server import SandboxServer
+from drctl_sandbox.estate.sample_app import SampleApps
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 

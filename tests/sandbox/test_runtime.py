@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from drctl.errors import ConfigError
-from drctl.sandbox.runtime import Sandbox
+from drctl_sandbox.runtime import Sandbox
 
 pytestmark = pytest.mark.slow  # provisions the seed estate twice
 

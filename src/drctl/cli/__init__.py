@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+from rich.markup import escape
+
 from drctl.cli import audit as _audit  # noqa: F401  (registers commands)
 from drctl.cli import check as _check  # noqa: F401
 from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
@@ -41,6 +43,7 @@ def main(argv: list[str] | None = None) -> None:
 
 def report_error(exc: DrctlError) -> None:
     """One red line saying what and where, then the hint."""
-    err_console.print(f"[red]error:[/red] {exc}", markup=True)
+    # Messages are plain text: `drctl[sandbox]` or `[default]` must not be read as markup.
+    err_console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
     if exc.hint:
-        err_console.print(f"  [dim]hint:[/dim] {exc.hint}")
+        err_console.print(f"  [dim]hint:[/dim] {escape(exc.hint)}")

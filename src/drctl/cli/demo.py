@@ -6,23 +6,24 @@ import json
 import signal
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
-from drctl import engine
 from drctl.cli.app import app
+from drctl.cli.extras import sandbox_extra
 from drctl.cli.options import ScenarioOption
 from drctl.cli.output import console
-from drctl.cli.progress import ProgressView
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
-from drctl.report.write import write_report
-from drctl.runbook.model import Runbook
-from drctl.sandbox.demo import DemoResult, run_demo
-from drctl.sandbox.demo_env import SIMULATED, DemoEnvironment
-from drctl.sandbox.lab_demo import run_lab_failover
 from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    from drctl.cli.progress import ProgressView
+    from drctl.runbook.model import Runbook
+    from drctl_sandbox.demo import DemoResult
+    from drctl_sandbox.demo_env import DemoEnvironment
 
 
 @app.command()
@@ -48,6 +49,12 @@ def demo(
 
     Example: drctl demo --scenario region-failure -o drctl-demo   (or: drctl demo --lab --lag)
     """
+    with sandbox_extra():
+        from drctl_sandbox.demo import run_demo
+        from drctl_sandbox.demo_env import SIMULATED
+    from drctl import engine
+    from drctl.cli.progress import ProgressView
+
     if lab:
         _lab_demo(output, lag=lag, sync=sync)
         return
@@ -108,6 +115,11 @@ def _hold_until_signal(env: DemoEnvironment) -> None:
 
 def _lab_demo(output: Path, *, lag: bool, sync: bool) -> None:
     """Region failure of a real PostgreSQL pair, with the RTO and RPO it really had."""
+    from drctl import engine
+    from drctl.report.write import write_report
+    from drctl_sandbox.demo import DemoResult
+    from drctl_sandbox.lab.demo import run_lab_failover
+
     console.print(
         "[bold]drctl demo --lab[/bold]: two real PostgreSQL servers (ap-northeast-1 primary, "
         f"ap-southeast-1 {'synchronous' if sync else 'asynchronous'} standby); the primary is SIGKILLed"

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from drctl.cli.app import app
+from drctl.cli.extras import sandbox_extra
 from drctl.cli.options import JsonOption
 from drctl.cli.output import console, print_json
-from drctl.sandbox.lab import Lab, LabStatus
-from drctl.sandbox.lab_plan import write_plan
 from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    from drctl_sandbox.lab.servers import LabStatus
 
 lab_app = typer.Typer(
     help="The lab: a PostgreSQL primary (ap-northeast-1) and streaming standby (ap-southeast-1)."
@@ -44,6 +48,9 @@ def up(
 
     Example: drctl lab up --sync && drctl compile .drctl/lab/plan.yaml --scenario region-failure
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.plan import write_plan
+        from drctl_sandbox.lab.servers import Lab
     lab = Lab.create(Settings().home / "lab", synchronous=sync)
     plan = write_plan(lab)
     status = lab.status()
@@ -61,6 +68,8 @@ def status(json_out: JsonOption = False) -> None:
 
     Example: drctl lab status --json
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.servers import Lab
     current = Lab.load(Settings().home / "lab").status()
     if json_out:
         print_json(current)
@@ -78,6 +87,8 @@ def down(
 
     Example: drctl lab down
     """
+    with sandbox_extra():
+        from drctl_sandbox.lab.servers import Lab
     lab = Lab.load(Settings().home / "lab")
     if keep_data:
         lab.stop()

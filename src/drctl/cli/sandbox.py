@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.options import JsonOption, PlanOption
+from drctl.cli.extras import sandbox_extra
+from drctl.cli.options import JsonOption, OptionalPlanOption
 from drctl.cli.output import console, print_json
-from drctl.sandbox import control
-from drctl.sandbox.estate import SEED_PLAN
 from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    from drctl_sandbox.control import SandboxState
 
 sandbox_app = typer.Typer(
     help="The offline AWS sandbox (moto) with the seed estate.\n\nExample: drctl sandbox up --detach",
@@ -26,7 +30,7 @@ ENV_ORDER = (
 )
 
 
-def _print_state(state: control.SandboxState, *, detached: bool) -> None:
+def _print_state(state: SandboxState, *, detached: bool) -> None:
     console.print(f"sandbox running at {state.endpoint_url} (pid {state.pid})")
     for region, app_endpoint in state.apps.items():
         console.print(f"  sample app {region}: {app_endpoint.url}")
@@ -43,7 +47,7 @@ def _print_state(state: control.SandboxState, *, detached: bool) -> None:
 
 @sandbox_app.command()
 def up(
-    plan: PlanOption = SEED_PLAN,
+    plan: OptionalPlanOption = None,
     detach: bool = typer.Option(False, "--detach", "-d", help="Run in the background."),
     port: int = typer.Option(0, help="Port of the AWS endpoint (0: any free port)."),
     health_interval: float = typer.Option(
@@ -55,7 +59,10 @@ def up(
 
     Example: drctl sandbox up --detach && eval "$(drctl sandbox status --env)"
     """
-    home = Settings().home
+    with sandbox_extra():
+        from drctl_sandbox import control
+        from drctl_sandbox.estate.model import SEED_PLAN
+    home, plan = Settings().home, plan or SEED_PLAN
     if detach:
         state = control.start_detached(plan, home, port=port, health_interval=health_interval)
         if json_out:
@@ -64,7 +71,7 @@ def up(
             _print_state(state, detached=True)
         return
 
-    def ready(state: control.SandboxState) -> None:
+    def ready(state: SandboxState) -> None:
         if json_out:
             print_json(state)
         else:
@@ -80,6 +87,8 @@ def down(json_out: JsonOption = False) -> None:
 
     Example: drctl sandbox down
     """
+    with sandbox_extra():
+        from drctl_sandbox import control
     before = control.stop(Settings().home)
     if json_out:
         print_json(before)
@@ -100,6 +109,8 @@ def status(
 
     Example: drctl sandbox status --json
     """
+    with sandbox_extra():
+        from drctl_sandbox import control
     current = control.status(Settings().home)
     if json_out:
         print_json(current)

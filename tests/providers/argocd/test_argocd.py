@@ -12,9 +12,9 @@ from drctl.clock import FakeClock
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError
 from drctl.providers import registry
 from drctl.providers.base import ActionContext, StepTimeout
-from drctl.sandbox.argocd import SEED_APPS, FakeArgoCd
-from drctl.sandbox.server import free_port
 from drctl.settings import Settings
+from drctl_sandbox.kube.argocd import SEED_APPS, FakeArgoCd
+from drctl_sandbox.loopback import free_port
 
 TOKEN_ENV = "DRCTL_TEST_ARGOCD_TOKEN"
 DR = "https://my-cluster.ap-southeast-1.eks.amazonaws.com"

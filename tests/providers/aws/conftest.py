@@ -14,9 +14,9 @@ import pytest
 from drctl.clock import SystemClock
 from drctl.providers.aws.clients import AwsClients
 from drctl.providers.base import ActionContext
-from drctl.sandbox.replication import Replicator
-from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.replication import Replicator
+from drctl_sandbox.aws.server import SandboxServer
 
 PRIMARY = "ap-northeast-1"
 SECONDARY = "ap-southeast-1"

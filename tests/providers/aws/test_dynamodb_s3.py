@@ -203,7 +203,7 @@ def test_reverse_replication_from_a_missing_bucket_is_not_found(aws: Any) -> Non
 def test_verify_replica_from_the_dr_side_works_while_the_source_region_is_down(
     aws: Any, replicator: Any
 ) -> None:
-    from drctl.sandbox import outage
+    from drctl_sandbox.aws import outage
 
     table = global_table(aws)
     replicator.sync_once()
@@ -221,7 +221,7 @@ def test_verify_replica_from_the_dr_side_works_while_the_source_region_is_down(
 
 
 def test_s3_verify_from_the_dr_side_reads_only_the_replica_bucket(aws: Any) -> None:
-    from drctl.sandbox import outage
+    from drctl_sandbox.aws import outage
 
     source, destination = replicated_buckets(aws)
     params = s3.VerifyParams(

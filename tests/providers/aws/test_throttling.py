@@ -15,8 +15,8 @@ import pytest
 from drctl.errors import ThrottledError
 from drctl.providers.aws import rds
 from drctl.providers.aws.clients import AwsClients
-from drctl.sandbox.server import SandboxServer
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer
 
 REGION = "ap-northeast-1"
 ERRORS = {

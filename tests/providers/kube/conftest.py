@@ -11,8 +11,8 @@ import pytest
 from drctl.clock import FakeClock
 from drctl.providers import registry
 from drctl.providers.base import Action, ActionContext
-from drctl.sandbox.kube import FakeKubeApi
 from drctl.settings import Settings
+from drctl_sandbox.kube.api import FakeKubeApi
 
 TOKEN_ENV = "DRCTL_TEST_KUBE_TOKEN"
 

@@ -18,9 +18,10 @@ from drctl.providers import registry
 from drctl.providers.aws.clients import AwsClients
 from drctl.providers.base import ActionContext
 from drctl.providers.kube.access import KubeAccess, connect, eks_token
-from drctl.sandbox.kube import FakeKubeApi
-from drctl.sandbox.server import SandboxServer, free_port
 from drctl.settings import Settings
+from drctl_sandbox.aws.server import SandboxServer
+from drctl_sandbox.kube.api import FakeKubeApi
+from drctl_sandbox.loopback import free_port
 
 
 def test_a_wrong_token_is_reported_as_credentials_rejected_by_the_server(

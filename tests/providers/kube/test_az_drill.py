@@ -9,8 +9,8 @@ from tests.providers.kube.conftest import build, deadline
 
 from drctl.errors import NotFoundError
 from drctl.providers.base import ActionContext, StepTimeout
-from drctl.sandbox.kube import FakeKubeApi
-from drctl.sandbox.kube_controllers import ZONE_LABEL
+from drctl_sandbox.kube.api import FakeKubeApi
+from drctl_sandbox.kube.controllers import ZONE_LABEL
 
 ZONE_A = "ap-northeast-1a"
 

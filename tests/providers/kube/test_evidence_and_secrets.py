@@ -10,7 +10,7 @@ from tests.providers.kube.conftest import build, deadline
 
 from drctl.providers.base import ActionContext, StepTimeout
 from drctl.providers.kube.evidence import kubectl_age, table
-from drctl.sandbox.kube import FakeKubeApi
+from drctl_sandbox.kube.api import FakeKubeApi
 
 
 @pytest.mark.parametrize(

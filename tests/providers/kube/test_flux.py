@@ -9,7 +9,7 @@ from tests.providers.kube.conftest import build, deadline
 
 from drctl.errors import NotFoundError, StateError
 from drctl.providers.base import ActionContext, StepTimeout
-from drctl.sandbox.kube import FakeKubeApi
+from drctl_sandbox.kube.api import FakeKubeApi
 
 BOTH = [{"kind": "Kustomization", "name": "*"}, {"kind": "HelmRelease", "namespace": "monitoring"}]
 

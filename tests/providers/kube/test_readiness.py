@@ -9,7 +9,7 @@ from tests.providers.kube.conftest import build, deadline
 
 from drctl.errors import StateError
 from drctl.providers.base import ActionContext, StepTimeout
-from drctl.sandbox.kube import FakeKubeApi
+from drctl_sandbox.kube.api import FakeKubeApi
 
 
 def test_wait_ready_returns_once_pods_become_ready_after_a_delay(

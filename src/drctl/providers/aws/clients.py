@@ -5,22 +5,17 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
-
-import boto3
-from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectionError,
-    HTTPClientError,
-    NoCredentialsError,
-    ParamValidationError,
-    ProfileNotFound,
-)
+from typing import TYPE_CHECKING, Any
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
 from drctl.settings import Settings
+
+if TYPE_CHECKING:
+    import boto3
+    from botocore.exceptions import ClientError
+
+# boto3 and botocore are imported where a client is made or an error translated, not at import
+# time: `drctl --help` and `drctl validate` never talk to AWS and should not pay ~0.5 s for it.
 
 _NOT_FOUND_SUFFIXES = ("NotFound", "NotFoundFault", "NotFoundException", "NotFoundError")
 _NOT_FOUND = {
@@ -120,6 +115,16 @@ def translate(err: ClientError, resource: str, region: str) -> ProviderError:
 @contextmanager
 def aws_errors(resource: str, region: str) -> Iterator[None]:
     """Translate botocore errors raised inside the block into `ProviderError` subclasses."""
+    from botocore.exceptions import (
+        BotoCoreError,
+        ClientError,
+        ConnectionError,
+        HTTPClientError,
+        NoCredentialsError,
+        ParamValidationError,
+        ProfileNotFound,
+    )
+
     where = f"{resource} in {region}"
     try:
         yield
@@ -171,6 +176,9 @@ class AwsClients:
         connect_timeout: float = 5.0,
         read_timeout: float = 30.0,
     ) -> None:
+        import boto3
+        from botocore.config import Config
+
         self._settings = settings
         self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
         self._config = Config(
@@ -205,6 +213,8 @@ class AwsClients:
         return self._sessions[region]
 
     def _assume_role(self, region: str) -> boto3.Session:
+        import boto3
+
         # The regional STS endpoint of the region being used: never depend on us-east-1 or
         # on the failed region to get credentials during a regional outage.
         endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")

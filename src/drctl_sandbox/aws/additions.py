@@ -1,0 +1,252 @@
+"""AWS API behaviour moto 5.2.5 lacks, added to its backends so the wire protocol stays AWS's.
+
+See shared SANDBOX-FACTS.md. Each addition follows the AWS API reference, error codes
+included, and is tested through boto3 over HTTP. `install()` is idempotent.
+
+- RDS `FailoverGlobalCluster` (AllowDataLoss or Switchover) and `SwitchoverGlobalCluster`:
+  the target secondary becomes the writer, the old writer a secondary; instant.
+- RDS `RemoveFromGlobalCluster`: moto looks the global cluster up in the caller's region
+  (it lives in us-east-1's backend) and silently answers nothing; here it detaches the
+  member and the detached cluster becomes a standalone writer (detach-and-promote).
+- RDS `DescribeGlobalClusters` honours GlobalClusterIdentifier (moto returns every one).
+- RDS `CreateGlobalCluster` from a source cluster: the source becomes the writer member.
+- RDS `PromoteReadReplica`: the promoted instance stops naming its source, and the source
+  stops listing it (moto keeps both links).
+- Secrets Manager `StopReplicationToReplica`: the replica becomes a standalone secret.
+- EFS replication configurations (see `efs_replication.py`).
+- CloudTrail `LookupEvents` answered from every API call the server saw (see `cloudtrail.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from moto.core.responses import ActionResult
+from moto.rds.exceptions import RDSClientError
+from moto.rds.models import DBCluster, GlobalCluster, RDSBackend, rds_backends
+from moto.rds.responses import RDSResponse
+from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFoundException
+from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
+from moto.secretsmanager.responses import SecretsManagerResponse
+
+from drctl_sandbox.aws import cloudtrail, efs_replication
+
+_installed = False
+
+
+def install() -> None:
+    """Patch moto's response classes with the missing actions (once per process)."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    patches: list[tuple[type, str, Any]] = [
+        (RDSResponse, "failover_global_cluster", _failover_global_cluster),
+        (RDSResponse, "switchover_global_cluster", _switchover_global_cluster),
+        (RDSResponse, "remove_from_global_cluster", _remove_from_global_cluster),
+        (RDSResponse, "describe_global_clusters", _describe_global_clusters),
+        (
+            RDSBackend,
+            "create_global_cluster",
+            _creating_writer_source(RDSBackend.create_global_cluster),
+        ),
+        (RDSBackend, "promote_read_replica", _unlinking_promotion(RDSBackend.promote_read_replica)),
+        (SecretsManagerResponse, "stop_replication_to_replica", _stop_replication_to_replica),
+    ]
+    for cls, name, function in patches:
+        setattr(cls, name, function)
+    cloudtrail.install()
+    efs_replication.install()
+
+
+def _global_cluster(response: RDSResponse, identifier: str) -> GlobalCluster:
+    clusters = response.global_backend.global_clusters
+    if identifier not in clusters:
+        raise RDSClientError(
+            "GlobalClusterNotFoundFault", f"Global cluster {identifier} not found."
+        )
+    found: GlobalCluster = clusters[identifier]
+    return found
+
+
+def _is_member(cluster: DBCluster, identifier: str) -> bool:
+    return identifier in (cluster.db_cluster_arn, cluster.db_cluster_identifier)
+
+
+def _cluster_anywhere(account: str, identifier: str) -> DBCluster | None:
+    for backend in rds_backends[account].values():
+        for cluster in backend.clusters.values():
+            if _is_member(cluster, identifier.lower()) or cluster.db_cluster_arn == identifier:
+                found: DBCluster = cluster
+                return found
+    return None
+
+
+def _member(response: RDSResponse, gc: GlobalCluster, identifier: str) -> DBCluster:
+    for cluster in gc.members:
+        if cluster.db_cluster_arn == identifier or _is_member(cluster, identifier.lower()):
+            member: DBCluster = cluster
+            return member
+    if _cluster_anywhere(response.current_account, identifier) is None:
+        raise RDSClientError("DBClusterNotFoundFault", f"DBCluster {identifier} not found.")
+    raise RDSClientError(
+        "InvalidGlobalClusterStateFault",
+        f"DB cluster {identifier} is not a member of global cluster {gc.global_cluster_identifier}.",
+    )
+
+
+def _promote(response: RDSResponse, identifier: str, target_id: str) -> ActionResult:
+    gc = _global_cluster(response, identifier)
+    target = _member(response, gc, target_id)
+    if target.is_writer:
+        raise RDSClientError(
+            "InvalidGlobalClusterStateFault",
+            f"DB cluster {target_id} is already the primary of global cluster {identifier}.",
+        )
+    if gc.status != "available":
+        raise RDSClientError(
+            "InvalidGlobalClusterStateFault", f"Global cluster {identifier} is {gc.status}."
+        )
+    for cluster in gc.members:
+        cluster.is_writer = cluster is target
+    # The writer is listed first, as DescribeGlobalClusters does on AWS.
+    gc.members.sort(key=lambda c: not c.is_writer)
+    return ActionResult({"GlobalCluster": gc})
+
+
+def _failover_global_cluster(self: RDSResponse) -> ActionResult:
+    params: dict[str, Any] = self.params
+    if params.get("AllowDataLoss") and params.get("Switchover"):
+        raise RDSClientError(
+            "InvalidParameterCombination", "AllowDataLoss and Switchover cannot both be set."
+        )
+    return _promote(self, params["GlobalClusterIdentifier"], params["TargetDbClusterIdentifier"])
+
+
+def _switchover_global_cluster(self: RDSResponse) -> ActionResult:
+    params: dict[str, Any] = self.params
+    return _promote(self, params["GlobalClusterIdentifier"], params["TargetDbClusterIdentifier"])
+
+
+def _describe_global_clusters(self: RDSResponse) -> ActionResult:
+    identifier = self.params.get("GlobalClusterIdentifier")
+    if identifier:
+        return ActionResult({"GlobalClusters": [_global_cluster(self, identifier)]})
+    return ActionResult({"GlobalClusters": self.global_backend.describe_global_clusters()})
+
+
+def _remove_from_global_cluster(self: RDSResponse) -> ActionResult:
+    params: dict[str, Any] = self.params
+    gc = _global_cluster(self, params["GlobalClusterIdentifier"])
+    cluster = _member(self, gc, params["DbClusterIdentifier"])
+    if cluster.is_writer and len(gc.members) > 1:
+        raise RDSClientError(
+            "InvalidGlobalClusterStateFault",
+            "The primary cluster can be removed only after every secondary cluster.",
+        )
+    gc.members.remove(cluster)
+    cluster.global_cluster_identifier = None
+    cluster.replication_source_identifier = None
+    cluster.is_writer = True
+    return ActionResult({"GlobalCluster": gc})
+
+
+def _creating_writer_source(original: Any) -> Any:
+    # moto keeps global clusters in us-east-1's backend and looks the source cluster up
+    # there too; on AWS the source may live in any region, and it becomes the writer.
+    def create_global_cluster(
+        self: RDSBackend,
+        global_cluster_identifier: str,
+        source_db_cluster_identifier: str | None,
+        engine: str | None,
+        engine_version: str | None,
+        storage_encrypted: bool | None,
+        deletion_protection: bool | None,
+    ) -> GlobalCluster:
+        source = _cluster_anywhere(self.account_id, source_db_cluster_identifier or "")
+        if source is None:
+            gc: GlobalCluster = original(
+                self,
+                global_cluster_identifier,
+                source_db_cluster_identifier,
+                engine,
+                engine_version,
+                storage_encrypted,
+                deletion_protection,
+            )
+        else:
+            if engine is not None:
+                raise RDSClientError(
+                    "InvalidParameterCombination",
+                    "Engine cannot be given with SourceDBClusterIdentifier.",
+                )
+            gc = original(
+                self,
+                global_cluster_identifier,
+                None,
+                source.engine,
+                source.engine_version,
+                storage_encrypted,
+                deletion_protection,
+            )
+            source.global_cluster_identifier = gc.global_cluster_arn
+            gc.members.append(source)
+        if len(gc.members) == 1:
+            gc.members[0].is_writer = True
+        return gc
+
+    return create_global_cluster
+
+
+def _unlinking_promotion(original: Any) -> Any:
+    def promote_read_replica(self: RDSBackend, db_kwargs: dict[str, Any]) -> Any:
+        database = self.databases.get(db_kwargs["db_instance_identifier"])
+        source_id = getattr(database, "source_db_instance_identifier", None)
+        promoted = original(self, db_kwargs)
+        if source_id:
+            source = self.find_db_from_id(source_id)
+            for link in (promoted.db_instance_arn, promoted.db_instance_identifier):
+                if link in source.replicas:
+                    source.replicas.remove(link)
+            promoted.source_db_instance_identifier = None
+        return promoted
+
+    return promote_read_replica
+
+
+def _stop_replication_to_replica(self: SecretsManagerResponse) -> str:
+    secret_id: str = self._get_param("SecretId")
+    backend: SecretsManagerBackend = self.backend
+    if secret_id not in backend.secrets:
+        raise SecretNotFoundException()
+    replica = backend.secrets[secret_id]
+    if not isinstance(replica, ReplicaSecret):
+        raise InvalidRequestException(
+            "The secret is not a replica; StopReplicationToReplica must be called "
+            "in the region of a replica secret."
+        )
+    standalone = _standalone_copy(replica, backend)
+    dict.pop(backend.secrets, replica.arn)
+    backend.secrets[standalone.name] = standalone
+    replica.source.replicas.remove(replica)
+    return f'{{"ARN": "{standalone.arn}"}}'
+
+
+def _standalone_copy(replica: ReplicaSecret, backend: SecretsManagerBackend) -> FakeSecret:
+    source: FakeSecret = replica.source
+    secret = FakeSecret(
+        account_id=source.account_id,
+        region_name=replica.region,
+        secret_id=source.name,
+        secret_version={},
+        version_id="",
+        description=source.description,
+        tags=source.tags,
+        kms_key_id=source.kms_key_id,
+        created_date=source.created_date,
+        last_changed_date=source.last_changed_date,
+    )
+    secret.arn = replica.arn
+    secret.versions = {vid: dict(v) for vid, v in source.versions.items()}
+    secret.set_default_version_id(source.default_version_id)
+    return secret
