@@ -232,6 +232,29 @@ def test_aurora_global_secondary_goes_red_when_the_dr_cluster_is_detached(
     ]
 
 
+def test_elasticache_global_ready_passes_on_the_estate(check: Any) -> None:
+    assert check("elasticache-global-ready") == []
+
+
+def test_elasticache_global_ready_goes_red_once_the_dr_group_took_the_primary_role(
+    check: Any, aws: Aws
+) -> None:
+    cache = {"GlobalReplicationGroupId": "quwsw-my-app-cache"}
+    ec = aws("elasticache", DR)
+    ec.failover_global_replication_group(
+        **cache, PrimaryRegion=DR, PrimaryReplicationGroupId="my-app-cache-singapore"
+    )
+    try:
+        assert errors(check("elasticache-global-ready"), "cache") == [
+            "my-app-cache-singapore is PRIMARY, not SECONDARY",
+            "my-app-cache-tokyo is SECONDARY, not PRIMARY",
+        ]
+    finally:
+        aws("elasticache", PRIMARY).failover_global_replication_group(
+            **cache, PrimaryRegion=PRIMARY, PrimaryReplicationGroupId="my-app-cache-tokyo"
+        )
+
+
 def test_aurora_replication_lag_passes_under_the_rpo(check: Any) -> None:
     assert check("aurora-replication-lag") == []
 

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from drctl.checks.base import Rule
 from drctl.checks.drills import DrillRecency
+from drctl.checks.elasticache import ElastiCacheGlobalReady
 from drctl.checks.iac import IAC_RULES
 from drctl.checks.lag import LAG_RULES
 from drctl.checks.live import LIVE_RULES
@@ -20,6 +21,7 @@ RULES: tuple[Rule, ...] = (
     *IAC_RULES,
     *LIVE_RULES,
     *LAG_RULES,
+    ElastiCacheGlobalReady(),
     *PLATFORM_RULES,
 )
 

@@ -164,6 +164,17 @@ class DynamoDbGlobalTable(ResourceBase):
     regions: list[Region] = Field(min_length=2)
 
 
+class ElastiCacheGlobal(ResourceBase):
+    """An ElastiCache (Valkey/Redis OSS) Global Datastore: one replication group per region."""
+
+    kind: Literal["elasticache-global"]
+    name: Name
+    global_datastore: Name = Field(
+        description="the GlobalReplicationGroupId, region prefix included"
+    )
+    replication_groups: dict[Region, Name]
+
+
 class RegionalBucket(Strict):
     """An S3 bucket in a region."""
 
@@ -269,6 +280,7 @@ Resource = Annotated[
     | AuroraGlobal
     | RdsReplica
     | DynamoDbGlobalTable
+    | ElastiCacheGlobal
     | S3Replication
     | Efs
     | EbsSnapshots

@@ -38,6 +38,8 @@ _KINDS: dict[str, str] = {
     "aws.aurora.failover-cluster": "drctl.providers.aws.aurora_cluster:FailoverCluster",
     "aws.rds.promote-read-replica": "drctl.providers.aws.rds:PromoteReadReplica",
     "aws.rds.reboot-failover": "drctl.providers.aws.rds:RebootFailover",
+    "aws.elasticache.failover-global": "drctl.providers.aws.elasticache:FailoverDatastore",
+    "aws.elasticache.verify-member": "drctl.providers.aws.elasticache:VerifyMember",
     "aws.dynamodb.verify-replica": "drctl.providers.aws.dynamodb:VerifyReplica",
     "aws.dynamodb.canary": "drctl.providers.aws.dynamodb:DynamoDbCanary",
     "aws.s3.verify-replication": "drctl.providers.aws.s3:VerifyReplication",

@@ -14,6 +14,7 @@ included, and is tested through boto3 over HTTP. `install()` is idempotent.
   stops listing it (moto keeps both links).
 - Secrets Manager `StopReplicationToReplica`: the replica becomes a standalone secret.
 - EFS replication configurations (see `efs_replication.py`).
+- ElastiCache Global Datastores (see `elasticache_global.py`).
 - CloudTrail `LookupEvents` answered from every API call the server saw (see `cloudtrail.py`).
 """
 
@@ -29,7 +30,7 @@ from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFou
 from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
 from moto.secretsmanager.responses import SecretsManagerResponse
 
-from drctl_sandbox.aws import cloudtrail, efs_replication
+from drctl_sandbox.aws import cloudtrail, efs_replication, elasticache_global
 
 _installed = False
 
@@ -57,6 +58,7 @@ def install() -> None:
         setattr(cls, name, function)
     cloudtrail.install()
     efs_replication.install()
+    elasticache_global.install()
 
 
 def _global_cluster(response: RDSResponse, identifier: str) -> GlobalCluster:

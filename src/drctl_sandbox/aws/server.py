@@ -7,7 +7,14 @@ from types import TracebackType
 
 from moto.server import ThreadedMotoServer
 
-from drctl_sandbox.aws import additions, cloudtrail, outage, replication, route53_health
+from drctl_sandbox.aws import (
+    additions,
+    cloudtrail,
+    elasticache_global,
+    outage,
+    replication,
+    route53_health,
+)
 from drctl_sandbox.loopback import free_port
 
 SANDBOX_CREDENTIALS = {
@@ -53,6 +60,7 @@ class SandboxServer:
 
         moto_api_backend.reset()
         replication.reset()
+        elasticache_global.reset()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -154,6 +154,14 @@ class AuditEstate(Strict):
     evidence_bucket: str | None
 
 
+class CacheEstate(Strict):
+    """An `elasticache-global` resource: the global datastore and a replication group per region."""
+
+    global_datastore: str
+    replication_groups: dict[str, str]
+    primary_region: str
+
+
 class Estate(Strict):
     """Everything the sandbox provisioned; per-kind maps are keyed by the plan's resource name."""
 
@@ -173,6 +181,7 @@ class Estate(Strict):
     efs: dict[str, EfsEstate]
     ebs: dict[str, EbsEstate]
     secrets: dict[str, SecretsEstate]
+    elasticache: dict[str, CacheEstate] = {}
     audit: AuditEstate
     seconds_to_provision: float
 

@@ -1,7 +1,8 @@
 """boto3 calls that build the data tier of a plan in the sandbox.
 
 Aurora global cluster, RDS replica, DynamoDB global table, replicated S3 buckets, EFS,
-EBS snapshots with DR copies, Secrets Manager replicas and SSM parameters. Passwords
+EBS snapshots with DR copies, Secrets Manager replicas and SSM parameters, ElastiCache
+global datastores. Passwords
 and secret values are fake and say so.
 """
 
@@ -19,14 +20,17 @@ from drctl.plan.resources import (
     DynamoDbGlobalTable,
     EbsSnapshots,
     Efs,
+    ElastiCacheGlobal,
     RdsReplica,
     S3Replication,
     Secrets,
 )
 from drctl.providers.aws.ebs_efs import SOURCE_TAG, VOLUME_TAG
+from drctl_sandbox.aws.elasticache_global import region_prefix
 from drctl_sandbox.estate.model import (
     AuroraEstate,
     BucketReplicationEstate,
+    CacheEstate,
     EbsEstate,
     EfsEstate,
     Network,
@@ -59,6 +63,10 @@ def provision_data(
         "ebs": {e.name: _ebs(aws, e, networks) for e in plan.resources_of(EbsSnapshots)},
         "secrets": {
             s.name: _secrets(aws, s, plan.regions.primary) for s in plan.resources_of(Secrets)
+        },
+        "elasticache": {
+            c.name: _cache(aws, c, plan.regions.primary)
+            for c in plan.resources_of(ElastiCacheGlobal)
         },
     }
 
@@ -100,6 +108,40 @@ def _aurora(aws: Clients, resource: AuroraGlobal, primary: str) -> AuroraEstate:
         cluster_arns=arns,
         instances=instances,
         writer_region=writer,
+    )
+
+
+def _cache(aws: Clients, resource: ElastiCacheGlobal, primary: str) -> CacheEstate:
+    """A replication group per region, joined in a global datastore whose primary is `primary`."""
+    prefix = region_prefix(primary)
+    if not resource.global_datastore.startswith(f"{prefix}-"):
+        raise ConfigError(
+            f"elasticache-global `{resource.name}`: a global datastore created in {primary} "
+            f"is named `{prefix}-<suffix>`, not `{resource.global_datastore}`",
+            hint=f"set `global_datastore: {prefix}-{resource.name}` (AWS prefixes ids by region)",
+        )
+    groups = resource.replication_groups
+    aws("elasticache", primary).create_replication_group(
+        ReplicationGroupId=groups[primary],
+        ReplicationGroupDescription=f"{resource.name} (sandbox)",
+        Engine="redis",
+        CacheNodeType="cache.r6g.large",
+    )
+    aws("elasticache", primary).create_global_replication_group(
+        GlobalReplicationGroupIdSuffix=resource.global_datastore.removeprefix(f"{prefix}-"),
+        PrimaryReplicationGroupId=groups[primary],
+    )
+    for region, group in groups.items():
+        if region != primary:
+            aws("elasticache", region).create_replication_group(
+                ReplicationGroupId=group,
+                ReplicationGroupDescription=f"{resource.name} (sandbox)",
+                GlobalReplicationGroupId=resource.global_datastore,
+            )
+    return CacheEstate(
+        global_datastore=resource.global_datastore,
+        replication_groups=dict(groups),
+        primary_region=primary,
     )
 
 

@@ -9,8 +9,8 @@ from drctl.providers import registry
 AWS_KINDS = [k for k in registry.kinds() if k.startswith("aws.")]
 
 
-def test_all_twenty_six_aws_kinds_of_the_brief_are_registered() -> None:
-    assert len(AWS_KINDS) == 26
+def test_all_twenty_eight_aws_kinds_are_registered() -> None:
+    assert len(AWS_KINDS) == 28
 
 
 @pytest.mark.parametrize("kind", AWS_KINDS)

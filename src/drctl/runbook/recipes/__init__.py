@@ -16,6 +16,7 @@ from drctl.runbook.recipes.dynamodb import DynamoDbGlobalTableRecipe
 from drctl.runbook.recipes.ebs import EbsSnapshotsRecipe
 from drctl.runbook.recipes.efs import EfsRecipe
 from drctl.runbook.recipes.eks import EksClusterRecipe
+from drctl.runbook.recipes.elasticache import ElastiCacheGlobalRecipe
 from drctl.runbook.recipes.gitops import GitOpsRecipe
 from drctl.runbook.recipes.postgres import PostgresReplicaRecipe
 from drctl.runbook.recipes.rds import RdsReplicaRecipe
@@ -31,6 +32,7 @@ _RECIPES: tuple[type[Recipe[Any]], ...] = (
     AuroraGlobalRecipe,
     RdsReplicaRecipe,
     DynamoDbGlobalTableRecipe,
+    ElastiCacheGlobalRecipe,
     S3ReplicationRecipe,
     EfsRecipe,
     EbsSnapshotsRecipe,
