@@ -38,22 +38,38 @@ class AuroraGlobalRecipe(Recipe[AuroraGlobal]):
         title = f"Aurora global replication lag of {self.res.clusters[region]} is under the RPO"
         self._lag(d, f"lag-{self.res.name}", title, region, needs)
 
-    def promote(self, d: Draft, needs: list[str]) -> None:
-        res, region = self.res, self.dr
+    def _move_writer(
+        self,
+        d: Draft,
+        action: type[aurora.FailoverGlobal] | type[aurora.SwitchoverGlobal],
+        step_id: str,
+        title: str,
+        region: str,
+        needs: list[str],
+    ) -> None:
+        """Make the cluster in `region` the writer (failover: minutes; switchover: a bit more)."""
+        failover = action is aurora.FailoverGlobal
         d.add(
-            f"failover-{res.name}",
-            f"Fail over Aurora global {res.global_cluster} to {region} (allow data loss)",
-            aurora.FailoverGlobal,
-            aurora.FailoverGlobal.Params(
-                global_cluster=res.global_cluster,
+            step_id,
+            title,
+            action,
+            aurora.GlobalPromotionParams(
+                global_cluster=self.res.global_cluster,
                 target_region=region,
-                target_cluster=res.clusters[region],
+                target_cluster=self.res.clusters[region],
             ),
             needs=needs,
-            estimate=2 * M,
-            timeout=15 * M,
+            estimate=(2 if failover else 3) * M,
+            timeout=(15 if failover else 20) * M,
             region=region,
-            resource=res.name,
+            resource=self.res.name,
+        )
+
+    def promote(self, d: Draft, needs: list[str]) -> None:
+        gc, region = self.res.global_cluster, self.dr
+        title = f"Fail over Aurora global {gc} to {region} (allow data loss)"
+        self._move_writer(
+            d, aurora.FailoverGlobal, f"failover-{self.res.name}", title, region, needs
         )
 
     def reprotect(self, d: Draft, needs: list[str]) -> None:
@@ -63,22 +79,10 @@ class AuroraGlobalRecipe(Recipe[AuroraGlobal]):
         self._lag(d, f"reprotect-{self.res.name}", title, self.primary, needs)
 
     def return_home(self, d: Draft, needs: list[str]) -> None:
-        res, region = self.res, self.primary
-        d.add(
-            f"switchover-{res.name}",
-            f"Switch Aurora global {res.global_cluster} writer back to {region}",
-            aurora.SwitchoverGlobal,
-            aurora.SwitchoverGlobal.Params(
-                global_cluster=res.global_cluster,
-                target_region=region,
-                target_cluster=res.clusters[region],
-            ),
-            needs=needs,
-            estimate=3 * M,
-            timeout=20 * M,
-            region=region,
-            resource=res.name,
-        )
+        gc, region = self.res.global_cluster, self.primary
+        title = f"Switch Aurora global {gc} writer back to {region}"
+        step_id = f"switchover-{self.res.name}"
+        self._move_writer(d, aurora.SwitchoverGlobal, step_id, title, region, needs)
 
     def fail_over_az(self, d: Draft, az: str, needs: list[str]) -> None:
         region = self.primary

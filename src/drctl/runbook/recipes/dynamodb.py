@@ -32,35 +32,39 @@ class DynamoDbGlobalTableRecipe(Recipe[DynamoDbGlobalTable]):
             resource=res.name,
         )
 
-    def promote(self, d: Draft, needs: list[str]) -> None:
-        res, region = self.res, self.dr
+    def _verify(
+        self,
+        d: Draft,
+        step_id: str,
+        title: str,
+        source: str,
+        target: str,
+        needs: list[str],
+        check_source: bool,
+    ) -> None:
         d.add(
-            f"verify-{res.name}",
-            f"Verify DynamoDB table {res.table} is ACTIVE in {region}",
+            step_id,
+            title,
             dynamodb.VerifyReplica,
             dynamodb.VerifyReplica.Params(
-                table=res.table,
-                source_region=self.primary,
-                target_region=region,
-                check_source=False,
+                table=self.res.table,
+                source_region=source,
+                target_region=target,
+                check_source=check_source,
             ),
             needs=needs,
             estimate=10 * S,
-            region=region,
-            resource=res.name,
+            region=target,
+            resource=self.res.name,
         )
 
+    def promote(self, d: Draft, needs: list[str]) -> None:
+        # The source region is the failed one: only the DR replica is read.
+        title = f"Verify DynamoDB table {self.res.table} is ACTIVE in {self.dr}"
+        step_id = f"verify-{self.res.name}"
+        self._verify(d, step_id, title, self.primary, self.dr, needs, check_source=False)
+
     def reprotect(self, d: Draft, needs: list[str]) -> None:
-        res, region = self.res, self.primary
-        d.add(
-            f"reprotect-{res.name}",
-            f"DynamoDB table {res.table} is ACTIVE in {region}",
-            dynamodb.VerifyReplica,
-            dynamodb.VerifyReplica.Params(
-                table=res.table, source_region=self.dr, target_region=region
-            ),
-            needs=needs,
-            estimate=10 * S,
-            region=region,
-            resource=res.name,
-        )
+        title = f"DynamoDB table {self.res.table} is ACTIVE in {self.primary}"
+        step_id = f"reprotect-{self.res.name}"
+        self._verify(d, step_id, title, self.dr, self.primary, needs, check_source=True)
