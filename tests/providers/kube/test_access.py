@@ -143,12 +143,14 @@ def test_eks_access_takes_endpoint_and_ca_from_describe_cluster_and_signs_a_toke
     settings = Settings(home=tmp_path, aws_endpoint_url=moto.endpoint_url)
     info = eks.describe_cluster(name="access-test-cluster")["cluster"]
 
-    connection = connect(KubeAccess(eks_cluster="access-test-cluster", region="ap-southeast-1"), settings)
+    connection = connect(
+        KubeAccess(eks_cluster="access-test-cluster", region="ap-southeast-1"), settings
+    )
 
     assert connection.server == info["endpoint"]
-    assert (tmp_path / "kube" / "access-test-cluster.ap-southeast-1.crt").read_bytes() == base64.b64decode(
-        info["certificateAuthority"]["data"]
-    )
+    assert (
+        tmp_path / "kube" / "access-test-cluster.ap-southeast-1.crt"
+    ).read_bytes() == base64.b64decode(info["certificateAuthority"]["data"])
     token = eks_token(AwsClients(settings), "access-test-cluster", "ap-southeast-1")
     assert token.startswith("k8s-aws-v1.")
     encoded = token.removeprefix("k8s-aws-v1.")
