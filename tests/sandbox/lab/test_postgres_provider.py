@@ -134,15 +134,18 @@ def test_reprotect_rebuilds_the_old_primary_as_a_standby_that_replicates(make_la
 
 
 def _eventually_row(dsn: str, sql: str) -> tuple[Any, ...] | None:
-    end = time.monotonic() + 10
+    """The first row of `sql` once the standby has replayed it (an empty answer is retried too)."""
+    end = time.monotonic() + 30
     while True:
         try:
             with connect(dsn) as conn:
-                return conn.execute(sql).fetchone()
+                row = conn.execute(sql).fetchone()
+            if row is not None or time.monotonic() > end:
+                return row
         except (psycopg.Error, ProviderError):
             if time.monotonic() > end:
                 raise
-            time.sleep(0.05)
+        time.sleep(0.05)
 
 
 def test_errors_name_the_server_but_never_the_password() -> None:
