@@ -11,6 +11,7 @@ import pytest
 
 from drctl.errors import ConfigError, NotFoundError, StateError
 from drctl.providers.aws import ebs_efs, efs, eks, rds
+from drctl_sandbox.aws import outage
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
@@ -84,6 +85,34 @@ def test_efs_replication_is_verified_then_the_replica_is_promoted(aws: Any) -> N
     )
     first, _ = aws.prove_idempotent(promote, PRIMARY, SECONDARY)
     assert first.detail == f"replication from {source} ({PRIMARY}) deleted"
+    assert first.output == {"deletion_mode": "ALL_CONFIGURATIONS"}
+    fs = aws.client("efs", SECONDARY).describe_file_systems(FileSystemId=replica)["FileSystems"][0]
+    assert fs["FileSystemProtection"]["ReplicationOverwriteProtection"] == "ENABLED"
+
+
+def test_efs_replica_is_promoted_with_local_deletion_while_the_source_region_is_down(
+    aws: Any,
+) -> None:
+    source = aws.client("efs", PRIMARY).create_file_system(CreationToken=aws.name("fs"))[
+        "FileSystemId"
+    ]
+    config = aws.client("efs", PRIMARY).create_replication_configuration(
+        SourceFileSystemId=source, Destinations=[{"Region": SECONDARY}]
+    )
+    replica = config["Destinations"][0]["FileSystemId"]
+    promote = efs.PromoteReplica(
+        efs.PromoteParams(region=SECONDARY, file_system=replica),
+        aws.ctx(),
+        aws.clients(max_attempts=1),
+    )
+
+    outage.block(PRIMARY)
+    try:
+        first, _ = aws.prove_idempotent(promote, SECONDARY)
+    finally:
+        outage.unblock(PRIMARY)
+
+    assert first.output == {"deletion_mode": "LOCAL_CONFIGURATION_ONLY"}
     fs = aws.client("efs", SECONDARY).describe_file_systems(FileSystemId=replica)["FileSystems"][0]
     assert fs["FileSystemProtection"]["ReplicationOverwriteProtection"] == "ENABLED"
 
