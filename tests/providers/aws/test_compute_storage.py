@@ -47,6 +47,43 @@ def test_snapshot_and_copy_then_restore_a_volume_in_the_dr_region(aws: Any) -> N
     )
 
 
+def test_restore_uses_a_copy_made_outside_drctl_and_drill_cleanup_deletes_the_volume(
+    aws: Any,
+) -> None:
+    ec2, dr = aws.client("ec2", PRIMARY), aws.client("ec2", SECONDARY)
+    volume = ec2.create_volume(AvailabilityZone=f"{PRIMARY}a", Size=8)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    copied = dr.copy_snapshot(  # as Data Lifecycle Manager copies: no drctl tags
+        SourceRegion=PRIMARY,
+        SourceSnapshotId=snapshot,
+        Description=f"Copied for DestinationRegion {SECONDARY} from {snapshot}",
+    )["SnapshotId"]
+    step = aws.name("restore")  # run ids are unique; the session's sandbox is shared
+    restore = ebs_efs.RestoreVolume(
+        ebs_efs.RestoreParams(
+            region=SECONDARY,
+            volume=volume,
+            availability_zone=f"{SECONDARY}a",
+            source_region=PRIMARY,
+        ),
+        aws.ctx(step),
+        aws.clients(),
+    )
+
+    _, verified = aws.prove_idempotent(restore, SECONDARY)
+
+    assert verified["snapshot_id"] == copied
+    cleanup = ebs_efs.DeleteRestoredVolumes(
+        ebs_efs.CleanupParams(region=SECONDARY, restore_steps=[step]),
+        aws.ctx("cleanup"),
+        aws.clients(),
+    )
+    first, _ = aws.prove_idempotent(cleanup, SECONDARY)
+    assert first.output == {"deleted": [verified["volume_id"]]}
+    left = dr.describe_volumes(Filters=[{"Name": "volume-id", "Values": [verified["volume_id"]]}])
+    assert left["Volumes"] == []
+
+
 def test_restoring_without_any_copied_snapshot_says_what_to_run_first(aws: Any) -> None:
     restore = ebs_efs.RestoreVolume(
         ebs_efs.RestoreParams(

@@ -9,8 +9,9 @@ from drctl.providers import registry
 AWS_KINDS = [k for k in registry.kinds() if k.startswith("aws.")]
 
 
-def test_all_twenty_six_aws_kinds_of_the_brief_are_registered() -> None:
-    assert len(AWS_KINDS) == 26
+def test_the_brief_s_twenty_six_aws_kinds_and_drill_cleanup_are_registered() -> None:
+    assert len(AWS_KINDS) == 27
+    assert "aws.ebs.delete-restored-volumes" in AWS_KINDS
 
 
 @pytest.mark.parametrize("kind", AWS_KINDS)
