@@ -374,3 +374,12 @@ def test_efs_deleting_all_configurations_needs_the_other_region_local_only_does_
     assert error_code(err) == "ReplicationNotFound"
     # the source side keeps its configuration: LOCAL_CONFIGURATION_ONLY leaves it unrecoverable
     assert efs.describe_replication_configurations(FileSystemId=source)["Replications"]
+
+
+def test_describe_global_table_of_a_table_that_is_no_2017_global_table_is_not_found(
+    client: Clients,
+) -> None:
+    with pytest.raises(ClientError) as err:
+        client("dynamodb", PRIMARY).describe_global_table(GlobalTableName=name("orders"))
+
+    assert error_code(err) == "GlobalTableNotFoundException"
