@@ -28,8 +28,8 @@ PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
 @pytest.fixture
 def slow_promotion() -> Iterator[None]:
-    """Global failovers take a second, as they take time on AWS."""
-    additions.set_promotion_time(1.0)
+    """Global failovers take a few seconds, as they take time on AWS (long enough for a loaded CI)."""
+    additions.set_promotion_time(4.0)
     yield
     outage.unblock(PRIMARY)
     additions.set_promotion_time(0.0)
@@ -96,7 +96,7 @@ def test_failover_rerun_after_a_crash_mid_operation_counts_it_as_requested_and_v
     action = FailoverGlobal(params, aws.ctx(), aws.clients())
 
     outcome = action.apply()
-    verified = action.verify(deadline=aws.ctx().clock.monotonic() + 10)
+    verified = action.verify(deadline=aws.ctx().clock.monotonic() + 20)
 
     assert outcome.changed is False
     assert outcome.detail.endswith("already in progress (failing-over)")
