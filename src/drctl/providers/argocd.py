@@ -141,6 +141,8 @@ class AppView(Frozen):
     operation: str
     message: str
     drift: list[str]
+    destination_server: str = ""
+    destination_name: str = ""
 
     @property
     def done(self) -> bool:
@@ -158,6 +160,7 @@ class AppView(Frozen):
 
 def app_view(app: Any) -> AppView:
     status = app.get("status") or {}
+    destination = (app.get("spec") or {}).get("destination") or {}
     operation = status.get("operationState") or {}
     drift = [
         f"{'/'.join(x for x in (r.get('group'), r.get('kind')) if x)} {r.get('namespace', '')}/{r.get('name')}"
@@ -171,6 +174,8 @@ def app_view(app: Any) -> AppView:
         operation=operation.get("phase", ""),
         message=operation.get("message", ""),
         drift=drift,
+        destination_server=destination.get("server", ""),
+        destination_name=destination.get("name", ""),
     )
 
 
@@ -194,10 +199,25 @@ class _ArgoAction:
 
 
 class SyncParams(ArgoAccess):
-    """Applications to sync (`*` for all, like `argocd app sync --all`) and whether to prune."""
+    """Applications to sync (`*` for all, like `argocd app sync --all`) and whether to prune.
+
+    On an ArgoCD that deploys to several clusters, `*` means every application whose
+    `spec.destination` is the DR cluster (`destination_server` or `destination_name`):
+    applications of the failed primary never become Healthy and must not be waited on.
+    """
 
     applications: list[str] = Field(default=["*"], min_length=1)
     prune: bool = False
+    destination_server: str | None = None
+    destination_name: str | None = None
+
+    def targets(self, app: AppView) -> bool:
+        """Whether `*` selects `app`: it deploys to the DR cluster, or no cluster is given."""
+        if self.destination_server is None and self.destination_name is None:
+            return True
+        return (
+            bool(app.destination_server) and app.destination_server == self.destination_server
+        ) or (bool(app.destination_name) and app.destination_name == self.destination_name)
 
 
 class Sync(_ArgoAction):
@@ -207,7 +227,10 @@ class Sync(_ArgoAction):
     Params = SyncParams
 
     def describe(self) -> str:
-        return f"sync ArgoCD applications {', '.join(self.params.applications)} on {self.params.server}"
+        p = self.params
+        where = p.destination_server or p.destination_name
+        to = f" deploying to {where}" if where and "*" in p.applications else ""
+        return f"sync ArgoCD applications {', '.join(p.applications)}{to} on {p.server}"
 
     def apps(self) -> list[AppView]:
         found = self.api.call("GET", "/api/v1/applications", "list applications").get("items") or []
@@ -220,7 +243,11 @@ class Sync(_ArgoAction):
                 hint="check the names with `argocd app list`",
                 where=self.params.server,
             )
-        return [v for name, v in sorted(views.items()) if "*" in wanted or name in wanted]
+        return [
+            v
+            for name, v in sorted(views.items())
+            if name in wanted or ("*" in wanted and self.params.targets(v))
+        ]
 
     def current(self) -> Output:
         return {a.name: a.model_dump(mode="json", exclude={"name"}) for a in self.apps()}

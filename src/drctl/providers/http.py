@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import ssl
 from datetime import timedelta
 from typing import Annotated, ClassVar, Literal
 
@@ -24,7 +25,8 @@ class Route53Name(Params):
 
 
 class HttpParams(Params):
-    """A request and what its response must look like (`expect_json` keys are dotted paths)."""
+    """A request and what its response must look like (`expect_json` keys are dotted paths);
+    `ca_bundle` names a PEM file of CAs to trust instead of the system's (a private CA)."""
 
     method: str = "GET"
     url: str
@@ -36,23 +38,38 @@ class HttpParams(Params):
     expect_json: dict[str, JsonValue] = {}
     timeout: Duration = timedelta(seconds=10)
     resolve: Route53Name | None = None
+    ca_bundle: str | None = None
+
+
+def _verify(params: HttpParams) -> ssl.SSLContext | bool:
+    if params.ca_bundle is None:
+        return True
+    return ssl.create_default_context(cafile=params.ca_bundle)
 
 
 def request(params: HttpParams, address: str | None = None) -> httpx.Response:
-    """Send the request (to `address` with the URL's Host header, if given); transport errors are retryable."""
+    """Send the request (to `address` with the URL's Host header, if given); transport errors are retryable.
+
+    Sent to an address, an HTTPS request still names the URL's host in TLS (SNI) and checks
+    the certificate against it: only the TCP connection goes to the address.
+    """
     url, headers = httpx.URL(params.url), dict(params.headers)
+    extensions: dict[str, str] = {}
     if address is not None:
         headers.setdefault("Host", url.netloc.decode())
+        extensions["sni_hostname"] = url.host
         url = url.copy_with(host=address)
     try:
-        return httpx.request(
-            params.method,
-            url,
-            headers=headers,
-            content=params.body,
-            json=params.json_body,
-            timeout=params.timeout.total_seconds(),
-        )
+        with httpx.Client(verify=_verify(params)) as client:
+            return client.request(
+                params.method,
+                url,
+                headers=headers,
+                content=params.body,
+                json=params.json_body,
+                timeout=params.timeout.total_seconds(),
+                extensions=extensions,
+            )
     except httpx.HTTPError as exc:
         raise ProviderError(
             f"{params.method} {params.url} failed: {exc}",

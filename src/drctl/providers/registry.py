@@ -47,6 +47,7 @@ _KINDS: dict[str, str] = {
     "aws.s3.reverse-replication": "drctl.providers.aws.s3:ReverseReplication",
     "aws.ebs.snapshot-and-copy": "drctl.providers.aws.ebs_efs:SnapshotAndCopy",
     "aws.ebs.restore-volume": "drctl.providers.aws.ebs_efs:RestoreVolume",
+    "aws.ebs.delete-restored-volumes": "drctl.providers.aws.ebs_efs:DeleteRestoredVolumes",
     "aws.efs.verify-replication": "drctl.providers.aws.efs:VerifyReplication",
     "aws.efs.promote-replica": "drctl.providers.aws.efs:PromoteReplica",
     "aws.secrets.replicate": "drctl.providers.aws.secrets:Replicate",

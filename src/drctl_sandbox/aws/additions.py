@@ -4,7 +4,9 @@ See shared SANDBOX-FACTS.md. Each addition follows the AWS API reference, error 
 included, and is tested through boto3 over HTTP. `install()` is idempotent.
 
 - RDS `FailoverGlobalCluster` (AllowDataLoss or Switchover) and `SwitchoverGlobalCluster`:
-  the target secondary becomes the writer, the old writer a secondary; instant.
+  the target secondary becomes the writer, the old writer a secondary; instant unless
+  `set_promotion_time()` gives the operation a duration, during which the global cluster
+  reports `FailoverState` and refuses a second operation.
 - RDS `RemoveFromGlobalCluster`: moto looks the global cluster up in the caller's region
   (it lives in us-east-1's backend) and silently answers nothing; here it detaches the
   member and the detached cluster becomes a standalone writer (detach-and-promote).
@@ -20,6 +22,8 @@ included, and is tested through boto3 over HTTP. `install()` is idempotent.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -30,9 +34,29 @@ from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFou
 from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
 from moto.secretsmanager.responses import SecretsManagerResponse
 
-from drctl_sandbox.aws import cloudtrail, efs_replication, elasticache_global
+from drctl_sandbox.aws import cloudtrail, efs_replication, elasticache_global, outage
 
 _installed = False
+_promotion_seconds = 0.0
+
+
+@dataclass
+class _Operation:
+    """A global cluster failover or switchover in progress (AWS's FailoverState)."""
+
+    target: DBCluster
+    from_arn: str
+    done_at: float
+    data_loss: bool
+
+
+_operations: dict[str, _Operation] = {}  # global cluster identifier -> operation
+
+
+def set_promotion_time(seconds: float) -> None:
+    """How long a global failover or switchover takes from now on (0: instant, the default)."""
+    global _promotion_seconds
+    _promotion_seconds = seconds
 
 
 def install() -> None:
@@ -97,7 +121,9 @@ def _member(response: RDSResponse, gc: GlobalCluster, identifier: str) -> DBClus
     )
 
 
-def _promote(response: RDSResponse, identifier: str, target_id: str) -> ActionResult:
+def _promote(
+    response: RDSResponse, identifier: str, target_id: str, *, data_loss: bool
+) -> ActionResult:
     gc = _global_cluster(response, identifier)
     target = _member(response, gc, target_id)
     if target.is_writer:
@@ -109,11 +135,46 @@ def _promote(response: RDSResponse, identifier: str, target_id: str) -> ActionRe
         raise RDSClientError(
             "InvalidGlobalClusterStateFault", f"Global cluster {identifier} is {gc.status}."
         )
+    writer = next((c for c in gc.members if c.is_writer), None)
+    _operations[gc.global_cluster_identifier] = _Operation(
+        target,
+        writer.db_cluster_arn if writer else "",
+        time.monotonic() + _promotion_seconds,
+        data_loss,
+    )
+    gc.status = "failing-over" if data_loss else "switching-over"
+    _settle(gc)
+    return ActionResult({"GlobalCluster": gc})
+
+
+def _settle(gc: GlobalCluster) -> None:
+    """Finish an operation whose time has come; show FailoverState while it runs."""
+    op = _operations.get(gc.global_cluster_identifier)
+    if op is None:
+        return
+    vars(gc)["failover_state"] = {
+        "Status": gc.status,
+        "FromDbClusterArn": op.from_arn,
+        "ToDbClusterArn": op.target.db_cluster_arn,
+        "IsDataLossAllowed": op.data_loss,
+    }
+    if time.monotonic() < op.done_at:
+        return
     for cluster in gc.members:
-        cluster.is_writer = cluster is target
+        cluster.is_writer = cluster is op.target
     # The writer is listed first, as DescribeGlobalClusters does on AWS.
     gc.members.sort(key=lambda c: not c.is_writer)
-    return ActionResult({"GlobalCluster": gc})
+    # Unconfirmed by AWS: the sandbox keeps a failover unfinished while the old writer's region
+    # is out (its cluster cannot be made a secondary yet); the new writer serves meanwhile.
+    if (
+        op.data_loss
+        and op.from_arn.split(":")[3:4]
+        and op.from_arn.split(":")[3] in outage.blocked()
+    ):
+        return
+    del _operations[gc.global_cluster_identifier]
+    vars(gc).pop("failover_state", None)
+    gc.status = "available"
 
 
 def _failover_global_cluster(self: RDSResponse) -> ActionResult:
@@ -122,19 +183,34 @@ def _failover_global_cluster(self: RDSResponse) -> ActionResult:
         raise RDSClientError(
             "InvalidParameterCombination", "AllowDataLoss and Switchover cannot both be set."
         )
-    return _promote(self, params["GlobalClusterIdentifier"], params["TargetDbClusterIdentifier"])
+    return _promote(
+        self,
+        params["GlobalClusterIdentifier"],
+        params["TargetDbClusterIdentifier"],
+        data_loss=not params.get("Switchover"),
+    )
 
 
 def _switchover_global_cluster(self: RDSResponse) -> ActionResult:
     params: dict[str, Any] = self.params
-    return _promote(self, params["GlobalClusterIdentifier"], params["TargetDbClusterIdentifier"])
+    return _promote(
+        self,
+        params["GlobalClusterIdentifier"],
+        params["TargetDbClusterIdentifier"],
+        data_loss=False,
+    )
 
 
 def _describe_global_clusters(self: RDSResponse) -> ActionResult:
     identifier = self.params.get("GlobalClusterIdentifier")
-    if identifier:
-        return ActionResult({"GlobalClusters": [_global_cluster(self, identifier)]})
-    return ActionResult({"GlobalClusters": self.global_backend.describe_global_clusters()})
+    found = (
+        [_global_cluster(self, identifier)]
+        if identifier
+        else self.global_backend.describe_global_clusters()
+    )
+    for gc in found:
+        _settle(gc)
+    return ActionResult({"GlobalClusters": found})
 
 
 def _remove_from_global_cluster(self: RDSResponse) -> ActionResult:

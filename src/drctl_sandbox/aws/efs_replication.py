@@ -3,6 +3,9 @@
 Follows the EFS API reference: creating one makes (or uses) a destination file system in the
 destination region, which stays read-only (`ReplicationOverwriteProtection: REPLICATING`)
 until the configuration is deleted; then it is writable (`ENABLED`). File data is not copied.
+Deletion honours `deletionMode`: `ALL_CONFIGURATIONS` (the default) must reach both regions and
+fails while the other one is out (`outage.block`); `LOCAL_CONFIGURATION_ONLY` removes only the
+caller's side, and the other side keeps its (now unrecoverable) configuration.
 """
 
 from __future__ import annotations
@@ -16,9 +19,13 @@ from moto.efs.exceptions import EFSError, FileSystemNotFound
 from moto.efs.models import EFSBackend, FileSystem, efs_backends
 from moto.efs.responses import EFSResponse
 
+from drctl_sandbox.aws import outage
+
 TYPE_RESPONSE = tuple[str, dict[str, Any]]
 # (account, source file system id) → replication description
 _CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
+# the regions that still hold each configuration (LOCAL_CONFIGURATION_ONLY removes one side)
+_SIDES: dict[tuple[str, str], set[str]] = {}
 
 
 class ReplicationNotFound(EFSError):
@@ -76,6 +83,7 @@ def _create(self: EFSResponse) -> TYPE_RESPONSE:
         raise EFSError("ValidationException", "Destinations[0].Region is required.")
     destination = _destination(self.current_account, wanted, source)
     _protect(destination, "REPLICATING")
+    _SIDES[key] = {self.region, wanted["Region"]}
     _CONFIGS[key] = {
         "SourceFileSystemId": source.file_system_id,
         "SourceFileSystemRegion": self.region,
@@ -93,11 +101,12 @@ def _create(self: EFSResponse) -> TYPE_RESPONSE:
     return json.dumps(_CONFIGS[key]), {"status": 200, "Content-Type": "application/json"}
 
 
-def _matching(account: str, file_system_id: str) -> list[dict[str, Any]]:
+def _matching(account: str, file_system_id: str, region: str) -> list[dict[str, Any]]:
     return [
         c
-        for (acct, _), c in _CONFIGS.items()
+        for (acct, source), c in _CONFIGS.items()
         if acct == account
+        and region in _SIDES[(acct, source)]
         and (
             c["SourceFileSystemId"] == file_system_id
             or any(d["FileSystemId"] == file_system_id for d in c["Destinations"])
@@ -108,22 +117,55 @@ def _matching(account: str, file_system_id: str) -> list[dict[str, Any]]:
 def _describe(self: EFSResponse) -> TYPE_RESPONSE:
     file_system_id = self._get_param("FileSystemId")
     found = (
-        _matching(self.current_account, file_system_id)
+        _matching(self.current_account, file_system_id, self.region)
         if file_system_id
-        else [c for (acct, _), c in _CONFIGS.items() if acct == self.current_account]
+        else [
+            c
+            for (acct, source), c in _CONFIGS.items()
+            if acct == self.current_account and self.region in _SIDES[(acct, source)]
+        ]
     )
     if file_system_id and not found:
         raise ReplicationNotFound(file_system_id)
     return json.dumps({"Replications": found}), {"status": 200, "Content-Type": "application/json"}
 
 
+def _deletion_sides(self: EFSResponse, key: tuple[str, str]) -> set[str]:
+    """The regions this delete removes the configuration from, per `deletionMode`."""
+    mode = (self.querystring.get("deletionMode") or ["ALL_CONFIGURATIONS"])[0]
+    sides = _SIDES[key]
+    if mode == "LOCAL_CONFIGURATION_ONLY":
+        if _CONFIGS[key]["SourceFileSystemRegion"] == _CONFIGS[key]["Destinations"][0]["Region"]:
+            raise EFSError(
+                "BadRequest", "LOCAL_CONFIGURATION_ONLY is not valid for same-Region replication."
+            )
+        return {self.region}
+    if mode != "ALL_CONFIGURATIONS":
+        raise EFSError("BadRequest", f"Invalid DeletionMode {mode}.")
+    unreachable = sorted((sides - {self.region}) & outage.blocked())
+    if unreachable:
+        raise EFSError(
+            "BadRequest",
+            f"Cannot delete the replication configuration in {', '.join(unreachable)}; "
+            "use DeletionMode LOCAL_CONFIGURATION_ONLY to delete only the local configuration.",
+        )
+    return set(sides)
+
+
 def _delete(self: EFSResponse) -> TYPE_RESPONSE:
     file_system_id = self._get_param("SourceFileSystemId")
-    found = _matching(self.current_account, file_system_id)
+    found = _matching(self.current_account, file_system_id, self.region)
     if not found:
         raise ReplicationNotFound(file_system_id)
-    config = _CONFIGS.pop((self.current_account, found[0]["SourceFileSystemId"]))
+    key = (self.current_account, found[0]["SourceFileSystemId"])
+    removed = _deletion_sides(self, key)
+    _SIDES[key] -= removed
+    config = _CONFIGS[key]
+    if not _SIDES[key]:
+        del _CONFIGS[key], _SIDES[key]
     for dest in config["Destinations"]:
+        if dest["Region"] not in removed:
+            continue
         backend: EFSBackend = efs_backends[self.current_account][dest["Region"]]
         if dest["FileSystemId"] in backend.file_systems_by_id:
             _protect(backend.file_systems_by_id[dest["FileSystemId"]], "ENABLED")

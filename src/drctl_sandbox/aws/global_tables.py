@@ -2,7 +2,9 @@
 
 `install()` patches moto's DynamoDB so `UpdateTable` with `ReplicaUpdates` creates (or
 deletes) the replica table in the other region and `DescribeTable` lists `Replicas` and
-`GlobalTableVersion` as AWS does. `GlobalTable.sync()`, driven by the sandbox's
+`GlobalTableVersion` as AWS does. `DescribeGlobalTable` (version 2017.11.29, which the
+sandbox does not model) answers `GlobalTableNotFoundException`, as AWS does for a table
+that is not a 2017.11.29 global table. `GlobalTable.sync()`, driven by the sandbox's
 `Replicator` thread, copies item changes between replicas after a lag, last writer wins.
 """
 
@@ -14,7 +16,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from moto.dynamodb.exceptions import MockValidationException, ResourceNotFoundException
+from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
+    DynamodbException,
+    MockValidationException,
+    ResourceNotFoundException,
+)
 from moto.dynamodb.models import dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
@@ -226,7 +233,15 @@ def _describe(self: Table, base_key: str = "TableDescription") -> dict[str, Any]
     return result
 
 
+def _describe_global_table(self: DynamoHandler) -> Any:
+    name = self.body.get("GlobalTableName", "")
+    raise DynamodbException(
+        ERROR_TYPE_PREFIX + "GlobalTableNotFoundException", f"Global table not found: {name}"
+    )
+
+
 def install() -> None:
     """Patch moto's DynamoDB handler and table description (idempotent)."""
+    DynamoHandler.describe_global_table = _describe_global_table  # type: ignore[attr-defined]
     DynamoHandler.update_table = _update_table  # type: ignore[method-assign]
     Table.describe = _describe  # type: ignore[method-assign]

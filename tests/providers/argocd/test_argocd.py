@@ -207,3 +207,19 @@ def test_add_cluster_needs_exactly_one_way_to_authenticate() -> None:
         registry.params_for(
             "argocd.add-cluster", {"server": "https://argocd", "cluster_server": DR, "name": "dr"}
         )
+
+
+def test_sync_all_on_a_multi_cluster_argocd_waits_only_on_apps_of_the_dr_cluster(
+    argo: FakeArgoCd, ctx: ActionContext
+) -> None:
+    primary = "https://my-cluster.ap-northeast-1.eks.amazonaws.com"
+    argo.seed_apps(DR, sync_after=2)
+    argo.add_app("my-app-primary", destination=primary, stuck=True)  # its cluster is down
+    action = sync(argo, ctx, destination_server=DR)
+
+    outcome = action.apply()
+    result = action.verify(ctx.clock.monotonic() + 60)
+
+    assert outcome.output["synced"] == sorted(SEED_APPS)
+    assert result == {"applications": {name: "Synced/Healthy" for name in SEED_APPS}}
+    assert "deploying to " + DR in action.describe()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,8 +21,18 @@ from drctl.providers.aws.aurora_cluster import (
     FailoverCluster,
     FailoverClusterParams,
 )
+from drctl_sandbox.aws import additions, outage
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
+
+
+@pytest.fixture
+def slow_promotion() -> Iterator[None]:
+    """Global failovers take a few seconds, as they take time on AWS (long enough for a loaded CI)."""
+    additions.set_promotion_time(4.0)
+    yield
+    outage.unblock(PRIMARY)
+    additions.set_promotion_time(0.0)
 
 
 def global_database(aws: Any) -> tuple[str, str, str]:
@@ -65,6 +76,33 @@ def test_global_promotion_makes_the_target_region_the_writer_and_repeats_as_a_no
         "SwitchoverGlobalCluster" if action_class is SwitchoverGlobal else "FailoverGlobalCluster"
     )
     assert aws.writes(PRIMARY, SECONDARY, since=since) == [expected]
+
+
+def test_failover_rerun_after_a_crash_mid_operation_counts_it_as_requested_and_verifies_without_the_primary(
+    aws: Any, slow_promotion: None
+) -> None:
+    gc, _primary, secondary = global_database(aws)
+    params = GlobalPromotionParams(
+        global_cluster=gc, target_region=SECONDARY, target_cluster=secondary
+    )
+    target = aws.client("rds", SECONDARY).describe_db_clusters(DBClusterIdentifier=secondary)
+    outage.block(PRIMARY)
+    aws.client("rds", SECONDARY).failover_global_cluster(  # the first attempt, before the crash
+        GlobalClusterIdentifier=gc,
+        TargetDbClusterIdentifier=target["DBClusters"][0]["DBClusterArn"],
+        AllowDataLoss=True,
+    )
+    since = datetime.now(UTC)
+    action = FailoverGlobal(params, aws.ctx(), aws.clients())
+
+    outcome = action.apply()
+    verified = action.verify(deadline=aws.ctx().clock.monotonic() + 20)
+
+    assert outcome.changed is False
+    assert outcome.detail.endswith("already in progress (failing-over)")
+    assert aws.writes(SECONDARY, since=since) == []
+    assert verified["region"] == SECONDARY
+    assert read_global_cluster(aws.clients(), gc, SECONDARY).status == "failing-over"
 
 
 def test_failover_to_a_cluster_outside_the_global_database_names_it_and_hints(aws: Any) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from drctl.errors import ConfigError, NotFoundError, StateError
 from drctl.providers.aws import ebs_efs, efs, eks, rds
+from drctl_sandbox.aws import outage
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
@@ -44,6 +45,43 @@ def test_snapshot_and_copy_then_restore_a_volume_in_the_dr_region(aws: Any) -> N
         copies[volume],
         f"{SECONDARY}b",
     )
+
+
+def test_restore_uses_a_copy_made_outside_drctl_and_drill_cleanup_deletes_the_volume(
+    aws: Any,
+) -> None:
+    ec2, dr = aws.client("ec2", PRIMARY), aws.client("ec2", SECONDARY)
+    volume = ec2.create_volume(AvailabilityZone=f"{PRIMARY}a", Size=8)["VolumeId"]
+    snapshot = ec2.create_snapshot(VolumeId=volume)["SnapshotId"]
+    copied = dr.copy_snapshot(  # as Data Lifecycle Manager copies: no drctl tags
+        SourceRegion=PRIMARY,
+        SourceSnapshotId=snapshot,
+        Description=f"Copied for DestinationRegion {SECONDARY} from {snapshot}",
+    )["SnapshotId"]
+    step = aws.name("restore")  # run ids are unique; the session's sandbox is shared
+    restore = ebs_efs.RestoreVolume(
+        ebs_efs.RestoreParams(
+            region=SECONDARY,
+            volume=volume,
+            availability_zone=f"{SECONDARY}a",
+            source_region=PRIMARY,
+        ),
+        aws.ctx(step),
+        aws.clients(),
+    )
+
+    _, verified = aws.prove_idempotent(restore, SECONDARY)
+
+    assert verified["snapshot_id"] == copied
+    cleanup = ebs_efs.DeleteRestoredVolumes(
+        ebs_efs.CleanupParams(region=SECONDARY, restore_steps=[step]),
+        aws.ctx("cleanup"),
+        aws.clients(),
+    )
+    first, _ = aws.prove_idempotent(cleanup, SECONDARY)
+    assert first.output == {"deleted": [verified["volume_id"]]}
+    left = dr.describe_volumes(Filters=[{"Name": "volume-id", "Values": [verified["volume_id"]]}])
+    assert left["Volumes"] == []
 
 
 def test_restoring_without_any_copied_snapshot_says_what_to_run_first(aws: Any) -> None:
@@ -84,6 +122,34 @@ def test_efs_replication_is_verified_then_the_replica_is_promoted(aws: Any) -> N
     )
     first, _ = aws.prove_idempotent(promote, PRIMARY, SECONDARY)
     assert first.detail == f"replication from {source} ({PRIMARY}) deleted"
+    assert first.output == {"deletion_mode": "ALL_CONFIGURATIONS"}
+    fs = aws.client("efs", SECONDARY).describe_file_systems(FileSystemId=replica)["FileSystems"][0]
+    assert fs["FileSystemProtection"]["ReplicationOverwriteProtection"] == "ENABLED"
+
+
+def test_efs_replica_is_promoted_with_local_deletion_while_the_source_region_is_down(
+    aws: Any,
+) -> None:
+    source = aws.client("efs", PRIMARY).create_file_system(CreationToken=aws.name("fs"))[
+        "FileSystemId"
+    ]
+    config = aws.client("efs", PRIMARY).create_replication_configuration(
+        SourceFileSystemId=source, Destinations=[{"Region": SECONDARY}]
+    )
+    replica = config["Destinations"][0]["FileSystemId"]
+    promote = efs.PromoteReplica(
+        efs.PromoteParams(region=SECONDARY, file_system=replica),
+        aws.ctx(),
+        aws.clients(max_attempts=1),
+    )
+
+    outage.block(PRIMARY)
+    try:
+        first, _ = aws.prove_idempotent(promote, SECONDARY)
+    finally:
+        outage.unblock(PRIMARY)
+
+    assert first.output == {"deletion_mode": "LOCAL_CONFIGURATION_ONLY"}
     fs = aws.client("efs", SECONDARY).describe_file_systems(FileSystemId=replica)["FileSystems"][0]
     assert fs["FileSystemProtection"]["ReplicationOverwriteProtection"] == "ENABLED"
 

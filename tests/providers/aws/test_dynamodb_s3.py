@@ -66,6 +66,31 @@ def test_verify_replica_of_a_table_never_replicated_names_table_and_region(aws: 
     assert err.value.code == "ResourceNotFoundException"
 
 
+@pytest.mark.parametrize("check_source", [True, False])
+def test_verify_replica_of_same_named_tables_that_are_not_global_fails(
+    aws: Any, check_source: bool
+) -> None:
+    table = aws.name("twins")
+    for region in (PRIMARY, SECONDARY):
+        aws.client("dynamodb", region).create_table(
+            TableName=table,
+            BillingMode="PAY_PER_REQUEST",
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        )
+    params = dynamodb.ReplicaParams(
+        table=table, source_region=PRIMARY, target_region=SECONDARY, check_source=check_source
+    )
+
+    with pytest.raises(StepTimeout) as err:
+        dynamodb.VerifyReplica(params, aws.ctx(), aws.clients()).verify(
+            deadline=SystemClock().monotonic() + 0.3
+        )
+
+    side = PRIMARY if check_source else SECONDARY
+    assert f"table {table} in {side} is not a global table" in err.value.message
+
+
 def test_dynamodb_canary_written_in_the_primary_is_read_in_the_secondary(
     aws: Any, replicator: Any
 ) -> None:

@@ -9,8 +9,10 @@ from drctl.providers import registry
 AWS_KINDS = [k for k in registry.kinds() if k.startswith("aws.")]
 
 
-def test_all_twenty_eight_aws_kinds_are_registered() -> None:
-    assert len(AWS_KINDS) == 28
+def test_every_aws_kind_is_registered_with_drill_cleanup_and_elasticache() -> None:
+    assert len(AWS_KINDS) == 29
+    assert "aws.ebs.delete-restored-volumes" in AWS_KINDS
+    assert "aws.elasticache.failover-global" in AWS_KINDS
 
 
 @pytest.mark.parametrize("kind", AWS_KINDS)

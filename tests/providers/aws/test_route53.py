@@ -109,6 +109,44 @@ def test_record_upsert_points_the_primary_record_at_the_secondary_and_keeps_the_
     assert (records.primary.values, records.primary.health_check_id) == (("10.0.0.1",), hc)
 
 
+def test_record_upsert_failback_restores_the_primary_health_check_it_was_not_given(
+    aws: Any,
+) -> None:
+    zone, record, hc = failover_zone(aws)
+    params = FailoverParams(  # as the recipe compiles it: the plan knows no health check id
+        hosted_zone=zone,
+        record=record,
+        method="record-upsert",
+        primary={"value": "10.0.0.1"},
+        secondary={"value": "10.0.1.1"},
+    )
+
+    aws.prove_idempotent(ActivateSecondary(params, aws.ctx(), aws.clients()), GLOBAL)
+    aws.prove_idempotent(RestorePrimary(params, aws.ctx(), aws.clients()), GLOBAL)
+
+    records = read_failover_records(aws.clients(), zone, record)
+    assert records.primary is not None
+    assert (records.primary.values, records.primary.health_check_id) == (("10.0.0.1",), hc)
+
+
+def test_record_upsert_failback_refuses_to_leave_the_primary_without_a_health_check(
+    aws: Any,
+) -> None:
+    zone, record, _hc = failover_zone(aws, with_health_check=False)
+    params = FailoverParams(
+        hosted_zone=zone,
+        record=record,
+        method="record-upsert",
+        primary={"value": "10.0.0.1"},
+        secondary={"value": "10.0.1.1"},
+    )
+
+    with pytest.raises(StateError) as err:
+        RestorePrimary(params, aws.ctx(), aws.clients()).apply()
+
+    assert err.value.message == f"the PRIMARY record of {record} has no health check to restore"
+
+
 def test_health_status_reports_each_side_and_changes_nothing(aws: Any) -> None:
     zone, record, hc = failover_zone(aws)
     action = HealthStatus(

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+from drctl_sandbox.aws import outage
 from drctl_sandbox.aws.server import SandboxServer
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
@@ -343,3 +344,42 @@ def test_efs_replication_configuration_round_trip_with_aws_errors(client: Client
             SourceFileSystemId="fs-00000000", Destinations=[{"Region": SECONDARY}]
         )
     assert error_code(err) == "FileSystemNotFound"
+
+
+def test_efs_deleting_all_configurations_needs_the_other_region_local_only_does_not(
+    client: Clients,
+) -> None:
+    efs, dr = client("efs", PRIMARY), client("efs", SECONDARY)
+    source = efs.create_file_system(CreationToken=name("fs"))["FileSystemId"]
+    created = efs.create_replication_configuration(
+        SourceFileSystemId=source, Destinations=[{"Region": SECONDARY}]
+    )
+    replica = created["Destinations"][0]["FileSystemId"]
+
+    outage.block(PRIMARY)
+    try:
+        with pytest.raises(ClientError) as err:
+            dr.delete_replication_configuration(SourceFileSystemId=source)
+        assert error_code(err) == "BadRequest"
+        dr.delete_replication_configuration(
+            SourceFileSystemId=source, DeletionMode="LOCAL_CONFIGURATION_ONLY"
+        )
+    finally:
+        outage.unblock(PRIMARY)
+
+    protection = dr.describe_file_systems(FileSystemId=replica)["FileSystems"][0]
+    assert protection["FileSystemProtection"] == {"ReplicationOverwriteProtection": "ENABLED"}
+    with pytest.raises(ClientError) as err:
+        dr.describe_replication_configurations(FileSystemId=replica)
+    assert error_code(err) == "ReplicationNotFound"
+    # the source side keeps its configuration: LOCAL_CONFIGURATION_ONLY leaves it unrecoverable
+    assert efs.describe_replication_configurations(FileSystemId=source)["Replications"]
+
+
+def test_describe_global_table_of_a_table_that_is_no_2017_global_table_is_not_found(
+    client: Clients,
+) -> None:
+    with pytest.raises(ClientError) as err:
+        client("dynamodb", PRIMARY).describe_global_table(GlobalTableName=name("orders"))
+
+    assert error_code(err) == "GlobalTableNotFoundException"

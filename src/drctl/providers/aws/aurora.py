@@ -23,12 +23,21 @@ class GlobalMember(Frozen):
     is_writer: bool
 
 
+class FailoverOperation(Frozen):
+    """A failover or switchover in progress (the global cluster's `FailoverState`)."""
+
+    status: str
+    to_cluster_arn: str
+    data_loss_allowed: bool
+
+
 class GlobalClusterState(Frozen):
     """A global database as `describe_global_clusters` reports it."""
 
     identifier: str
     status: str
     members: tuple[GlobalMember, ...]
+    operation: FailoverOperation | None = None
 
     @property
     def writer(self) -> GlobalMember | None:
@@ -78,8 +87,21 @@ def read_global_cluster(
         )
         for m in gc.get("GlobalClusterMembers", [])
     )
+    state = gc.get("FailoverState") or {}
+    operation = (
+        FailoverOperation(
+            status=state["Status"],
+            to_cluster_arn=state.get("ToDbClusterArn", ""),
+            data_loss_allowed=bool(state.get("IsDataLossAllowed")),
+        )
+        if state.get("Status")
+        else None
+    )
     return GlobalClusterState(
-        identifier=gc["GlobalClusterIdentifier"], status=gc["Status"], members=members
+        identifier=gc["GlobalClusterIdentifier"],
+        status=gc["Status"],
+        members=members,
+        operation=operation,
     )
 
 
@@ -144,6 +166,8 @@ class _GlobalPromotion(AwsAction[GlobalPromotionParams]):
             )
         if member.is_writer:
             return Outcome(changed=False, detail=f"{target.identifier} is already the writer")
+        if gc.operation is not None:
+            return self._in_progress(gc.operation, target)
         with aws_errors(f"global cluster {p.global_cluster}", p.target_region):
             rds = self.client("rds", p.target_region)
             if self.mode == "switchover":
@@ -158,6 +182,22 @@ class _GlobalPromotion(AwsAction[GlobalPromotionParams]):
                 )
         return Outcome(changed=True, detail=f"{self.mode} to {target.arn} requested")
 
+    def _in_progress(self, operation: FailoverOperation, target: ClusterState) -> Outcome:
+        # After a crash mid-step: AWS refuses a second operation while one runs
+        # (InvalidGlobalClusterStateFault), so one towards the target counts as requested.
+        p = self.params
+        if operation.to_cluster_arn != target.arn:
+            raise StateError(
+                f"global cluster {p.global_cluster} is {operation.status} to {operation.to_cluster_arn}",
+                hint="wait for that operation to finish (or cancel it), then run the step again",
+                where=f"global cluster {p.global_cluster} in {p.target_region}",
+                code="OperationInProgress",
+            )
+        return Outcome(
+            changed=False,
+            detail=f"{self.mode} to {target.arn} already in progress ({operation.status})",
+        )
+
     def verify(self, deadline: float) -> Output:
         p = self.params
         target = self._target()
@@ -166,6 +206,10 @@ class _GlobalPromotion(AwsAction[GlobalPromotionParams]):
             writer = gc.writer.cluster_arn if gc.writer else "none"
             if writer != target.arn:
                 return f"writer is {writer}, not {target.arn}"
+            if self.mode == "failover":
+                # The global cluster may not settle while the old primary's region is down;
+                # the new writer being available is what the failover is for.
+                return ""
             return "" if gc.status == "available" else f"global cluster is {gc.status}"
 
         self.wait(

@@ -16,6 +16,7 @@ class TableState(Frozen):
     region: str
     status: str
     replicas: dict[str, str]
+    global_table_version: str | None = None
 
 
 def read_table(clients: AwsClients, table: str, region: str) -> TableState:
@@ -24,8 +25,31 @@ def read_table(clients: AwsClients, table: str, region: str) -> TableState:
         t = clients.client("dynamodb", region).describe_table(TableName=table)["Table"]
     replicas = {r["RegionName"]: r.get("ReplicaStatus", "") for r in t.get("Replicas", [])}
     return TableState(
-        name=t["TableName"], region=region, status=t["TableStatus"], replicas=replicas
+        name=t["TableName"],
+        region=region,
+        status=t["TableStatus"],
+        replicas=replicas,
+        global_table_version=t.get("GlobalTableVersion"),
     )
+
+
+def global_replicas(clients: AwsClients, table: TableState) -> dict[str, str]:
+    """Region → replica status of the global table `table` belongs to; {} when it is not global.
+
+    Version 2019.11.21 lists replicas in DescribeTable; version 2017.11.29 only in
+    DescribeGlobalTable, whose replicas share the global table's status.
+    """
+    if table.global_table_version == "2019.11.21":
+        return dict(table.replicas)
+    try:
+        with aws_errors(f"global table {table.name}", table.region):
+            found = clients.client("dynamodb", table.region).describe_global_table(
+                GlobalTableName=table.name
+            )["GlobalTableDescription"]
+    except NotFoundError:
+        return {}
+    status = found.get("GlobalTableStatus", "")
+    return {r["RegionName"]: status for r in found.get("ReplicationGroup", [])}
 
 
 class ReplicaParams(Params):
@@ -60,19 +84,17 @@ class VerifyReplica(AwsAction[ReplicaParams]):
         return Outcome(changed=False, detail="read-only")
 
     def _problem(self, replica: TableState) -> str:
+        p = self.params
         if replica.status != "ACTIVE":
             return f"replica table is {replica.status}"
-        if not self.params.check_source:
-            return ""
-        source = read_table(self.clients, self.params.table, self.params.source_region)
-        listed = source.replicas.get(
-            self.params.target_region, "ACTIVE" if not source.replicas else "missing"
-        )
-        return (
-            ""
-            if listed == "ACTIVE"
-            else f"source lists the {self.params.target_region} replica as {listed}"
-        )
+        # A same-named table in each region is not a global table: require the replica listing.
+        side = read_table(self.clients, p.table, p.source_region) if p.check_source else replica
+        listed = global_replicas(self.clients, side)
+        if not listed:
+            return f"table {p.table} in {side.region} is not a global table (no replicas listed)"
+        other = p.target_region if p.check_source else p.source_region
+        status = listed.get(other, "missing")
+        return "" if status == "ACTIVE" else f"{side.region} lists the {other} replica as {status}"
 
     def verify(self, deadline: float) -> Output:
         p = self.params

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import Field
 
-from drctl.errors import NotFoundError
+from drctl.errors import NotFoundError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws.clients import AwsClients, aws_errors
@@ -23,6 +23,7 @@ class Snapshot(Frozen):
     region: str
     state: str
     tags: dict[str, str]
+    started: datetime | None = None
 
 
 def find_snapshots(clients: AwsClients, region: str, tags: dict[str, str]) -> list[Snapshot]:
@@ -39,6 +40,7 @@ def find_snapshots(clients: AwsClients, region: str, tags: dict[str, str]) -> li
             region=region,
             state=s["State"],
             tags={t["Key"]: t["Value"] for t in s.get("Tags", [])},
+            started=s["StartTime"],
         )
         for s in found
     ]
@@ -140,15 +142,21 @@ class SnapshotAndCopy(AwsAction[CopyParams]):
 
 
 class RestoreParams(Params):
-    """Restore the newest copied snapshot of `volume` as a new volume in `region`."""
+    """Restore the newest completed copy of `volume`'s snapshots as a new volume in `region`.
+
+    With `source_region`, copies made by anything (Data Lifecycle Manager, AWS Backup, the
+    console) count, found as the readiness check finds them; without it, or while the source
+    region does not answer, only the copies drctl tagged.
+    """
 
     region: str
     volume: str
     availability_zone: str
+    source_region: str | None = None
 
 
 class RestoreVolume(AwsAction[RestoreParams]):
-    """Create a volume in the DR region from the newest drctl copy of a source volume's snapshot."""
+    """Create a volume in the DR region from the newest completed copy of a source volume's snapshot."""
 
     kind = "aws.ebs.restore-volume"
     events = frozenset({"CreateVolume"})
@@ -163,16 +171,34 @@ class RestoreVolume(AwsAction[RestoreParams]):
         copies = [
             s
             for s in find_snapshots(self.clients, p.region, {VOLUME_TAG: p.volume})
-            if SOURCE_TAG in s.tags
+            if SOURCE_TAG in s.tags and s.state == "completed"
         ]
+        copies += self._any_copy()
         if not copies:
             raise NotFoundError(
-                f"no copied snapshot of {p.volume}",
+                f"no completed copied snapshot of {p.volume}",
                 where=f"snapshots in {p.region}",
-                hint="run aws.ebs.snapshot-and-copy first",
+                hint="run aws.ebs.snapshot-and-copy first, or check the copy schedule (DLM, AWS Backup)",
                 code="SnapshotNotFound",
             )
-        return copies[0]
+        return max(copies, key=lambda s: s.started or datetime.min.replace(tzinfo=UTC))
+
+    def _any_copy(self) -> list[Snapshot]:
+        p = self.params
+        if p.source_region is None:
+            return []
+        try:
+            copy = newest_copy(self.clients, p.volume, p.source_region, p.region)
+        except ProviderError as err:
+            if not err.retryable:
+                raise
+            self.ctx.log(f"{p.source_region} does not answer ({err.code}): drctl's copies only")
+            return []
+        if copy is None:
+            return []
+        return [
+            Snapshot(id=copy.id, region=p.region, state=copy.state, tags={}, started=copy.started)
+        ]
 
     def _restored(self, snapshot: str) -> dict[str, Any] | None:
         p = self.params
@@ -215,6 +241,54 @@ class RestoreVolume(AwsAction[RestoreParams]):
         )
         assert vol is not None  # the problem check guarantees it
         return {"volume_id": vol["VolumeId"], "snapshot_id": snap.id}
+
+
+class CleanupParams(Params):
+    """The drill's restore steps whose volumes to delete, in `region`."""
+
+    region: str
+    restore_steps: list[str] = Field(min_length=1)
+
+
+class DeleteRestoredVolumes(AwsAction[CleanupParams]):
+    """Drill cleanup: delete the volumes this run's restore steps created (found by their tag)."""
+
+    kind = "aws.ebs.delete-restored-volumes"
+    events = frozenset({"DeleteVolume"})
+    Params = CleanupParams
+
+    def describe(self) -> str:
+        steps = ", ".join(self.params.restore_steps)
+        return f"delete the volumes restored by {steps} in {self.params.region}"
+
+    def _volumes(self) -> list[dict[str, Any]]:
+        p = self.params
+        tags = [f"{self.ctx.run_id}/{step}" for step in p.restore_steps]
+        with aws_errors("restored volumes", p.region):
+            found = self.client("ec2", p.region).describe_volumes(
+                Filters=[{"Name": f"tag:{STEP_TAG}", "Values": tags}]
+            )["Volumes"]
+        return [v for v in found if v["State"] not in ("deleting", "deleted")]
+
+    def current(self) -> Output:
+        return {"volumes": [v["VolumeId"] for v in self._volumes()]}
+
+    def apply(self) -> Outcome:
+        volumes = [v["VolumeId"] for v in self._volumes()]
+        for volume in volumes:
+            with aws_errors(f"volume {volume}", self.params.region):
+                self.client("ec2", self.params.region).delete_volume(VolumeId=volume)
+        detail = f"deleted {', '.join(volumes)}" if volumes else "no restored volume left"
+        return Outcome(changed=bool(volumes), detail=detail, output={"deleted": list(volumes)})
+
+    def verify(self, deadline: float) -> Output:
+        self.wait(
+            self._volumes,
+            lambda left: f"{len(left)} volume(s) not deleted yet" if left else "",
+            deadline,
+            f"restored volumes in {self.params.region}",
+        )
+        return {"volumes_left": 0}
 
 
 class SnapshotCopy(Frozen):

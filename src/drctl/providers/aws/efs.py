@@ -1,8 +1,16 @@
-"""EFS replication: the configuration to the DR region exists; promote the replica by deleting it."""
+"""EFS replication: the configuration to the DR region exists; promote the replica by deleting it.
+
+`DeleteReplicationConfiguration` deletes both sides by default (`ALL_CONFIGURATIONS`), which
+fails when the source region is down; `LOCAL_CONFIGURATION_ONLY` deletes only the caller's side
+and is meant for exactly that case. Deletion can take several minutes (EFS API reference,
+DeleteReplicationConfiguration), so the promote step's timeout allows for it.
+"""
 
 from __future__ import annotations
 
-from drctl.errors import NotFoundError
+from typing import Literal
+
+from drctl.errors import NotFoundError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws.clients import AwsClients, aws_errors
@@ -91,11 +99,16 @@ class VerifyReplication(AwsAction[VerifyParams]):
         return {"destination_file_system": state.destinations[target][0]}
 
 
+DeletionMode = Literal["auto", "ALL_CONFIGURATIONS", "LOCAL_CONFIGURATION_ONLY"]
+
+
 class PromoteParams(Params):
-    """The destination (replica) file system in the DR region to make writable."""
+    """The replica file system in the DR region to make writable; `auto` deletes both sides of
+    the replication when the source region answers, else only the local side."""
 
     region: str
     file_system: str
+    deletion_mode: DeletionMode = "auto"
 
 
 class PromoteReplica(AwsAction[PromoteParams]):
@@ -122,14 +135,30 @@ class PromoteReplica(AwsAction[PromoteParams]):
             return Outcome(
                 changed=False, detail=f"{p.file_system} is not replicated into (already writable)"
             )
+        mode = self._deletion_mode(state)
         with aws_errors(f"EFS file system {p.file_system}", p.region):
             self.client("efs", p.region).delete_replication_configuration(
-                SourceFileSystemId=state.source_file_system
+                SourceFileSystemId=state.source_file_system, DeletionMode=mode
             )
         return Outcome(
             changed=True,
             detail=f"replication from {state.source_file_system} ({state.source_region}) deleted",
+            output={"deletion_mode": mode},
         )
+
+    def _deletion_mode(self, state: EfsReplication) -> str:
+        if self.params.deletion_mode != "auto":
+            return self.params.deletion_mode
+        if state.source_region == self.params.region:
+            return "ALL_CONFIGURATIONS"  # same-Region replication: LOCAL is a BadRequest
+        try:
+            read_efs_replication(self.clients, state.source_file_system, state.source_region)
+        except ProviderError as err:
+            if not err.retryable:
+                raise
+            self.ctx.log(f"{state.source_region} does not answer ({err.code}): local side only")
+            return "LOCAL_CONFIGURATION_ONLY"
+        return "ALL_CONFIGURATIONS"
 
     def verify(self, deadline: float) -> Output:
         self.wait(

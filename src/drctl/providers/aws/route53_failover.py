@@ -7,7 +7,8 @@ inverted (UpdateHealthCheck API reference), so the primary is out whether its en
 down. `invert-health-check` sets only Inverted: right for a planned switch away from a *healthy*
 primary, wrong in a disaster (a failing check inverted reads healthy and sends traffic back to
 the dead primary). `record-upsert` UPSERTs the PRIMARY record to the secondary's target (the
-seed's `change-resource-record-sets --change-batch file://failover.json`).
+seed's `change-resource-record-sets --change-batch file://failover.json`), keeping the record's
+health check so failback restores it.
 Every method then waits until Route 53 answers with the wanted side (TestDNSAnswer) when the
 targets are plain values; alias answers resolve to addresses we cannot predict, so for alias
 targets the step checks the configuration only.
@@ -146,13 +147,25 @@ class _Switch(AwsAction[FailoverParams]):
             output=evidence,
         )
 
-    def _wanted_record(self) -> tuple[Target, str | None]:
+    def _wanted_record(self, records: FailoverRecords) -> tuple[Target, str | None]:
+        # The UPSERT keeps the PRIMARY record's health check in both directions: while the
+        # record points at the secondary its answer is the secondary whichever record Route 53
+        # picks, and failback finds the check on the record to restore automatic failover.
         p = self.params
         assert p.primary is not None and p.secondary is not None  # validated for record-upsert
-        return (p.secondary, None) if self.to_secondary else (p.primary, p.health_check_id)
+        hc = p.health_check_id or self._primary(records).health_check_id
+        if not self.to_secondary and not hc:
+            raise StateError(
+                f"the PRIMARY record of {p.record} has no health check to restore",
+                hint="give `health_check_id` (the primary's check): without it failback would "
+                "leave automatic failover disarmed",
+                where=self.where,
+                code="NoHealthCheck",
+            )
+        return (p.secondary, hc) if self.to_secondary else (p.primary, hc)
 
     def _apply_record(self, records: FailoverRecords) -> Outcome:
-        target, hc = self._wanted_record()
+        target, hc = self._wanted_record(records)
         primary = self._primary(records)
         batch = record_change(records, self.params.type, primary, target, hc, self.params.ttl)
         evidence: Output = {
@@ -224,13 +237,14 @@ class _Switch(AwsAction[FailoverParams]):
         return {"health_check": dump(state)}
 
     def _verify_record(self, deadline: float) -> Output:
-        target, _hc = self._wanted_record()
+        target, hc = self._wanted_record(self._records())
 
         def problem(records: FailoverRecords) -> str:
+            primary = self._primary(records)
             return (
                 ""
-                if self._primary(records).points_at(target)
-                else "PRIMARY record does not answer with the target yet"
+                if primary.points_at(target) and primary.health_check_id == hc
+                else "PRIMARY record does not answer with the target and its health check yet"
             )
 
         records = self.wait(self._records, problem, deadline, self.where)

@@ -32,22 +32,37 @@ class EbsSnapshotsRecipe(Recipe[EbsSnapshots]):
             region=res.region,
             resource=res.name,
         )
-        self.restore(d, [copied])
+        restored = self.restore(d, [copied])
+        d.add(
+            f"cleanup-{res.name}",
+            f"Delete the volumes the drill restored in {res.copy_to}",
+            ebs_efs.DeleteRestoredVolumes,
+            ebs_efs.DeleteRestoredVolumes.Params(region=res.copy_to, restore_steps=restored),
+            needs=restored,
+            estimate=2 * M,
+            region=res.copy_to,
+            resource=res.name,
+            always=True,
+        )
 
     def promote(self, d: Draft, needs: list[str]) -> None:
         self.restore(d, needs)
 
-    def restore(self, d: Draft, needs: list[str]) -> None:
-        """Create each volume from its newest copied snapshot, in the first DR availability zone."""
+    def restore(self, d: Draft, needs: list[str]) -> list[str]:
+        """Create each volume from its newest completed copy, in the first DR availability zone."""
         res = self.res
         zone = dr_zone(self.plan, res.copy_to)
+        ids = []
         for index, volume in enumerate(res.volumes, start=1):
-            d.add(
+            restored = d.add(
                 f"restore-{res.name}-{index}",
                 f"Restore {volume} in {zone} from its newest copied snapshot",
                 ebs_efs.RestoreVolume,
                 ebs_efs.RestoreVolume.Params(
-                    region=res.copy_to, volume=volume, availability_zone=zone
+                    region=res.copy_to,
+                    volume=volume,
+                    availability_zone=zone,
+                    source_region=res.region,
                 ),
                 needs=needs,
                 estimate=10 * M,
@@ -55,3 +70,5 @@ class EbsSnapshotsRecipe(Recipe[EbsSnapshots]):
                 region=res.copy_to,
                 resource=res.name,
             )
+            ids.append(restored)
+        return ids

@@ -43,7 +43,8 @@ class EfsRecipe(Recipe[Efs]):
                 efs.PromoteReplica,
                 efs.PromoteReplica.Params(region=region, file_system=replica),
                 needs=needs,
-                estimate=2 * M,
+                estimate=5 * M,
+                timeout=20 * M,  # deleting a replication configuration can take minutes
                 region=region,
                 resource=name,
             )

@@ -24,11 +24,17 @@ class GitOpsRecipe(Recipe[GitOps]):
         after = needs
         if region in self.res.clusters:
             after = [self._register(d, region, needs)]
+        registered = region in self.res.clusters
         synced = d.add(
             f"sync-{self.res.name}-{region}",
             f"ArgoCD sync of {', '.join(self.res.applications)} to {region}",
             argocd.Sync,
-            argocd.Sync.Params(server=self.res.server, applications=self.res.applications),
+            argocd.Sync.Params(
+                server=self.res.server,
+                applications=self.res.applications,
+                destination_server=self.res.clusters.get(region),
+                destination_name=self._registered_name(region) if registered else None,
+            ),
             needs=after,
             estimate=3 * M,
             timeout=self.res.sync_timeout,
@@ -45,7 +51,7 @@ class GitOpsRecipe(Recipe[GitOps]):
             argocd.AddCluster.Params(
                 server=self.res.server,
                 cluster_server=self.res.clusters[region],
-                name=f"{self.plan.metadata.name}-{region}",
+                name=self._registered_name(region),
                 eks_cluster=self._cluster_name(region),
             ),
             needs=needs,
@@ -53,6 +59,9 @@ class GitOpsRecipe(Recipe[GitOps]):
             region=region,
             resource=self.res.name,
         )
+
+    def _registered_name(self, region: str) -> str:
+        return f"{self.plan.metadata.name}-{region}"
 
     def _reconcile(self, d: Draft, region: str, needs: list[str]) -> str:
         target = kube_target(self.plan.resources_of(EksCluster)[0], region)
