@@ -27,6 +27,7 @@ from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTim
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
+from drctl.transient import is_transient
 
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
@@ -64,6 +65,8 @@ def execute_step(job: StepJob) -> StepRun:
                 continue
             return _failed(job, attempt, first_start, exc)
         except DrctlError as exc:
+            if is_transient(exc):  # the state database, not the action: the run is interrupted
+                raise
             return _failed(job, attempt, first_start, exc)
         return _succeeded(job, attempt, first_start, outcome, verified, described)
 

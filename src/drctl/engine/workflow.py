@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
@@ -23,6 +25,7 @@ from drctl.providers.base import Output
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
+from drctl.transient import RETRY_SECONDS, is_transient
 
 
 class RunOptions(Frozen):
@@ -41,17 +44,46 @@ def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
     runbook = parse_runbook(runbook_yaml, f"run {run_id}")
     options = RunOptions.model_validate_json(options_json)
     with runtime.active():
-        DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
-        scheduler = _Scheduler(run_id, runbook, options)
         try:
-            failed = scheduler.drive()
-        finally:
-            scheduler.close()
-        status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+            with interruptible(run_id):
+                DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
+                scheduler = _Scheduler(run_id, runbook, options)
+                try:
+                    failed = scheduler.drive()
+                finally:
+                    scheduler.close()
+                status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+        except runtime.RunInterrupted as stop:
+            runtime.interrupt(run_id, stop.reason)
+            raise
     return status
 
 
+@contextmanager
+def interruptible(run_id: str) -> Iterator[None]:
+    """Turn a fault of this process, not of the run, into `RunInterrupted` (the run stays resumable).
+
+    Those faults are a state database still unreachable after the journal's and audit's
+    retries, and the interpreter shutting down (its thread pools refuse new work).
+    """
+    try:
+        yield
+    except Exception as exc:
+        if is_transient(exc):
+            reason = f"the state database did not answer for {RETRY_SECONDS:.0f} s: {exc}"
+        elif isinstance(exc, RuntimeError) and "after shutdown" in str(exc):
+            reason = "this process is shutting down"
+        else:
+            raise
+        raise runtime.RunInterrupted(run_id, reason.splitlines()[0]) from exc
+
+
 def _begin(run_id: str, actor: str) -> None:
+    with interruptible(run_id):
+        _journal_begin(run_id, actor)
+
+
+def _journal_begin(run_id: str, actor: str) -> None:
     engine, executor = runtime.engine_of(run_id), runtime.current().executor_id
     engine.journal.update_run(
         run_id, status="running", started_at=engine.clock.now(), executor=executor
@@ -60,6 +92,11 @@ def _begin(run_id: str, actor: str) -> None:
 
 
 def _end(run_id: str, failed: bool) -> str:
+    with interruptible(run_id):
+        return _journal_end(run_id, failed)
+
+
+def _journal_end(run_id: str, failed: bool) -> str:
     engine = runtime.engine_of(run_id)
     status = "failed" if failed else "succeeded"
     engine.journal.update_run(run_id, status=status, ended_at=engine.clock.now())
@@ -69,6 +106,11 @@ def _end(run_id: str, failed: bool) -> str:
 
 
 def _skip(run_id: str, step_id: str, reason: str) -> None:
+    with interruptible(run_id):
+        _journal_skip(run_id, step_id, reason)
+
+
+def _journal_skip(run_id: str, step_id: str, reason: str) -> None:
     engine = runtime.engine_of(run_id)
     error = StepError(message=reason, hint="fix the step it depends on, then run the runbook again")
     engine.journal.update_step(
@@ -83,9 +125,16 @@ def _run_step(job: StepJob) -> str:
     A failure outside the action (a subscriber that raised, a bad reference) fails the
     step in the journal too, even if the action itself had succeeded.
     """
+    with interruptible(job.run_id):
+        return _execute(job)
+
+
+def _execute(job: StepJob) -> str:
     try:
         result = execute_step(job)
     except DrctlError as exc:
+        if is_transient(exc):  # e.g. the audit subscriber's database: not the step's fault
+            raise
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
         result = job.engine.journal.fail_step(
             job.run_id, job.step.id, error, job.engine.clock.now()
