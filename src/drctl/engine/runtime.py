@@ -34,7 +34,7 @@ from drctl.settings import Settings
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
 
-ENGINE_REVISION = "1"
+ENGINE_REVISION = "2"  # 2: ready steps start critical path first
 APP_NAME = "drctl"
 
 

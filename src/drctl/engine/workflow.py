@@ -1,6 +1,7 @@
 """The durable run: a DBOS workflow that walks the runbook DAG with bounded parallelism.
 
-Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads; their
+Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads, the one
+with the longest remaining path of estimates first; their
 step ids are reserved in the workflow thread in a deterministic order, and whenever more
 than one step is in flight the order in which they finished is checkpointed, so a
 recovered run replays the same schedule and resumes exactly where it stood.
@@ -157,7 +158,10 @@ class _Scheduler:
         self.options = options
         self.sorter = runbook.sorter()
         self.sorter.prepare()
-        self.order = [s.id for s in runbook.steps]
+        remaining = runbook.remaining()
+        position = {s.id: i for i, s in enumerate(runbook.steps)}
+        # Critical path first; runbook order among equals. Replay sees the same order.
+        self.priority = {i: (-remaining[i], position[i]) for i in position}
         self.pool = ThreadPoolExecutor(options.concurrency, thread_name_prefix=f"drctl-{run_id}")
         self.running: dict[str, Future[str]] = {}
         self.gates: dict[str, Future[str]] = {}
@@ -174,7 +178,8 @@ class _Scheduler:
     def drive(self) -> bool:
         """Run every step; True when the run failed."""
         while self.sorter.is_active():
-            self.queue.extend(sorted(self.sorter.get_ready(), key=self.order.index))
+            self.queue.extend(self.sorter.get_ready())
+            self.queue.sort(key=self.priority.__getitem__)
             self._launch()
             if self.running or self.gates:
                 for step_id in self._harvest():

@@ -113,3 +113,19 @@ class Runbook(Strict):
                 start = max((finish[n] for n in step.needs), default=timedelta(0))
                 finish[step.id] = start + step.estimate
         return max(finish.values(), default=timedelta(0))
+
+    def remaining(self) -> dict[str, timedelta]:
+        """Per step, the longest chain of estimates from its start to the end of the runbook.
+
+        The engine starts ready steps in decreasing order of it (critical path first).
+        """
+        after: dict[str, list[str]] = {s.id: [] for s in self.steps}
+        for step in self.steps:
+            for need in step.needs:
+                after[need].append(step.id)
+        longest: dict[str, timedelta] = {}
+        for wave in reversed(self.waves()):
+            for step in wave:
+                tail = max((longest[d] for d in after[step.id]), default=timedelta(0))
+                longest[step.id] = step.estimate + tail
+        return longest
