@@ -1,8 +1,11 @@
-"""How the engine orders and bounds the steps it starts."""
+"""How the engine orders the steps it starts and bounds the ones calling the world."""
 
 from __future__ import annotations
 
-from tests.engine.conftest import Recorder, runbook
+from pathlib import Path
+
+from dbos import DBOS
+from tests.engine.conftest import runbook
 
 from drctl.engine import Engine
 from drctl.settings import Settings
@@ -16,14 +19,13 @@ BRANCHES = """\
 """
 
 
-def test_ready_steps_start_longest_remaining_path_first(
-    settings: Settings, events: Recorder
-) -> None:
-    runner = Engine(settings, subscribers=[events])
-    run_id = runner.start_run(runbook(BRANCHES), actor="ops", concurrency=1)
+def test_ready_steps_start_longest_remaining_path_first(settings: Settings) -> None:
+    runner = Engine(settings)
+    run_id = runner.start_run(runbook(BRANCHES), actor="ops")
     assert runner.wait(run_id, timeout=60).status == "succeeded"
-    started = [e.step_id for e in events if e.kind == "step.started"]
-    assert started == ["long-1", "long-2", "other", "short"]
+    durable = sorted(DBOS.list_workflow_steps(run_id), key=lambda s: s["function_id"])
+    launched = [s["function_name"] for s in durable if s["function_name"].startswith("step:")]
+    assert launched == ["step:long-1", "step:other", "step:short", "step:long-2"]
 
 
 def test_remaining_path_counts_a_step_and_its_longest_chain_of_dependants() -> None:
@@ -34,3 +36,22 @@ def test_remaining_path_counts_a_step_and_its_longest_chain_of_dependants() -> N
         "long-2": 5,
         "other": 2,
     }
+
+
+def test_a_step_waiting_for_its_effect_holds_no_call_slot(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """One slot: `waits` polls until `acts` has acted, which needs the slot `waits` must not hold."""
+    flag = tmp_path / "acted"
+    rb = runbook(f"""\
+  - id: waits
+    title: Wait for the other branch
+    action: wait
+    estimate: 10m
+    timeout: 30s
+    params: {{until: {{shell: "test -e {flag}"}}, poll: 0.1s}}
+  - {{id: acts, title: Act, action: shell, estimate: 1m, params: {{command: "touch {flag}"}}}}
+""")
+    runner = Engine(settings)
+    run = runner.wait(runner.start_run(rb, actor="ops", concurrency=1), timeout=60)
+    assert run.status == "succeeded", [(s.id, s.status, s.detail) for s in run.steps]

@@ -34,7 +34,7 @@ from drctl.settings import Settings
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
 
-ENGINE_REVISION = "2"  # 2: ready steps start critical path first
+ENGINE_REVISION = "2"  # 2: critical path first; concurrency bounds calls, not steps
 APP_NAME = "drctl"
 
 
@@ -71,7 +71,7 @@ class _Process:
         self.interrupted: dict[str, str] = {}
         # A step gives up at its deadline while its action keeps a thread until it returns
         # (shell commands are killed through `cancel()`), so the pool outlives any one run.
-        self.actions = ThreadPoolExecutor(max_workers=64, thread_name_prefix="drctl-action")
+        self.actions = ThreadPoolExecutor(max_workers=512, thread_name_prefix="drctl-action")
 
 
 _process = _Process()

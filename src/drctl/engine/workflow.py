@@ -1,7 +1,8 @@
 """The durable run: a DBOS workflow that walks the runbook DAG with bounded parallelism.
 
 Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads, the one
-with the longest remaining path of estimates first; their
+with the longest remaining path of estimates first, at most `concurrency` of them calling
+the world at once (waiting holds no slot); their
 step ids are reserved in the workflow thread in a deterministic order, and whenever more
 than one step is in flight the order in which they finished is checkpointed, so a
 recovered run replays the same schedule and resumes exactly where it stood.
@@ -28,9 +29,17 @@ from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
 from drctl.transient import RETRY_SECONDS, is_transient
 
+IN_FLIGHT = 256
+"""Steps of one run in flight at once, at most (a thread each while it waits)."""
+
 
 class RunOptions(Frozen):
-    """How a run executes; stored with the workflow's inputs."""
+    """How a run executes; stored with the workflow's inputs.
+
+    `concurrency` bounds the steps calling the world at once (their `apply()`), not the
+    steps in flight: a step waiting for its effect (`verify()`) holds no slot, so a
+    failover of hundreds of resources waits on all of them together.
+    """
 
     actor: str
     concurrency: int = 8
@@ -162,7 +171,8 @@ class _Scheduler:
         position = {s.id: i for i, s in enumerate(runbook.steps)}
         # Critical path first; runbook order among equals. Replay sees the same order.
         self.priority = {i: (-remaining[i], position[i]) for i in position}
-        self.pool = ThreadPoolExecutor(options.concurrency, thread_name_prefix=f"drctl-{run_id}")
+        self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
+        self.calls = threading.BoundedSemaphore(options.concurrency)
         self.running: dict[str, Future[str]] = {}
         self.gates: dict[str, Future[str]] = {}
         self.queue: list[str] = []
@@ -187,7 +197,7 @@ class _Scheduler:
         return self.failed
 
     def _launch(self) -> None:
-        while self.queue and len(self.running) < self.options.concurrency:
+        while self.queue and len(self.running) < IN_FLIGHT:
             step = self.runbook.step(self.queue.pop(0))
             reason = self._blocked_reason(step)
             if reason:
@@ -221,6 +231,7 @@ class _Scheduler:
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
+            calls=self.calls,
         )
         reservation = DBOS.reserve_step()
         if not self.running and not self.gates and not self.queue:
