@@ -49,6 +49,8 @@ class Step(Strict):
     action: str
     params: dict[str, JsonValue] = {}
     needs: list[StepId] = []
+    because: dict[StepId, str] = {}
+    """Why a need exists, by its id (the compiler says; `drctl runbook explain` shows it)."""
     timeout: Duration = timedelta(minutes=10)
     retry: RetryPolicy = RetryPolicy()
     approval: ApprovalGate | None = None
@@ -80,6 +82,9 @@ class Runbook(Strict):
             unknown = [n for n in step.needs if n not in ids]
             if unknown:
                 raise ValueError(f"step `{step.id}` needs unknown step(s): {', '.join(unknown)}")
+            stray = [n for n in step.because if n not in step.needs]
+            if stray:
+                raise ValueError(f"step `{step.id}` explains needs it lacks: {', '.join(stray)}")
         try:
             self.sorter().prepare()
         except graphlib.CycleError as exc:
