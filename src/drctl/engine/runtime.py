@@ -71,7 +71,7 @@ class _Process:
         self.interrupted: dict[str, str] = {}
         # A step gives up at its deadline while its action keeps a thread until it returns
         # (shell commands are killed through `cancel()`), so the pool outlives any one run.
-        self.actions = ThreadPoolExecutor(max_workers=512, thread_name_prefix="drctl-action")
+        self.actions = ThreadPoolExecutor(max_workers=2048, thread_name_prefix="drctl-action")
 
 
 _process = _Process()

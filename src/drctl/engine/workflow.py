@@ -29,7 +29,7 @@ from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
 from drctl.transient import RETRY_SECONDS, is_transient
 
-IN_FLIGHT = 256
+IN_FLIGHT = 1024
 """Steps of one run in flight at once, at most (a thread each while it waits)."""
 
 
