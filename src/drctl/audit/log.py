@@ -30,6 +30,7 @@ from drctl.audit.event import (
 )
 from drctl.clock import Clock, SystemClock
 from drctl.settings import Settings
+from drctl.transient import retry_transient
 
 _PAGE = 5000
 
@@ -65,9 +66,17 @@ class AuditLog:
         return self.append_many([entry])[0]
 
     def append_many(self, entries: Sequence[Entry]) -> list[AuditEvent]:
-        """Append several entries in one transaction (one lock, one commit)."""
-        with self.writing() as writer:
-            return writer.append_all(entries)
+        """Append several entries in one transaction (one lock, one commit).
+
+        A transient database fault is retried (`drctl.transient`): known event ids are
+        looked up again inside the new transaction, so a retry never stores an event twice.
+        """
+
+        def attempt() -> list[AuditEvent]:
+            with self.writing() as writer:
+                return writer.append_all(entries)
+
+        return retry_transient(attempt)
 
     @contextmanager
     def writing(self) -> Iterator[ChainWriter]:

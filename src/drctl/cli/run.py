@@ -72,7 +72,9 @@ def run(
     auto_approve: bool = typer.Option(False, "--auto-approve", help="Approve every gate (demos)."),
     actor: ActorOption = None,
     run_id: str | None = typer.Option(None, "--run-id", help="Use this run id."),
-    concurrency: int = typer.Option(8, min=1, max=64, help="Steps running at once, at most."),
+    concurrency: int = typer.Option(
+        8, min=1, max=64, help="Steps calling the world at once (waiting holds no slot)."
+    ),
     json_out: JsonOption = False,
 ) -> None:
     """Run a runbook durably: parallel waves, retries, timeouts, approvals, crash-safe resume.

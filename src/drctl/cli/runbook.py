@@ -1,4 +1,4 @@
-"""`drctl runbook show`: a runbook's waves as a tree, or Mermaid for docs."""
+"""`drctl runbook show|explain`: a runbook's waves as a tree or Mermaid, and why a step waits."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.options import JsonOption, RunbookFormat, RunbookFormatOption
+from drctl.cli.options import JsonOption, OptionalScenarioOption, RunbookFormat, RunbookFormatOption
 from drctl.cli.output import console, print_json
+from drctl.runbook.explain import explain
 from drctl.runbook.io import load_runbook
 from drctl.runbook.render import mermaid, waves_tree
 
@@ -42,3 +43,27 @@ def show(
         sys.stdout.write(mermaid(runbook))
     else:
         console.print(waves_tree(runbook))
+
+
+@runbook_app.command("explain")
+def explain_cmd(
+    file: Path = typer.Argument(..., help="Runbook YAML file, or a plan with --scenario."),
+    step: str = typer.Argument(..., help="Step id."),
+    scenario: OptionalScenarioOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Say why a step waits for each step it needs.
+
+    Example: drctl runbook explain examples/seed-estate.yaml sync-argocd-ap-southeast-1 --scenario region-failure
+    """
+    from drctl.cli.run import load_source
+
+    runbook, _ = load_source(file, scenario)
+    reasons = explain(runbook, step)
+    if json_out:
+        print_json([r.model_dump() for r in reasons])
+        return
+    if not reasons:
+        console.print(f"[cyan]{step}[/cyan] needs nothing: it starts with the run")
+    for r in reasons:
+        console.print(f"[cyan]{r.need}[/cyan] ({r.title}): {r.reason}")

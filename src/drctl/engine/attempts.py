@@ -10,6 +10,7 @@ the stored one, so later steps and DBOS's own checkpoint never hold a secret eit
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -27,6 +28,7 @@ from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTim
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
+from drctl.transient import is_transient
 
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
@@ -43,6 +45,8 @@ class StepJob:
     dry_run: bool = False
     seed: str = "drctl"
     confirmations: bool = False
+    calls: threading.Semaphore | None = None
+    """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
 
 
 def execute_step(job: StepJob) -> StepRun:
@@ -64,6 +68,8 @@ def execute_step(job: StepJob) -> StepRun:
                 continue
             return _failed(job, attempt, first_start, exc)
         except DrctlError as exc:
+            if is_transient(exc):  # the state database, not the action: the run is interrupted
+                raise
             return _failed(job, attempt, first_start, exc)
         return _succeeded(job, attempt, first_start, outcome, verified, described)
 
@@ -136,7 +142,11 @@ def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
 
     def work() -> None:
         try:
-            outcome = action.apply()
+            if job.calls is None:
+                outcome = action.apply()
+            else:
+                with job.calls:
+                    outcome = action.apply()
             box.set_result((outcome, action.verify(deadline)))
         except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
             box.set_exception(exc)

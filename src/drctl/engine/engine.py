@@ -30,8 +30,11 @@ from drctl.runbook.io import dump_runbook, runbook_hash
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import FINISHED_RUN, ApprovalRecord, Measurement, Run
 from drctl.settings import Settings
+from drctl.transient import is_transient
 
 _POLL_SECONDS = 0.05
+_CHECK_EVERY = 20  # polls between checks that something still executes the run (~1 s)
+_ENDED_WORKFLOW = ("SUCCESS", "ERROR", "MAX_RECOVERY_ATTEMPTS_EXCEEDED")
 
 
 class Engine:
@@ -137,13 +140,46 @@ class Engine:
         """Poll until the run ends (or `timeout` seconds pass) and return its latest state.
 
         Polls in real time whatever the clock: the run's threads do not follow a fake one.
+        A lost database connection is retried, however long it takes; a run that nothing
+        executes any more (its workflow stopped in this process, or ended in DBOS while its
+        journal says otherwise) raises `RunError` rather than waiting for ever.
         """
         end = None if timeout is None else time.monotonic() + timeout
-        while self.journal.run_status(run_id) not in FINISHED_RUN:
+        polls = 0
+        while not self._finished(run_id):
             if end is not None and time.monotonic() >= end:
                 break
+            polls += 1
+            if polls % _CHECK_EVERY == 0:
+                self._check_executing(run_id)
             time.sleep(_POLL_SECONDS)
         return self.status(run_id)
+
+    def _finished(self, run_id: str) -> bool:
+        try:
+            return self.journal.run_status(run_id) in FINISHED_RUN
+        except Exception as exc:
+            if is_transient(exc):  # still down after the journal's own retries: keep waiting
+                return False
+            raise
+
+    def _check_executing(self, run_id: str) -> None:
+        """Raise `RunError` when nothing will move the run on (see `wait`)."""
+        reason = runtime.interruption(run_id)
+        if reason is None:
+            try:
+                state = runtime.workflow_status(self.settings, run_id)
+            except Exception as exc:
+                if is_transient(exc):
+                    return
+                raise
+            if state in _ENDED_WORKFLOW and not self._finished(run_id):
+                reason = f"its durable workflow ended {state} while its journal did not"
+        if reason is not None:
+            raise RunError(
+                f"run `{run_id}` stopped: {reason}",
+                hint=f"`drctl runs resume {run_id}` continues it once the cause is fixed",
+            )
 
     def list_runs(self, limit: int = 50) -> list[Run]:
         """The newest runs first."""
@@ -190,6 +226,16 @@ class Engine:
             raise DrctlError(f"run `{run_id}` has no durable workflow", hint="start it again")
         if state.status == "CANCELLED":
             self._reopen(run_id)
+        elif state.status == "PENDING" and runtime.take_interruption(run_id):
+            # Its workflow stopped in this process (`RunInterrupted`): queue it to run again.
+            DBOS.resume_workflow(run_id)
+        elif state.status in _ENDED_WORKFLOW:
+            # DBOS never runs an ended workflow again (`resume_workflow` skips ERROR).
+            raise RunError(
+                f"run `{run_id}` cannot be resumed: its durable workflow ended {state.status} "
+                f"({_first_line(state.error)}) while its journal says {run.status}",
+                hint="start a new run of the runbook: its actions are safe to repeat",
+            )
         elif state.status == "PENDING" and state.executor_id not in (launched.executor_id, None):
             raise RunError(
                 f"run `{run_id}` belongs to executor {state.executor_id}",
@@ -252,6 +298,10 @@ class Engine:
 
     def _stamp(self) -> str:
         return f"{self.clock.now():%Y%m%dT%H%M%S.%f}"
+
+
+def _first_line(error: object) -> str:
+    return str(error or "no error recorded").splitlines()[0]
 
 
 def _plan_hash(plan: Plan) -> str:

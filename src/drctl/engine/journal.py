@@ -10,9 +10,11 @@ comments are redacted here, once, on their way in (reports and later steps read 
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -27,6 +29,10 @@ from drctl.runbook.run import (
     StepError,
     StepRun,
 )
+from drctl.transient import RETRY_SECONDS, retry_transient
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 _meta = sa.MetaData()
 runs = sa.Table(
@@ -80,6 +86,18 @@ measurements = sa.Table(
 )
 
 
+def _retried(method: Callable[P, R]) -> Callable[P, R]:
+    """Run a journal method again after a transient database fault (see `drctl.transient`)."""
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        journal = args[0]
+        assert isinstance(journal, Journal)
+        return retry_transient(lambda: method(*args, **kwargs), budget=journal.retry_seconds)
+
+    return wrapper
+
+
 def _utc(value: datetime | None) -> datetime | None:
     """SQLite hands back naive datetimes; every journal time is UTC."""
     if value is None or value.tzinfo is not None:
@@ -90,26 +108,46 @@ def _utc(value: datetime | None) -> datetime | None:
 class Journal:
     """Reads and writes the journal tables over one SQLAlchemy engine."""
 
-    def __init__(self, url: str, *, redactor: Redactor | None = None) -> None:
+    def __init__(
+        self, url: str, *, redactor: Redactor | None = None, retry_seconds: float = RETRY_SECONDS
+    ) -> None:
         self.url = url
         self.redactor = redactor or Redactor()
+        self.retry_seconds = retry_seconds
         self.engine = _engine(url)
-        _meta.create_all(self.engine)
+        retry_transient(lambda: _create_tables(self.engine), budget=retry_seconds)
 
     def close(self) -> None:
         """Release pooled connections."""
         self.engine.dispose()
 
     def create_run(self, run: Run, positions: list[str]) -> None:
-        """Insert a run and one pending row per step, in runbook order."""
-        row = run.model_dump(exclude={"steps", "approvals", "measurements"})
-        with self.engine.begin() as conn:
-            conn.execute(sa.insert(runs).values(**row))
-            conn.execute(
-                sa.insert(steps),
-                [_step_row(run.id, StepRun(id=s), i) for i, s in enumerate(positions)],
-            )
+        """Insert a run and one pending row per step, in runbook order.
 
+        Retried after a transient fault; a retry finding the run means the first attempt's
+        commit landed although its acknowledgement was lost, so nothing is inserted twice.
+        """
+        row = run.model_dump(exclude={"steps", "approvals", "measurements"})
+        tries = 0
+
+        def insert() -> None:
+            nonlocal tries
+            tries += 1
+            with self.engine.begin() as conn:
+                if (
+                    tries > 1
+                    and conn.execute(sa.select(runs.c.id).where(runs.c.id == run.id)).first()
+                ):
+                    return
+                conn.execute(sa.insert(runs).values(**row))
+                conn.execute(
+                    sa.insert(steps),
+                    [_step_row(run.id, StepRun(id=s), i) for i, s in enumerate(positions)],
+                )
+
+        retry_transient(insert, budget=self.retry_seconds)
+
+    @_retried
     def update_run(self, run_id: str, **values: Any) -> None:
         """Set columns of a run."""
         with self.engine.begin() as conn:
@@ -156,7 +194,9 @@ class Journal:
             clean["detail"] = text(clean["detail"])
         return clean
 
+    @_retried
     def _write_step(self, run_id: str, step_id: str, values: dict[str, Any]) -> None:
+        values = dict(values)  # encoded in a copy: a retry must see the caller's values
         if "output" in values:
             values["output"] = json.dumps(values["output"], default=str)
         if isinstance(values.get("error"), StepError):
@@ -170,6 +210,7 @@ class Journal:
                 .values(**values)
             )
 
+    @_retried
     def finish_unfinished_steps(self, run_id: str, status: str, detail: str) -> None:
         """Mark every step that has not ended with `status` (cancel)."""
         unfinished = ("pending", "running", "waiting-approval")
@@ -180,6 +221,7 @@ class Journal:
                 .values(status=status, detail=self.redactor.redact_text(detail))
             )
 
+    @_retried
     def reopen_steps(self, run_id: str) -> None:
         """Turn cancelled steps back into pending ones (resume)."""
         with self.engine.begin() as conn:
@@ -189,6 +231,7 @@ class Journal:
                 .values(status="pending", detail="")
             )
 
+    @_retried
     def add_approval(self, run_id: str, record: ApprovalRecord) -> bool:
         """Store a decision (its comment redacted); False when this person already decided on this step."""
         row = {"run_id": run_id, "step_id": record.step, **record.model_dump(exclude={"step"})}
@@ -206,6 +249,7 @@ class Journal:
             conn.execute(sa.insert(approvals).values(**row))
         return True
 
+    @_retried
     def put_measurement(self, run_id: str, measurement: Measurement) -> None:
         """Insert or replace a measurement of a run."""
         with self.engine.begin() as conn:
@@ -220,6 +264,7 @@ class Journal:
                 )
             )
 
+    @_retried
     def start_step(self, run_id: str, step_id: str, now: datetime) -> StepRun:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
@@ -248,12 +293,14 @@ class Journal:
             )
         return entry
 
+    @_retried
     def run_status(self, run_id: str) -> str | None:
         """Just the status column of a run (cheap enough to poll)."""
         with self.engine.connect() as conn:
             value = conn.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar()
         return None if value is None else str(value)
 
+    @_retried
     def step(self, run_id: str, step_id: str) -> StepRun | None:
         """One step's journal entry."""
         with self.engine.connect() as conn:
@@ -266,6 +313,7 @@ class Journal:
         """Decisions recorded on one step, oldest first."""
         return [a for a in self.run_approvals(run_id) if a.step == step_id]
 
+    @_retried
     def run_approvals(self, run_id: str) -> list[ApprovalRecord]:
         """Every decision of a run, oldest first."""
         with self.engine.connect() as conn:
@@ -283,6 +331,7 @@ class Journal:
             for r in rows
         ]
 
+    @_retried
     def get_run(self, run_id: str) -> Run | None:
         """A run with its steps, approvals and measurements."""
         with self.engine.connect() as conn:
@@ -302,6 +351,7 @@ class Journal:
             measurements=[Measurement.model_validate_json(m.body) for m in found],
         )
 
+    @_retried
     def unfinished_runs(self, executor_id: str) -> list[str]:
         """Ids of the runs an executor holds that have not ended."""
         with self.engine.connect() as conn:
@@ -312,6 +362,7 @@ class Journal:
             ).all()
         return [r.id for r in rows]
 
+    @_retried
     def run_ids(self, limit: int = 50) -> list[str]:
         """Ids of the newest runs first."""
         with self.engine.connect() as conn:
@@ -353,6 +404,17 @@ def _step_model(row: Any) -> StepRun:
     )
 
 
+def _create_tables(engine: sa.Engine) -> None:
+    """Create the journal tables; a process creating them at the same moment is no error."""
+    try:
+        _meta.create_all(engine)
+    except sa.exc.DBAPIError as exc:
+        # create_all checks, then creates: two first runs on a new database race between them.
+        if "already exists" not in str(exc.orig) and "duplicate key" not in str(exc.orig):
+            raise
+        _meta.create_all(engine)
+
+
 def _engine(url: str) -> sa.Engine:
     """One pool per database; for SQLite it is shared with DBOS (see `runtime`)."""
     if url.startswith("sqlite"):
@@ -374,4 +436,5 @@ def _engine(url: str) -> sa.Engine:
     parsed = sa.make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return sa.create_engine(parsed, pool_size=10, max_overflow=10)
+    # Pre-ping: a pooled connection the server ended meanwhile is replaced before use.
+    return sa.create_engine(parsed, pool_size=10, max_overflow=10, pool_pre_ping=True)

@@ -34,7 +34,7 @@ from drctl.settings import Settings
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
 
-ENGINE_REVISION = "1"
+ENGINE_REVISION = "2"  # 2: critical path first; concurrency bounds calls, not steps
 APP_NAME = "drctl"
 
 
@@ -68,9 +68,10 @@ class _Process:
         self.prepared: set[str] = set()
         self.running = 0
         self.running_changed = threading.Condition()
+        self.interrupted: dict[str, str] = {}
         # A step gives up at its deadline while its action keeps a thread until it returns
         # (shell commands are killed through `cancel()`), so the pool outlives any one run.
-        self.actions = ThreadPoolExecutor(max_workers=64, thread_name_prefix="drctl-action")
+        self.actions = ThreadPoolExecutor(max_workers=2048, thread_name_prefix="drctl-action")
 
 
 _process = _Process()
@@ -157,6 +158,47 @@ def active() -> Iterator[None]:
             _process.running_changed.notify_all()
 
 
+class RunInterrupted(BaseException):
+    """This process can no longer drive a run; its workflow stays PENDING for resume or recover.
+
+    A `BaseException` on purpose: DBOS records an `Exception` raised by a step as that
+    step's outcome, and one raised by a workflow as its final ERROR, so a database outage
+    or the interpreter shutting down would end the run for good. This passes both by.
+    """
+
+    def __init__(self, run_id: str, reason: str) -> None:
+        super().__init__(f"run `{run_id}` interrupted: {reason}")
+        self.run_id = run_id
+        self.reason = reason
+
+
+def interrupt(run_id: str, reason: str) -> None:
+    """Note that the workflow of `run_id` stopped in this process (see `RunInterrupted`)."""
+    with _process.lock:
+        _process.interrupted[run_id] = reason
+
+
+def interruption(run_id: str) -> str | None:
+    """Why the run stopped in this process, if it did."""
+    with _process.lock:
+        return _process.interrupted.get(run_id)
+
+
+def take_interruption(run_id: str) -> bool:
+    """Forget that the run stopped in this process; True if it had (it is about to restart)."""
+    with _process.lock:
+        return _process.interrupted.pop(run_id, None) is not None
+
+
+def workflow_status(settings: Settings, run_id: str) -> str | None:
+    """DBOS's status of a run's workflow (PENDING, ERROR, ...), None if it has none."""
+    if _process.launched is not None:
+        state = DBOS.get_workflow_status(run_id)
+        return None if state is None else state.status
+    found = client(settings).list_workflows(workflow_ids=[run_id])
+    return found[0].status if found else None
+
+
 class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """Writes to whatever `sys.stderr` is now (DBOS's own handler keeps the first one)."""
 
@@ -198,6 +240,7 @@ def shutdown(grace: float = 3.0) -> None:
         for pool in _process.journals.values():
             pool.close()
         _process.journals.clear()
+        _process.interrupted.clear()
 
 
 def client(settings: Settings) -> DBOSClient:

@@ -1,6 +1,8 @@
 """The durable run: a DBOS workflow that walks the runbook DAG with bounded parallelism.
 
-Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads; their
+Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads, the one
+with the longest remaining path of estimates first, at most `concurrency` of them calling
+the world at once (waiting holds no slot); their
 step ids are reserved in the workflow thread in a deterministic order, and whenever more
 than one step is in flight the order in which they finished is checkpointed, so a
 recovered run replays the same schedule and resumes exactly where it stood.
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import contextvars
 import threading
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager
 
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
@@ -23,10 +27,19 @@ from drctl.providers.base import Output
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
+from drctl.transient import RETRY_SECONDS, is_transient
+
+IN_FLIGHT = 1024
+"""Steps of one run in flight at once, at most (a thread each while it waits)."""
 
 
 class RunOptions(Frozen):
-    """How a run executes; stored with the workflow's inputs."""
+    """How a run executes; stored with the workflow's inputs.
+
+    `concurrency` bounds the steps calling the world at once (their `apply()`), not the
+    steps in flight: a step waiting for its effect (`verify()`) holds no slot, so a
+    failover of hundreds of resources waits on all of them together.
+    """
 
     actor: str
     concurrency: int = 8
@@ -41,17 +54,46 @@ def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
     runbook = parse_runbook(runbook_yaml, f"run {run_id}")
     options = RunOptions.model_validate_json(options_json)
     with runtime.active():
-        DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
-        scheduler = _Scheduler(run_id, runbook, options)
         try:
-            failed = scheduler.drive()
-        finally:
-            scheduler.close()
-        status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+            with interruptible(run_id):
+                DBOS.run_step({"name": "run.begin"}, _begin, run_id, options.actor)
+                scheduler = _Scheduler(run_id, runbook, options)
+                try:
+                    failed = scheduler.drive()
+                finally:
+                    scheduler.close()
+                status: str = DBOS.run_step({"name": "run.end"}, _end, run_id, failed)
+        except runtime.RunInterrupted as stop:
+            runtime.interrupt(run_id, stop.reason)
+            raise
     return status
 
 
+@contextmanager
+def interruptible(run_id: str) -> Iterator[None]:
+    """Turn a fault of this process, not of the run, into `RunInterrupted` (the run stays resumable).
+
+    Those faults are a state database still unreachable after the journal's and audit's
+    retries, and the interpreter shutting down (its thread pools refuse new work).
+    """
+    try:
+        yield
+    except Exception as exc:
+        if is_transient(exc):
+            reason = f"the state database did not answer for {RETRY_SECONDS:.0f} s: {exc}"
+        elif isinstance(exc, RuntimeError) and "after shutdown" in str(exc):
+            reason = "this process is shutting down"
+        else:
+            raise
+        raise runtime.RunInterrupted(run_id, reason.splitlines()[0]) from exc
+
+
 def _begin(run_id: str, actor: str) -> None:
+    with interruptible(run_id):
+        _journal_begin(run_id, actor)
+
+
+def _journal_begin(run_id: str, actor: str) -> None:
     engine, executor = runtime.engine_of(run_id), runtime.current().executor_id
     engine.journal.update_run(
         run_id, status="running", started_at=engine.clock.now(), executor=executor
@@ -60,6 +102,11 @@ def _begin(run_id: str, actor: str) -> None:
 
 
 def _end(run_id: str, failed: bool) -> str:
+    with interruptible(run_id):
+        return _journal_end(run_id, failed)
+
+
+def _journal_end(run_id: str, failed: bool) -> str:
     engine = runtime.engine_of(run_id)
     status = "failed" if failed else "succeeded"
     engine.journal.update_run(run_id, status=status, ended_at=engine.clock.now())
@@ -69,6 +116,11 @@ def _end(run_id: str, failed: bool) -> str:
 
 
 def _skip(run_id: str, step_id: str, reason: str) -> None:
+    with interruptible(run_id):
+        _journal_skip(run_id, step_id, reason)
+
+
+def _journal_skip(run_id: str, step_id: str, reason: str) -> None:
     engine = runtime.engine_of(run_id)
     error = StepError(message=reason, hint="fix the step it depends on, then run the runbook again")
     engine.journal.update_step(
@@ -83,9 +135,16 @@ def _run_step(job: StepJob) -> str:
     A failure outside the action (a subscriber that raised, a bad reference) fails the
     step in the journal too, even if the action itself had succeeded.
     """
+    with interruptible(job.run_id):
+        return _execute(job)
+
+
+def _execute(job: StepJob) -> str:
     try:
         result = execute_step(job)
     except DrctlError as exc:
+        if is_transient(exc):  # e.g. the audit subscriber's database: not the step's fault
+            raise
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
         result = job.engine.journal.fail_step(
             job.run_id, job.step.id, error, job.engine.clock.now()
@@ -108,8 +167,12 @@ class _Scheduler:
         self.options = options
         self.sorter = runbook.sorter()
         self.sorter.prepare()
-        self.order = [s.id for s in runbook.steps]
-        self.pool = ThreadPoolExecutor(options.concurrency, thread_name_prefix=f"drctl-{run_id}")
+        remaining = runbook.remaining()
+        position = {s.id: i for i, s in enumerate(runbook.steps)}
+        # Critical path first; runbook order among equals. Replay sees the same order.
+        self.priority = {i: (-remaining[i], position[i]) for i in position}
+        self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
+        self.calls = threading.BoundedSemaphore(options.concurrency)
         self.running: dict[str, Future[str]] = {}
         self.gates: dict[str, Future[str]] = {}
         self.queue: list[str] = []
@@ -125,7 +188,8 @@ class _Scheduler:
     def drive(self) -> bool:
         """Run every step; True when the run failed."""
         while self.sorter.is_active():
-            self.queue.extend(sorted(self.sorter.get_ready(), key=self.order.index))
+            self.queue.extend(self.sorter.get_ready())
+            self.queue.sort(key=self.priority.__getitem__)
             self._launch()
             if self.running or self.gates:
                 for step_id in self._harvest():
@@ -133,7 +197,7 @@ class _Scheduler:
         return self.failed
 
     def _launch(self) -> None:
-        while self.queue and len(self.running) < self.options.concurrency:
+        while self.queue and len(self.running) < IN_FLIGHT:
             step = self.runbook.step(self.queue.pop(0))
             reason = self._blocked_reason(step)
             if reason:
@@ -167,6 +231,7 @@ class _Scheduler:
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
+            calls=self.calls,
         )
         reservation = DBOS.reserve_step()
         if not self.running and not self.gates and not self.queue:

@@ -61,11 +61,11 @@ class Wait:
         return {"holds": not self._problem()} if self.params.until else {}
 
     def apply(self) -> Outcome:
-        if self.params.duration is not None:
-            self.ctx.clock.sleep(self.params.duration.total_seconds())
         return Outcome(changed=False, detail=self.describe())
 
     def verify(self, deadline: float) -> Output:
+        if self.params.duration is not None:  # waiting is verify's part: it holds no call slot
+            self.ctx.clock.sleep(self.params.duration.total_seconds())
         if self.params.until is None:
             return {}
         while True:

@@ -10,6 +10,7 @@ misspelt parameter is a mypy error in the compiler, not a failed run.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import ClassVar, Protocol
@@ -18,6 +19,42 @@ from drctl.plan.model import Plan
 from drctl.providers import registry
 from drctl.providers.base import Params
 from drctl.runbook.model import ApprovalGate, RetryPolicy, Step
+
+STAGE_REASONS = {
+    "detect": "health is read before anything changes",
+    "preflight": "the checks before the drill pass first",
+    "declare": "nothing fails over before people declare the disaster",
+    "approve-data": "people approve promoting the data tier first",
+    "data": "the data tier is writable in the target region first",
+    "compute": "the clusters can serve in the target region first",
+    "apps": "the applications are deployed and ready first",
+    "approve-traffic": "people approve switching traffic first",
+    "traffic": "traffic is switched first",
+    "verify": "the endpoints answer first",
+    "evidence": "the evidence is captured first",
+}
+
+
+class Needs(list[str]):
+    """Step ids a step depends on, each with the reason it does (`Step.because`).
+
+    A plain list works wherever needs are expected; adding two `Needs` keeps both reasons.
+    """
+
+    def __init__(self, ids: Iterable[str] = (), reasons: Mapping[str, str] | None = None) -> None:
+        super().__init__(dict.fromkeys(ids))
+        self.reasons = {i: r for i, r in (reasons or {}).items() if i in self}
+
+    def __add__(self, other: list[str]) -> Needs:  # type: ignore[override]
+        theirs = other.reasons if isinstance(other, Needs) else {}
+        return Needs([*self, *other], {**theirs, **self.reasons})
+
+
+def needs_of(ids: Iterable[str], because: str) -> Needs:
+    """`ids`, each needed for the same reason."""
+    listed = list(ids)
+    return Needs(listed, dict.fromkeys(listed, because))
+
 
 RETRY_AWS = RetryPolicy(attempts=3, backoff=timedelta(seconds=5), max_backoff=timedelta(seconds=60))
 HUMAN_ACTIONS = frozenset({"approval", "manual"})
@@ -48,22 +85,35 @@ class Draft:
         if name not in self._order:
             self._order.append(name)
 
-    def after(self, *stages: str) -> list[str]:
-        """Ids of the named stages' steps; for an empty stage, the steps of the stage before it."""
-        needs: list[str] = []
-        for name in stages:
-            needs += self._resolve(name)
-        return list(dict.fromkeys(needs))
+    def after(self, *stages: str, because: str = "") -> Needs:
+        """Ids of the named stages' steps; for an empty stage, the steps of the stage before it.
 
-    def _resolve(self, name: str) -> list[str]:
+        Each id carries `because`, or the reason of the stage it was found in.
+        """
+        found = Needs()
+        for name in stages:
+            stage, ids = self._resolve(name)
+            found = found + needs_of(ids, because or STAGE_REASONS.get(stage, f"stage `{stage}`"))
+        return found
+
+    def _resolve(self, name: str) -> tuple[str, list[str]]:
         if name in self._order:
             index = self._order.index(name)
         else:  # a stage this plan does not have: hang on the stages before the current one
             index = self._order.index(self._current) - 1 if self._current in self._order else -1
         for earlier in reversed(self._order[: index + 1]):
             if self.stages.get(earlier):
-                return self.stages[earlier]
-        return []
+                return earlier, self.stages[earlier]
+        return name, []
+
+    def _reasons(self, ids: list[str], resource: str | None) -> dict[str, str]:
+        known = ids.reasons if isinstance(ids, Needs) else {}
+        mine = {s.id for s in self.steps if resource is not None and s.resource == resource}
+        return {
+            i: known.get(i)
+            or (f"the previous step of {resource}" if i in mine else "ordered first")
+            for i in ids
+        }
 
     def events(self) -> list[str]:
         """The CloudTrail event names the steps so far may record, in step order."""
@@ -97,6 +147,7 @@ class Draft:
                 "action": action.kind,
                 "params": params.model_dump(mode="json", exclude_unset=True),
                 "needs": needs,
+                "because": self._reasons(needs, resource),
                 "estimate": estimate,
                 "timeout": timeout or max(estimate * 3, timedelta(minutes=5)),
                 "region": region,

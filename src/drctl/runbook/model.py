@@ -49,6 +49,8 @@ class Step(Strict):
     action: str
     params: dict[str, JsonValue] = {}
     needs: list[StepId] = []
+    because: dict[StepId, str] = {}
+    """Why a need exists, by its id (the compiler says; `drctl runbook explain` shows it)."""
     timeout: Duration = timedelta(minutes=10)
     retry: RetryPolicy = RetryPolicy()
     approval: ApprovalGate | None = None
@@ -80,6 +82,9 @@ class Runbook(Strict):
             unknown = [n for n in step.needs if n not in ids]
             if unknown:
                 raise ValueError(f"step `{step.id}` needs unknown step(s): {', '.join(unknown)}")
+            stray = [n for n in step.because if n not in step.needs]
+            if stray:
+                raise ValueError(f"step `{step.id}` explains needs it lacks: {', '.join(stray)}")
         try:
             self.sorter().prepare()
         except graphlib.CycleError as exc:
@@ -113,3 +118,19 @@ class Runbook(Strict):
                 start = max((finish[n] for n in step.needs), default=timedelta(0))
                 finish[step.id] = start + step.estimate
         return max(finish.values(), default=timedelta(0))
+
+    def remaining(self) -> dict[str, timedelta]:
+        """Per step, the longest chain of estimates from its start to the end of the runbook.
+
+        The engine starts ready steps in decreasing order of it (critical path first).
+        """
+        after: dict[str, list[str]] = {s.id: [] for s in self.steps}
+        for step in self.steps:
+            for need in step.needs:
+                after[need].append(step.id)
+        longest: dict[str, timedelta] = {}
+        for wave in reversed(self.waves()):
+            for step in wave:
+                tail = max((longest[d] for d in after[step.id]), default=timedelta(0))
+                longest[step.id] = step.estimate + tail
+        return longest

@@ -11,7 +11,7 @@ from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EbsSnapshots, Efs, Route53Failover
 from drctl.providers import approval, http
 from drctl.providers.aws import cloudtrail
-from drctl.runbook.draft import Draft
+from drctl.runbook.draft import Draft, needs_of
 from drctl.runbook.model import ApprovalGate, RetryPolicy
 from drctl.runbook.recipes import Side, recipes
 from drctl.runbook.steps import M, S
@@ -58,11 +58,18 @@ def compute_down(d: Draft, region: str, needs: list[str], *, always: bool = Fals
         recipe.scale_down(d, region, needs, always)
 
 
-def apps_up(d: Draft, region: str, needs: list[str]) -> None:
-    """GitOps sync onto the clusters of `region`, then wait for pods and synced secrets."""
-    synced = [i for recipe in recipes(d.plan) for i in recipe.deploy(d, region, needs)]
+def apps_up(d: Draft, region: str) -> None:
+    """GitOps sync onto the clusters of `region`, then wait for pods and synced secrets.
+
+    The sync needs only the clusters it deploys onto, so it runs while the data tier is
+    promoted or restored; readiness waits for both, since pods serve once their data does.
+    """
+    compute = d.after("compute", because=f"the sync deploys onto the clusters in {region}")
+    data = d.after("data", because=f"pods are ready once the data they use is up in {region}")
+    synced = [i for recipe in recipes(d.plan) for i in recipe.deploy(d, region, compute)]
+    waited = needs_of(synced, "the sync deployed what this waits for") if synced else compute
     for recipe in recipes(d.plan):
-        recipe.ready(d, region, synced or needs)
+        recipe.ready(d, region, waited + data)
 
 
 def check_endpoints(d: Draft, which: Side, needs: list[str], tag: str = "") -> None:

@@ -33,7 +33,7 @@ def drill(plan: Plan) -> Draft:
     d.stage("compute")
     compute_up(d, region, d.after("preflight"))
     d.stage("apps")
-    apps_up(d, region, d.after("data", "compute"))
+    apps_up(d, region)
     d.stage("test-traffic")
     check_endpoints(d, "secondary", d.after("apps"))
     d.stage("evidence")

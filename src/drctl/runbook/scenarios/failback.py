@@ -44,7 +44,7 @@ def failback(plan: Plan) -> Draft:
     d.stage("compute")
     compute_up(d, primary, d.after("approve"))
     d.stage("apps")
-    apps_up(d, primary, d.after("data", "compute"))
+    apps_up(d, primary)
     d.stage("traffic")
     for recipe in recipes(plan):
         recipe.switch_back(d, d.after("apps"))

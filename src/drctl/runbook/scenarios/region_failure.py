@@ -51,7 +51,7 @@ def region_failure(plan: Plan) -> Draft:
     d.stage("compute")
     compute_up(d, dr, d.after("declare"))
     d.stage("apps")
-    apps_up(d, dr, d.after("data", "compute"))
+    apps_up(d, dr)
     if plan.approval_for("switch-traffic"):
         d.stage("approve-traffic")
         title = f"Approve switching traffic to {dr}"

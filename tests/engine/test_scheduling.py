@@ -1,0 +1,57 @@
+"""How the engine orders the steps it starts and bounds the ones calling the world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dbos import DBOS
+from tests.engine.conftest import runbook
+
+from drctl.engine import Engine
+from drctl.settings import Settings
+
+# Runbook order lists the short branch first; its estimates put the chain on the critical path.
+BRANCHES = """\
+  - {id: short, title: Short, action: noop, estimate: 1m}
+  - {id: long-1, title: Long 1, action: noop, estimate: 10m}
+  - {id: long-2, title: Long 2, action: noop, needs: [long-1], estimate: 5m}
+  - {id: other, title: Other, action: noop, estimate: 2m}
+"""
+
+
+def test_ready_steps_start_longest_remaining_path_first(settings: Settings) -> None:
+    runner = Engine(settings)
+    run_id = runner.start_run(runbook(BRANCHES), actor="ops")
+    assert runner.wait(run_id, timeout=60).status == "succeeded"
+    durable = sorted(DBOS.list_workflow_steps(run_id), key=lambda s: s["function_id"])
+    launched = [s["function_name"] for s in durable if s["function_name"].startswith("step:")]
+    assert launched == ["step:long-1", "step:other", "step:short", "step:long-2"]
+
+
+def test_remaining_path_counts_a_step_and_its_longest_chain_of_dependants() -> None:
+    remaining = runbook(BRANCHES).remaining()
+    assert {k: v.total_seconds() / 60 for k, v in remaining.items()} == {
+        "short": 1,
+        "long-1": 15,
+        "long-2": 5,
+        "other": 2,
+    }
+
+
+def test_a_step_waiting_for_its_effect_holds_no_call_slot(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """One slot: `waits` polls until `acts` has acted, which needs the slot `waits` must not hold."""
+    flag = tmp_path / "acted"
+    rb = runbook(f"""\
+  - id: waits
+    title: Wait for the other branch
+    action: wait
+    estimate: 10m
+    timeout: 30s
+    params: {{until: {{shell: "test -e {flag}"}}, poll: 0.1s}}
+  - {{id: acts, title: Act, action: shell, estimate: 1m, params: {{command: "touch {flag}"}}}}
+""")
+    runner = Engine(settings)
+    run = runner.wait(runner.start_run(rb, actor="ops", concurrency=1), timeout=60)
+    assert run.status == "succeeded", [(s.id, s.status, s.detail) for s in run.steps]
