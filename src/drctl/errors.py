@@ -9,7 +9,11 @@ DrctlError                  message + hint + where; exit 2 unless said otherwise
 │   ├── StateError          the resource is in a state that forbids the action
 │   └── ThrottledError      throttling or 5xx that outlived the retry budget
 ├── RunError                a run failed, was rejected or cancelled (exit 1)
-└── CheckFailed             readiness checks found error-level findings (exit 1)
+├── CheckFailed             readiness checks found error-level findings (exit 1)
+└── CouldNotCheck           checks could not read the estate: no credentials, unreachable endpoint (exit 3)
+
+Exit codes, the same for every command: 0 ready or succeeded, 1 findings or a failed run,
+2 bad input, 3 could not check.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_COULD_NOT_CHECK = 3
 
 
 class DrctlError(Exception):
@@ -87,3 +92,9 @@ class CheckFailed(DrctlError):
     """Readiness checks found at least one error-level finding."""
 
     exit_code = EXIT_FAILED
+
+
+class CouldNotCheck(DrctlError):
+    """The estate could not be read at all: credentials missing or refused, endpoint unreachable."""
+
+    exit_code = EXIT_COULD_NOT_CHECK

@@ -9,6 +9,7 @@ from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
@@ -20,6 +21,7 @@ class CheckFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    YAML = "yaml"
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
@@ -41,7 +43,7 @@ def by_resource(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
 def summary(report: CheckReport) -> str:
     """One line: how many checks ran and what they found."""
     counts = report.counts()
-    verdict = "FAILED" if not report.ok else "passed"
+    verdict = "FAILED" if not report.ok else "passed" if report.complete else "INCOMPLETE"
     return (
         f"{report.plan}: {len(report.checked)} checks ({report.mode}) {verdict} — "
         f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
@@ -67,6 +69,11 @@ def render_json(report: CheckReport) -> str:
     return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_yaml(report: CheckReport) -> str:
+    """The whole report as YAML (the same data as JSON)."""
+    return yaml.safe_dump(report.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
 def render_junit(report: CheckReport) -> str:
     """JUnit XML: one test case per (rule, resource); error findings fail it, others go to system-out."""
     found: dict[tuple[str, str], list[Finding]] = {}
@@ -79,9 +86,15 @@ def render_junit(report: CheckReport) -> str:
         failures=str(
             len({(f.rule, f.resource) for f in report.findings if f.severity is Severity.ERROR})
         ),
-        errors="0",
+        errors=str(len(report.notifications)),
         time=f"{report.seconds:.3f}",
     )
+    for note in report.notifications:
+        # A could-not-check is a JUnit <error> (the test could not run), not a <failure>.
+        case = ET.SubElement(suite, "testcase", classname="could-not-check", name=note.where)
+        ET.SubElement(
+            case, "error", message=note.message, type="could-not-check"
+        ).text = f"rules not run: {', '.join(note.rules)}\nfix: {note.hint}"
     for checked in report.checked:
         case = ET.SubElement(suite, "testcase", classname=checked.rule, name=checked.resource)
         mine = found.get((checked.rule, checked.resource), [])
@@ -96,6 +109,7 @@ def render_junit(report: CheckReport) -> str:
             ET.SubElement(case, "system-out").text = "\n".join(notes)
     root = ET.Element("testsuites", name="drctl", tests=str(len(report.checked)))
     root.set("failures", suite.get("failures", "0"))
+    root.set("errors", suite.get("errors", "0"))
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
@@ -121,9 +135,26 @@ def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
+        "runs": [
+            {"tool": {"driver": driver}, "invocations": [_invocation(report)], "results": results}
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
+
+
+def _invocation(report: CheckReport) -> dict[str, Any]:
+    """The SARIF invocation: could-not-check problems are tool execution notifications."""
+    notes = [
+        {
+            "level": "error",
+            "descriptor": {"id": "could-not-check"},
+            "message": {"text": f"{n.message}. Fix: {n.hint}" if n.hint else n.message},
+            "locations": [{"logicalLocations": [{"name": n.where or "estate"}]}],
+            "properties": {"rulesNotRun": n.rules},
+        }
+        for n in report.notifications
+    ]
+    return {"executionSuccessful": report.complete, "toolExecutionNotifications": notes}
 
 
 def _sarif_result(f: Finding, index: dict[str, int], plan_uri: str) -> dict[str, Any]:
@@ -148,6 +179,10 @@ def _cell(text: str) -> str:
 def render_markdown(report: CheckReport) -> str:
     """A Markdown section: summary, then a table per resource."""
     lines = [f"# Readiness of {report.plan}", "", summary(report), ""]
+    lines += [
+        f"> **Could not check:** {_cell(n.message)} ({_cell(n.hint)})\n"
+        for n in report.notifications
+    ]
     for resource, findings in by_resource(report.findings):
         lines += [f"## {resource}", "", "| severity | rule | finding | fix |", "|---|---|---|---|"]
         lines += [
@@ -160,6 +195,7 @@ def render_markdown(report: CheckReport) -> str:
 
 RENDERERS: dict[CheckFormat, Callable[[CheckReport], str]] = {
     CheckFormat.JSON: render_json,
+    CheckFormat.YAML: render_yaml,
     CheckFormat.JUNIT: render_junit,
     CheckFormat.SARIF: render_sarif,
     CheckFormat.MARKDOWN: render_markdown,

@@ -12,6 +12,7 @@ from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
 from drctl.cli import demo as _demo  # noqa: F401
 from drctl.cli import iac as _iac  # noqa: F401
 from drctl.cli import lab as _lab  # noqa: F401
+from drctl.cli import logs as _logs  # noqa: F401
 from drctl.cli import plan as _plan  # noqa: F401
 from drctl.cli import report as _report  # noqa: F401
 from drctl.cli import run as _run  # noqa: F401

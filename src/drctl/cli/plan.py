@@ -11,7 +11,7 @@ from rich.table import Table
 from drctl.checks.model import Severity
 from drctl.cli.app import app
 from drctl.cli.options import JsonOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data
 from drctl.errors import DrctlError, PlanError
 from drctl.plan.advise import Advice, advise
 from drctl.plan.durations import format_duration, parse_duration
@@ -40,6 +40,7 @@ def init(
 @app.command()
 def validate(
     plans: list[Path] = typer.Argument(..., help="Plan files to validate."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Validate plan files; exit 0 when all are valid, 2 otherwise.
@@ -53,8 +54,8 @@ def validate(
             results.append({"file": str(path), "valid": True, "name": plan.metadata.name})
         except DrctlError as exc:
             results.append({"file": str(path), "valid": False, "error": str(exc), "hint": exc.hint})
-    if json_out:
-        print_json(results)
+    if fmt := data_format(output, json_out):
+        print_data(results, fmt)
     else:
         for r in results:
             if r["valid"]:
@@ -71,6 +72,7 @@ def advise_cmd(
     plan_file: Path | None = typer.Argument(None, help="Plan to assess (optional)."),
     rto: str | None = typer.Option(None, help="Recovery time objective, e.g. 30m."),
     rpo: str | None = typer.Option(None, help="Recovery point objective, e.g. 5m."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Recommend a DR strategy and say whether a plan can meet its own objectives.
@@ -88,8 +90,8 @@ def advise_cmd(
     except ValueError as exc:
         raise PlanError(str(exc), hint="durations look like 30m, 5m, 1h30m") from exc
     result = advise(target_rto, target_rpo, plan)
-    if json_out:
-        print_json(result)
+    if fmt := data_format(output, json_out):
+        print_data(result, fmt)
     else:
         _print_advice(result, plan)
     if not result.ok:

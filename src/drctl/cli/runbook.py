@@ -9,7 +9,7 @@ import typer
 
 from drctl.cli.app import app
 from drctl.cli.options import JsonOption, RunbookFormat, RunbookFormatOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data
 from drctl.runbook.io import load_runbook
 from drctl.runbook.render import mermaid, waves_tree
 
@@ -23,6 +23,7 @@ app.add_typer(runbook_app, name="runbook")
 def show(
     file: Path = typer.Argument(..., help="Runbook YAML file."),
     fmt: RunbookFormatOption = RunbookFormat.TREE,
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Show which steps run in parallel (waves), or print a Mermaid flowchart.
@@ -30,13 +31,14 @@ def show(
     Example: drctl runbook show region-failure.yaml --format mermaid
     """
     runbook = load_runbook(file)
-    if json_out:
-        print_json(
+    if data := data_format(output, json_out):
+        print_data(
             {
                 "name": runbook.name,
                 "waves": [[s.id for s in wave] for wave in runbook.waves()],
                 "estimate": runbook.estimate().total_seconds(),
-            }
+            },
+            data,
         )
     elif fmt is RunbookFormat.MERMAID:
         sys.stdout.write(mermaid(runbook))
