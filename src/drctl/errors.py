@@ -18,6 +18,8 @@ Exit codes, the same for every command: 0 ready or succeeded, 1 findings or a fa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -25,15 +27,27 @@ EXIT_COULD_NOT_CHECK = 3
 
 
 class DrctlError(Exception):
-    """An error with a message for people, a hint on what to do, and where it happened."""
+    """An error with a message for people, a hint on what to do, and where it happened.
+
+    An invalid file raises one error for all its problems: `problems` lists every one (the
+    first is the error itself), each with its own `where` and `hint`.
+    """
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, message: str, *, hint: str = "", where: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        where: str = "",
+        problems: Sequence[DrctlError] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.where = where
+        self.problems: tuple[DrctlError, ...] = tuple(problems) or (self,)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message

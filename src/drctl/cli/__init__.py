@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def report_error(exc: DrctlError) -> None:
-    """One red line saying what and where, then the hint."""
+    """One red line saying what and where, then the hint; one pair per problem of an invalid file."""
     # Messages are plain text: `drctl[sandbox]` or `[default]` must not be read as markup.
-    err_console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
-    if exc.hint:
-        err_console.print(f"  [dim]hint:[/dim] {escape(exc.hint)}")
+    for problem in exc.problems:
+        err_console.print(f"[red]error:[/red] {escape(str(problem))}", markup=True)
+        if problem.hint:
+            err_console.print(f"  [dim]hint:[/dim] {escape(problem.hint)}")

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from drctl.checks.model import Severity
@@ -53,7 +54,18 @@ def validate(
             plan = load_plan(path)
             results.append({"file": str(path), "valid": True, "name": plan.metadata.name})
         except DrctlError as exc:
-            results.append({"file": str(path), "valid": False, "error": str(exc), "hint": exc.hint})
+            problems = [
+                {"where": p.where, "message": p.message, "hint": p.hint} for p in exc.problems
+            ]
+            results.append(
+                {
+                    "file": str(path),
+                    "valid": False,
+                    "error": str(exc),
+                    "hint": exc.hint,
+                    "problems": problems,
+                }
+            )
     if fmt := data_format(output, json_out):
         print_data(results, fmt)
     else:
@@ -61,10 +73,17 @@ def validate(
             if r["valid"]:
                 console.print(f"[green]valid[/green]   {r['file']} ({r['name']})")
             else:
-                console.print(f"[red]invalid[/red] {r['error']}")
-                console.print(f"        [dim]hint:[/dim] {r['hint']}")
+                _print_problems(r["problems"])  # type: ignore[arg-type]
     if not all(r["valid"] for r in results):
         raise typer.Exit(2)
+
+
+def _print_problems(problems: list[dict[str, str]]) -> None:
+    for p in problems:
+        where = f"{p['where']}: " if p["where"] else ""
+        console.print(f"[red]invalid[/red] {escape(where + p['message'])}")
+        if p["hint"]:
+            console.print(f"        [dim]hint:[/dim] {escape(p['hint'])}")
 
 
 @app.command(name="advise")
