@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from itertools import groupby
 from typing import Any
@@ -13,6 +14,7 @@ import yaml
 from rich.console import Console
 from rich.table import Table
 
+from drctl import __version__
 from drctl.checks.model import CheckReport, Finding, Severity
 
 
@@ -25,6 +27,7 @@ class CheckFormat(StrEnum):
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    OPENMETRICS = "openmetrics"
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -115,8 +118,14 @@ def render_junit(report: CheckReport) -> str:
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
-    """SARIF 2.1.0 with one rule descriptor per rule and one result per finding."""
+def render_sarif(
+    report: CheckReport, plan_uri: str = "", lines: Mapping[str, int] | None = None
+) -> str:
+    """SARIF 2.1.0 with one rule descriptor per rule and one result per finding.
+
+    `lines` maps a resource (or the plan's) name to its line in the plan file, so code
+    scanning annotates the line that declares it.
+    """
     index = {r.id: i for i, r in enumerate(report.rules)}
     rules = [
         {
@@ -124,14 +133,23 @@ def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
             "name": r.title,
             "shortDescription": {"text": r.title},
             "fullDescription": {"text": r.rationale},
-            "help": {"text": r.hint},
+            "help": {
+                "text": f"{r.rationale} Fix: {r.hint}",
+                "markdown": f"{r.rationale}\n\n**Fix:** {r.hint}",
+            },
             "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
             "properties": {"live": r.live},
         }
         for r in report.rules
     ]
-    results = [_sarif_result(f, index, plan_uri) for f in report.findings]
-    driver = {"name": "drctl", "informationUri": "https://github.com/drctl/drctl", "rules": rules}
+    results = [_sarif_result(f, index, plan_uri, lines or {}) for f in report.findings]
+    driver = {
+        "name": "drctl",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": "https://github.com/drctl/drctl",
+        "rules": rules,
+    }
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -157,10 +175,15 @@ def _invocation(report: CheckReport) -> dict[str, Any]:
     return {"executionSuccessful": report.complete, "toolExecutionNotifications": notes}
 
 
-def _sarif_result(f: Finding, index: dict[str, int], plan_uri: str) -> dict[str, Any]:
+def _sarif_result(
+    f: Finding, index: dict[str, int], plan_uri: str, lines: Mapping[str, int]
+) -> dict[str, Any]:
     location: dict[str, Any] = {"logicalLocations": [{"name": f.resource, "kind": "resource"}]}
     if plan_uri:
-        location["physicalLocation"] = {"artifactLocation": {"uri": plan_uri}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": plan_uri}}
+        if f.resource in lines:
+            physical["region"] = {"startLine": lines[f.resource]}
+        location["physicalLocation"] = physical
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "level": SARIF_LEVEL[f.severity],
@@ -193,10 +216,47 @@ def render_markdown(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render_openmetrics(report: CheckReport) -> str:
+    """OpenMetrics text for node-exporter's textfile collector: readiness, counts, each finding."""
+    plan = f'plan="{_label(report.plan)}"'
+    counts = report.counts()
+    lines = [
+        "# TYPE drctl_check_ready gauge",
+        "# HELP drctl_check_ready 1 when no error-level finding exists.",
+        f"drctl_check_ready{{{plan}}} {int(report.ok)}",
+        "# TYPE drctl_check_complete gauge",
+        "# HELP drctl_check_complete 1 when every rule could read what it needed.",
+        f"drctl_check_complete{{{plan}}} {int(report.complete)}",
+        "# TYPE drctl_check_findings gauge",
+        "# HELP drctl_check_findings Findings by severity.",
+        *(f'drctl_check_findings{{{plan},severity="{s}"}} {counts[s]}' for s in Severity),
+        "# TYPE drctl_check_checks gauge",
+        "# HELP drctl_check_checks (rule, resource) pairs evaluated.",
+        f'drctl_check_checks{{{plan},mode="{report.mode}"}} {len(report.checked)}',
+        "# TYPE drctl_check_duration_seconds gauge",
+        "# HELP drctl_check_duration_seconds How long the check took.",
+        f"drctl_check_duration_seconds{{{plan}}} {report.seconds}",
+        "# TYPE drctl_check_rule_findings gauge",
+        "# HELP drctl_check_rule_findings Findings per rule, resource and severity.",
+    ]
+    per_rule = Counter((f.rule, f.resource, f.severity) for f in report.findings)
+    lines += [
+        f'drctl_check_rule_findings{{{plan},rule="{_label(rule)}",resource="{_label(resource)}",'
+        f'severity="{severity}"}} {count}'
+        for (rule, resource, severity), count in per_rule.items()
+    ]
+    return "\n".join([*lines, "# EOF"]) + "\n"
+
+
 RENDERERS: dict[CheckFormat, Callable[[CheckReport], str]] = {
     CheckFormat.JSON: render_json,
     CheckFormat.YAML: render_yaml,
     CheckFormat.JUNIT: render_junit,
     CheckFormat.SARIF: render_sarif,
     CheckFormat.MARKDOWN: render_markdown,
+    CheckFormat.OPENMETRICS: render_openmetrics,
 }

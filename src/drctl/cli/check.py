@@ -20,7 +20,7 @@ from drctl.cli.app import app
 from drctl.cli.options import CheckFormatOption, JsonOption
 from drctl.cli.output import OutputOption, console, data_format, err_console, print_data
 from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK
-from drctl.plan.load import load_plan
+from drctl.plan.load import declaration_lines, load_plan
 from drctl.settings import Settings
 
 
@@ -75,7 +75,8 @@ def _print(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> None:
     if fmt is CheckFormat.TABLE:
         print_table(report, console)
     elif fmt is CheckFormat.SARIF:
-        typer.echo(render_sarif(report, plan_file.as_posix()), nl=False)
+        lines = declaration_lines(plan_file)
+        typer.echo(render_sarif(report, plan_file.as_posix(), lines), nl=False)
     else:
         typer.echo(RENDERERS[fmt](report), nl=False)
 

@@ -10,14 +10,39 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from drctl.plan.model import Plan
 from drctl.plan.regions import AWS_REGIONS
-from drctl.yamlsource import Loc, Located, load_model
+from drctl.yamlsource import Loc, Located, load_model, read_yaml
 
 
 def load_plan(path: Path) -> Plan:
     """Load and validate a plan file; the error lists every problem."""
     return load_model(path, Plan, checks=(duplicate_names, regions_outside_the_plan))
+
+
+def declaration_lines(path: Path) -> dict[str, int]:
+    """The line declaring each resource (its `- kind:` item) and the plan's name, by name."""
+    data, node = read_yaml(path)
+    lines: dict[str, int] = {}
+    if not isinstance(node, yaml.MappingNode):
+        return lines
+    sections = {k.value: v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    metadata = sections.get("metadata")
+    if isinstance(metadata, yaml.MappingNode):
+        for key, value in metadata.value:
+            if key.value == "name" and isinstance(value, yaml.ScalarNode):
+                lines[value.value] = key.start_mark.line + 1
+    items = sections.get("resources")
+    if isinstance(items, yaml.SequenceNode):
+        found = data.get("resources") if isinstance(data, dict) else None
+        for resource, item in zip(
+            found if isinstance(found, list) else [], items.value, strict=False
+        ):
+            if isinstance(resource, dict) and isinstance(resource.get("name"), str):
+                lines.setdefault(resource["name"], item.start_mark.line + 1)
+    return lines
 
 
 def _resources(data: Any) -> list[tuple[int, dict[str, Any]]]:
