@@ -9,26 +9,45 @@ DrctlError                  message + hint + where; exit 2 unless said otherwise
 │   ├── StateError          the resource is in a state that forbids the action
 │   └── ThrottledError      throttling or 5xx that outlived the retry budget
 ├── RunError                a run failed, was rejected or cancelled (exit 1)
-└── CheckFailed             readiness checks found error-level findings (exit 1)
+├── CheckFailed             readiness checks found error-level findings (exit 1)
+└── CouldNotCheck           checks could not read the estate: no credentials, unreachable endpoint (exit 3)
+
+Exit codes, the same for every command: 0 ready or succeeded, 1 findings or a failed run,
+2 bad input, 3 could not check.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_COULD_NOT_CHECK = 3
 
 
 class DrctlError(Exception):
-    """An error with a message for people, a hint on what to do, and where it happened."""
+    """An error with a message for people, a hint on what to do, and where it happened.
+
+    An invalid file raises one error for all its problems: `problems` lists every one (the
+    first is the error itself), each with its own `where` and `hint`.
+    """
 
     exit_code = EXIT_BAD_INPUT
 
-    def __init__(self, message: str, *, hint: str = "", where: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str = "",
+        where: str = "",
+        problems: Sequence[DrctlError] = (),
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.where = where
+        self.problems: tuple[DrctlError, ...] = tuple(problems) or (self,)
 
     def __str__(self) -> str:
         return f"{self.where}: {self.message}" if self.where else self.message
@@ -87,3 +106,9 @@ class CheckFailed(DrctlError):
     """Readiness checks found at least one error-level finding."""
 
     exit_code = EXIT_FAILED
+
+
+class CouldNotCheck(DrctlError):
+    """The estate could not be read at all: credentials missing or refused, endpoint unreachable."""
+
+    exit_code = EXIT_COULD_NOT_CHECK

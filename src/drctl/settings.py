@@ -1,4 +1,4 @@
-"""drctl settings from the environment (prefix `DRCTL_`)."""
+"""drctl settings from the environment (prefix `DRCTL_`), and where the state directory is."""
 
 from __future__ import annotations
 
@@ -6,7 +6,22 @@ import getpass
 import socket
 from pathlib import Path
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+STATE_DIR = ".drctl"
+
+
+def find_home(start: Path | None = None) -> Path:
+    """The nearest `.drctl/` in `start` (default: the working directory) or above it, like `.git`.
+
+    When there is none, `.drctl` in `start`: the first command that writes state creates it there.
+    """
+    here = (start or Path.cwd()).resolve()
+    for directory in (here, *here.parents):
+        if (directory / STATE_DIR).is_dir():
+            return directory / STATE_DIR
+    return here / STATE_DIR if start is not None else Path(STATE_DIR)
 
 
 class Settings(BaseSettings):
@@ -14,7 +29,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="DRCTL_", extra="ignore")
 
-    home: Path = Path(".drctl")
+    home: Path = Field(default_factory=find_home)
+    """`DRCTL_HOME`, else the nearest `.drctl/` from the working directory up (see `find_home`)."""
     database_url: str = ""
     executor_id: str = ""
     aws_endpoint_url: str = ""

@@ -2,14 +2,18 @@
 
 Plans, runbooks and review files all load through here: YAML syntax errors, duplicate keys
 and pydantic validation errors all become one located error, of the class the caller names
-(`PlanError` unless told otherwise; runbooks ask for `RunbookError`).
+(`PlanError` unless told otherwise; runbooks ask for `RunbookError`), listing every problem.
+Callers may add `checks` over the raw data for rules that span fields (duplicate names,
+regions), so those point at the offending node too.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,6 +25,18 @@ from drctl.errors import DrctlError, PlanError
 
 M = TypeVar("M", bound=BaseModel)
 Loc = tuple[int | str, ...]
+
+
+class Located(typing.NamedTuple):
+    """A problem a raw-data check found: where in the data (a pydantic-style loc), what, what to do."""
+
+    loc: Loc
+    message: str
+    hint: str = ""
+
+
+RawCheck = Callable[[Any], list[Located]]
+"""A check over the parsed YAML before validation; it must accept any data without raising."""
 
 
 class _StrictLoader(yaml.SafeLoader):
@@ -68,6 +84,12 @@ def parse_yaml(
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
+    except RecursionError:
+        raise error(
+            "the YAML is nested too deeply to read",
+            hint="a plan or runbook is a few levels deep; look for runaway `[` or `{`",
+            where=name,
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
@@ -84,10 +106,16 @@ def parse_yaml(
     return data, node
 
 
-def load_model(path: Path, model: type[M], *, error: type[DrctlError] = PlanError) -> M:
+def load_model(
+    path: Path,
+    model: type[M],
+    *,
+    error: type[DrctlError] = PlanError,
+    checks: Sequence[RawCheck] = (),
+) -> M:
     """Read `path` and validate it as `model`, raising `error` with a location."""
     data, node = read_yaml(path, error=error)
-    return validate_data(data, node, str(path), model, error=error)
+    return validate_data(data, node, str(path), model, error=error, checks=checks)
 
 
 def validate_data(
@@ -97,25 +125,56 @@ def validate_data(
     model: type[M],
     *,
     error: type[DrctlError] = PlanError,
+    checks: Sequence[RawCheck] = (),
 ) -> M:
-    """Validate parsed YAML against `model`; errors point at the YAML node."""
+    """Validate parsed YAML against `model`; every problem is listed and points at its YAML node.
+
+    A model-level (root) error is dropped when a raw check already said the same with a location.
+    """
     if not isinstance(data, dict):
         raise error(
             "expected a mapping at the top of the file",
             hint="start with `apiVersion:` and `kind:` (see `drctl init`)",
             where=f"{name}:1:1",
         )
+    found = [_place(p.loc, p.message, p.hint, node, name) for c in checks for p in c(data)]
+    result: M | None = None
     try:
-        return model.model_validate(data)
+        result = model.model_validate(data)
     except ValidationError as exc:
-        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
-        problems = [_problem(err, node, name, model) for err in errors]
-        first = problems[0]
-        extra = len(problems) - 1
-        message = first.message + (
-            f" (and {extra} more problem{'s' * (extra > 1)})" if extra else ""
-        )
-        raise error(message, hint=first.hint, where=first.where) from None
+        errors = _without_echoes(sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden"))
+        found += [_problem(e, node, name, model) for e in errors if not (found and not e["loc"])]
+    except RecursionError:
+        found.append(_Problem(name, "the file is nested too deeply to validate", ""))
+    if found or result is None:
+        raise _error(error, found)
+    return result
+
+
+def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:
+    """Drop `owner: Field required` when `ownr:` sits in the same mapping: one typo, one problem."""
+    typos = {
+        (tuple(e["loc"][:-1]), close)
+        for e in errors
+        if e["type"] == "extra_forbidden" and e["loc"]
+        for close in _close_keys(str(e["loc"][-1]), errors)
+    }
+    return [
+        e
+        for e in errors
+        if not (e["type"] == "missing" and (tuple(e["loc"][:-1]), e["loc"][-1]) in typos)
+    ]
+
+
+def _close_keys(key: str, errors: list[ErrorDetails]) -> list[str]:
+    missing = [str(e["loc"][-1]) for e in errors if e["type"] == "missing" and e["loc"]]
+    return difflib.get_close_matches(key, missing, n=1)
+
+
+def _error(error: type[DrctlError], problems: list[_Problem]) -> DrctlError:
+    listed = [error(p.message, hint=p.hint, where=p.where) for p in problems]
+    first = listed[0]
+    return error(first.message, hint=first.hint, where=first.where, problems=listed)
 
 
 class _Problem(typing.NamedTuple):
@@ -128,11 +187,15 @@ def _problem(
     err: ErrorDetails, root: yaml.Node | None, name: str, model: type[BaseModel]
 ) -> _Problem:
     loc: Loc = tuple(err["loc"])
+    text = err["msg"].removeprefix("Value error, ")
+    return _place(loc, text, _hint(err, loc, model), root, name)
+
+
+def _place(loc: Loc, text: str, hint: str, root: yaml.Node | None, name: str) -> _Problem:
     target, field = _locate(root, loc)
     mark = target.start_mark if target is not None else None
     where = f"{name}:{mark.line + 1}:{mark.column + 1}" if mark else name
-    text = err["msg"].removeprefix("Value error, ")
-    return _Problem(where, f"{field}: {text}" if field else text, _hint(err, loc, model))
+    return _Problem(where, f"{field}: {text}" if field else text, hint)
 
 
 def _locate(root: yaml.Node | None, loc: Loc) -> tuple[yaml.Node | None, str]:
@@ -174,13 +237,28 @@ def _hint(err: ErrorDetails, loc: Loc, model: type[BaseModel]) -> str:
         return f"add `{loc[-1]}:` here"
     if kind == "string_type":
         return 'quote the value so YAML keeps it as text, e.g. "1.29"'
-    if kind in ("union_tag_invalid", "union_tag_not_found"):
-        return "set `kind:` to one of the resource kinds listed (see `drctl schema`)"
+    if kind in ("enum", "literal_error", "union_tag_invalid"):
+        return _did_you_mean(err)
+    if kind == "union_tag_not_found":
+        return "add `kind:` (see `drctl schema` for the kinds)"
     if kind in ("int_type", "int_parsing"):
         return "write a whole number"
-    if kind == "value_error":
-        return "the message above says what to write instead"
-    return "see `drctl schema` for the allowed values"
+    return ""
+
+
+def _did_you_mean(err: ErrorDetails) -> str:
+    """`did you mean ...?` for a misspelt enum value or `kind:`, else the choices."""
+    ctx = err.get("ctx") or {}
+    expected = str(ctx.get("expected") or ctx.get("expected_tags") or "")
+    choices = re.findall(r"'([^']*)'", expected)
+    given = str(ctx.get("tag", err.get("input")))
+    # A prefix (`eks` for `eks-cluster`) says more than letter similarity (`efs`).
+    close = [c for c in choices if c.startswith(given)] if given else []
+    close = close or difflib.get_close_matches(given, choices, n=1)
+    if close:
+        return f"did you mean `{close[0]}`?"
+    key = "kind" if "tag" in ctx else "one"
+    return f"{key} of: {', '.join(choices)}" if choices else ""
 
 
 def _allowed_keys(model: type[BaseModel], loc: Loc) -> list[str]:

@@ -57,6 +57,8 @@ def test_dr_counterpart_passes_when_everything_has_a_copy_in_the_dr_region(seed:
 
 def test_dr_counterpart_fails_for_a_bucket_replicated_to_a_third_region(tmp_path: Path) -> None:
     def elsewhere(d: dict[str, Any]) -> None:
+        # A region outside `regions:` is a load error; the plan's drill region is not DR either.
+        d["regions"]["test"] = "eu-west-1"
         resource(d, "assets")["destination"]["region"] = "eu-west-1"
 
     plan, path = variant(tmp_path, elsewhere)

@@ -85,7 +85,7 @@ def test_a_misspelt_scenario_is_a_usage_error_that_lists_the_scenarios(
 @pytest.mark.parametrize(
     "args",
     [
-        ["check", SEED, "--static", "--format", "yaml"],
+        ["check", SEED, "--static", "--format", "xml"],
         ["report", "some-run", "--format", "html,yaml"],
         ["drills", "--format", "yaml"],
         ["runbook", "show", SEED, "--format", "yaml"],
@@ -97,7 +97,7 @@ def test_an_unknown_format_is_a_usage_error(
 ) -> None:
     code, out, err = cli(capsys, *args)
     assert code == 2
-    assert "Invalid value for '--format'" in err and "yaml" in err
+    assert "Invalid value for '--format'" in err and ("yaml" in err or "xml" in err)
     assert "Traceback" not in out + err
 
 
@@ -111,7 +111,14 @@ def test_every_as_option_is_the_shared_one_that_honours_drctl_actor() -> None:
 
 def test_every_plan_option_is_the_plan_file() -> None:
     helps = commands_with("--plan")
-    assert sorted(helps) == ["actions list", "audit export", "report", "review", "sandbox up"]
+    assert sorted(helps) == [
+        "actions list",
+        "audit export",
+        "report",
+        "review",
+        "runs list",
+        "sandbox up",
+    ]
     assert set(helps.values()) == {"The plan file (YAML)."}
 
 

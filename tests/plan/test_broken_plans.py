@@ -99,7 +99,7 @@ CASES = [
         "  - kind: eks",
         16,
         "resources[0]: Input tag 'eks'",
-        "kind",
+        "did you mean `eks-cluster`?",
     ),
     (
         "capacity-out-of-order",
@@ -213,10 +213,15 @@ def test_missing_file_is_a_plan_error(tmp_path: Path) -> None:
         load_plan(tmp_path / "nope.yaml")
 
 
-def test_several_problems_are_counted_in_the_message(tmp_path: Path) -> None:
+def test_several_problems_are_each_listed_with_their_line(tmp_path: Path) -> None:
     path = tmp_path / "plan.yaml"
     path.write_text(
         BASE.replace("rto: 30m", "rto: 30").replace("rpo: 5m", "rpo: 5"), encoding="utf-8"
     )
-    with pytest.raises(PlanError, match=r"\(and 1 more problem\)"):
+    with pytest.raises(PlanError) as info:
         load_plan(path)
+    assert [(p.where, p.message) for p in info.value.problems] == [
+        (f"{path}:9:3", "objectives.rto: `30` needs a unit, e.g. `30m` (units: s, m, h, d, w)"),
+        (f"{path}:10:3", "objectives.rpo: `5` needs a unit, e.g. `5m` (units: s, m, h, d, w)"),
+    ]
+    assert "more problem" not in str(info.value)

@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from drctl.checks.reach import Reach, sts_reach
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ConfigError
 from drctl.plan.model import Plan
-from drctl.providers.aws.clients import AwsClients
+from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.runbook.run import Run
 from drctl.settings import Settings
 
@@ -52,6 +53,7 @@ class CheckContext:
     clock: Clock = field(default_factory=SystemClock)
     history: RunHistory = engine_history
     clients: AwsClients | None = None
+    reach: Reach | None = None
 
     @property
     def aws(self) -> AwsClients:
@@ -71,5 +73,17 @@ class CheckContext:
 def live_context(
     plan: Plan, plan_path: Path | None, settings: Settings, **kwargs: Any
 ) -> CheckContext:
-    """A context with thread-safe AWS clients from `settings` (endpoint override = the sandbox)."""
+    """A context with thread-safe AWS clients from `settings` (endpoint override = the sandbox).
+
+    Before the live rules, one STS call in the DR region checks credentials and the endpoint,
+    with two attempts and short timeouts, so a could-not-check is told in seconds.
+    """
+    quick = AwsClients(settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0)
+    region = plan.regions.secondary
+
+    def caller_identity() -> object:
+        with aws_errors("sts", region):
+            return quick.client("sts", region).get_caller_identity()
+
+    kwargs.setdefault("reach", sts_reach(caller_identity))
     return CheckContext(plan=plan, plan_path=plan_path, clients=SharedClients(settings), **kwargs)

@@ -43,8 +43,21 @@ class Checked(Frozen):
     resource: str
 
 
+class Notification(Frozen):
+    """Why part of the estate could not be checked (no credentials, endpoint unreachable).
+
+    Not a finding: nothing is known about the resources behind it. `drctl check` prints it
+    once, up front, and exits 3 unless an error-level finding already fails the check.
+    """
+
+    message: str
+    hint: str = ""
+    where: str = ""
+    rules: list[str] = []
+
+
 class CheckReport(Frozen):
-    """The outcome of `drctl check`: what was checked and what was found."""
+    """The outcome of `drctl check`: what was checked, what was found, what could not be checked."""
 
     plan: str
     mode: str
@@ -52,6 +65,12 @@ class CheckReport(Frozen):
     checked: list[Checked]
     findings: list[Finding]
     seconds: float = 0.0
+    notifications: list[Notification] = []
+
+    @property
+    def complete(self) -> bool:
+        """Every rule could read what it needed."""
+        return not self.notifications
 
     @property
     def ok(self) -> bool:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from itertools import groupby
 from typing import Any
 
+import yaml
 from rich.console import Console
 from rich.table import Table
 
+from drctl import __version__
 from drctl.checks.model import CheckReport, Finding, Severity
 
 
@@ -20,9 +23,11 @@ class CheckFormat(StrEnum):
 
     TABLE = "table"
     JSON = "json"
+    YAML = "yaml"
     JUNIT = "junit"
     SARIF = "sarif"
     MARKDOWN = "markdown"
+    OPENMETRICS = "openmetrics"
 
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -41,7 +46,7 @@ def by_resource(findings: list[Finding]) -> list[tuple[str, list[Finding]]]:
 def summary(report: CheckReport) -> str:
     """One line: how many checks ran and what they found."""
     counts = report.counts()
-    verdict = "FAILED" if not report.ok else "passed"
+    verdict = "FAILED" if not report.ok else "passed" if report.complete else "INCOMPLETE"
     return (
         f"{report.plan}: {len(report.checked)} checks ({report.mode}) {verdict} — "
         f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
@@ -67,6 +72,11 @@ def render_json(report: CheckReport) -> str:
     return json.dumps(report.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
 
 
+def render_yaml(report: CheckReport) -> str:
+    """The whole report as YAML (the same data as JSON)."""
+    return yaml.safe_dump(report.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
 def render_junit(report: CheckReport) -> str:
     """JUnit XML: one test case per (rule, resource); error findings fail it, others go to system-out."""
     found: dict[tuple[str, str], list[Finding]] = {}
@@ -79,9 +89,15 @@ def render_junit(report: CheckReport) -> str:
         failures=str(
             len({(f.rule, f.resource) for f in report.findings if f.severity is Severity.ERROR})
         ),
-        errors="0",
+        errors=str(len(report.notifications)),
         time=f"{report.seconds:.3f}",
     )
+    for note in report.notifications:
+        # A could-not-check is a JUnit <error> (the test could not run), not a <failure>.
+        case = ET.SubElement(suite, "testcase", classname="could-not-check", name=note.where)
+        ET.SubElement(
+            case, "error", message=note.message, type="could-not-check"
+        ).text = f"rules not run: {', '.join(note.rules)}\nfix: {note.hint}"
     for checked in report.checked:
         case = ET.SubElement(suite, "testcase", classname=checked.rule, name=checked.resource)
         mine = found.get((checked.rule, checked.resource), [])
@@ -96,13 +112,20 @@ def render_junit(report: CheckReport) -> str:
             ET.SubElement(case, "system-out").text = "\n".join(notes)
     root = ET.Element("testsuites", name="drctl", tests=str(len(report.checked)))
     root.set("failures", suite.get("failures", "0"))
+    root.set("errors", suite.get("errors", "0"))
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
-    """SARIF 2.1.0 with one rule descriptor per rule and one result per finding."""
+def render_sarif(
+    report: CheckReport, plan_uri: str = "", lines: Mapping[str, int] | None = None
+) -> str:
+    """SARIF 2.1.0 with one rule descriptor per rule and one result per finding.
+
+    `lines` maps a resource (or the plan's) name to its line in the plan file, so code
+    scanning annotates the line that declares it.
+    """
     index = {r.id: i for i, r in enumerate(report.rules)}
     rules = [
         {
@@ -110,26 +133,57 @@ def render_sarif(report: CheckReport, plan_uri: str = "") -> str:
             "name": r.title,
             "shortDescription": {"text": r.title},
             "fullDescription": {"text": r.rationale},
-            "help": {"text": r.hint},
+            "help": {
+                "text": f"{r.rationale} Fix: {r.hint}",
+                "markdown": f"{r.rationale}\n\n**Fix:** {r.hint}",
+            },
             "defaultConfiguration": {"level": SARIF_LEVEL[r.severity]},
             "properties": {"live": r.live},
         }
         for r in report.rules
     ]
-    results = [_sarif_result(f, index, plan_uri) for f in report.findings]
-    driver = {"name": "drctl", "informationUri": "https://github.com/drctl/drctl", "rules": rules}
+    results = [_sarif_result(f, index, plan_uri, lines or {}) for f in report.findings]
+    driver = {
+        "name": "drctl",
+        "version": __version__,
+        "semanticVersion": __version__,
+        "informationUri": "https://github.com/drctl/drctl",
+        "rules": rules,
+    }
     sarif = {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
-        "runs": [{"tool": {"driver": driver}, "results": results}],
+        "runs": [
+            {"tool": {"driver": driver}, "invocations": [_invocation(report)], "results": results}
+        ],
     }
     return json.dumps(sarif, indent=2, ensure_ascii=False) + "\n"
 
 
-def _sarif_result(f: Finding, index: dict[str, int], plan_uri: str) -> dict[str, Any]:
+def _invocation(report: CheckReport) -> dict[str, Any]:
+    """The SARIF invocation: could-not-check problems are tool execution notifications."""
+    notes = [
+        {
+            "level": "error",
+            "descriptor": {"id": "could-not-check"},
+            "message": {"text": f"{n.message}. Fix: {n.hint}" if n.hint else n.message},
+            "locations": [{"logicalLocations": [{"name": n.where or "estate"}]}],
+            "properties": {"rulesNotRun": n.rules},
+        }
+        for n in report.notifications
+    ]
+    return {"executionSuccessful": report.complete, "toolExecutionNotifications": notes}
+
+
+def _sarif_result(
+    f: Finding, index: dict[str, int], plan_uri: str, lines: Mapping[str, int]
+) -> dict[str, Any]:
     location: dict[str, Any] = {"logicalLocations": [{"name": f.resource, "kind": "resource"}]}
     if plan_uri:
-        location["physicalLocation"] = {"artifactLocation": {"uri": plan_uri}}
+        physical: dict[str, Any] = {"artifactLocation": {"uri": plan_uri}}
+        if f.resource in lines:
+            physical["region"] = {"startLine": lines[f.resource]}
+        location["physicalLocation"] = physical
     result: dict[str, Any] = {
         "ruleId": f.rule,
         "level": SARIF_LEVEL[f.severity],
@@ -148,6 +202,10 @@ def _cell(text: str) -> str:
 def render_markdown(report: CheckReport) -> str:
     """A Markdown section: summary, then a table per resource."""
     lines = [f"# Readiness of {report.plan}", "", summary(report), ""]
+    lines += [
+        f"> **Could not check:** {_cell(n.message)} ({_cell(n.hint)})\n"
+        for n in report.notifications
+    ]
     for resource, findings in by_resource(report.findings):
         lines += [f"## {resource}", "", "| severity | rule | finding | fix |", "|---|---|---|---|"]
         lines += [
@@ -158,9 +216,47 @@ def render_markdown(report: CheckReport) -> str:
     return "\n".join(lines)
 
 
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def render_openmetrics(report: CheckReport) -> str:
+    """OpenMetrics text for node-exporter's textfile collector: readiness, counts, each finding."""
+    plan = f'plan="{_label(report.plan)}"'
+    counts = report.counts()
+    lines = [
+        "# TYPE drctl_check_ready gauge",
+        "# HELP drctl_check_ready 1 when no error-level finding exists.",
+        f"drctl_check_ready{{{plan}}} {int(report.ok)}",
+        "# TYPE drctl_check_complete gauge",
+        "# HELP drctl_check_complete 1 when every rule could read what it needed.",
+        f"drctl_check_complete{{{plan}}} {int(report.complete)}",
+        "# TYPE drctl_check_findings gauge",
+        "# HELP drctl_check_findings Findings by severity.",
+        *(f'drctl_check_findings{{{plan},severity="{s}"}} {counts[s]}' for s in Severity),
+        "# TYPE drctl_check_checks gauge",
+        "# HELP drctl_check_checks (rule, resource) pairs evaluated.",
+        f'drctl_check_checks{{{plan},mode="{report.mode}"}} {len(report.checked)}',
+        "# TYPE drctl_check_duration_seconds gauge",
+        "# HELP drctl_check_duration_seconds How long the check took.",
+        f"drctl_check_duration_seconds{{{plan}}} {report.seconds}",
+        "# TYPE drctl_check_rule_findings gauge",
+        "# HELP drctl_check_rule_findings Findings per rule, resource and severity.",
+    ]
+    per_rule = Counter((f.rule, f.resource, f.severity) for f in report.findings)
+    lines += [
+        f'drctl_check_rule_findings{{{plan},rule="{_label(rule)}",resource="{_label(resource)}",'
+        f'severity="{severity}"}} {count}'
+        for (rule, resource, severity), count in per_rule.items()
+    ]
+    return "\n".join([*lines, "# EOF"]) + "\n"
+
+
 RENDERERS: dict[CheckFormat, Callable[[CheckReport], str]] = {
     CheckFormat.JSON: render_json,
+    CheckFormat.YAML: render_yaml,
     CheckFormat.JUNIT: render_junit,
     CheckFormat.SARIF: render_sarif,
     CheckFormat.MARKDOWN: render_markdown,
+    CheckFormat.OPENMETRICS: render_openmetrics,
 }

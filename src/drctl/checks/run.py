@@ -9,7 +9,8 @@ from typing import NamedTuple
 
 from drctl.checks.base import Rule
 from drctl.checks.context import CheckContext
-from drctl.checks.model import Checked, CheckReport, Finding, RuleInfo, Severity
+from drctl.checks.model import Checked, CheckReport, Finding, Notification, RuleInfo, Severity
+from drctl.checks.reach import is_could_not_check, merge, notification
 from drctl.errors import DrctlError
 
 DEFAULT_WORKERS = 16
@@ -29,11 +30,16 @@ def jobs_for(rules: Sequence[Rule], ctx: CheckContext) -> list[Job]:
     return [Job(r, s) for r in rules if r.applies(ctx.plan) for s in r.subjects(ctx.plan)]
 
 
-def evaluate(job: Job, ctx: CheckContext) -> list[Finding]:
-    """Run one job; a `DrctlError` (resource missing, access denied, ...) becomes an error finding."""
+def evaluate(job: Job, ctx: CheckContext) -> list[Finding | Notification]:
+    """Run one job; a `DrctlError` (resource missing, access denied, ...) becomes an error finding.
+
+    No credentials or an unreachable endpoint becomes a `Notification` instead: nothing was learnt.
+    """
     try:
-        return job.rule.evaluate(ctx, job.subject)
+        return list(job.rule.evaluate(ctx, job.subject))
     except DrctlError as exc:
+        if is_could_not_check(exc):
+            return [notification(exc, [job.rule.id])]
         return [
             Finding(
                 rule=job.rule.id,
@@ -51,8 +57,8 @@ def run_checks(
     *,
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
-) -> list[Finding]:
-    """All findings, in registry then plan order; `workers=1` runs everything sequentially."""
+) -> list[Finding | Notification]:
+    """All findings (and notifications), in registry then plan order; `workers=1` runs sequentially."""
     jobs = jobs_for(rules, ctx)
     done, lock = 0, threading.Lock()
 
@@ -63,7 +69,7 @@ def run_checks(
             if progress is not None:
                 progress(done, len(jobs))
 
-    def one(job: Job) -> list[Finding]:
+    def one(job: Job) -> list[Finding | Notification]:
         found = evaluate(job, ctx)
         tick()
         return found
@@ -101,15 +107,26 @@ def check_plan(
     workers: int = DEFAULT_WORKERS,
     progress: Progress | None = None,
 ) -> CheckReport:
-    """Run `rules` over the plan and describe what was checked and found."""
+    """Run `rules` over the plan and describe what was checked, found and could not be checked.
+
+    When the context's `reach` says the estate cannot be read, the live rules do not run.
+    """
     started = ctx.clock.monotonic()
+    blocked = ctx.reach() if ctx.reach is not None and any(r.live for r in rules) else None
+    if blocked is not None:
+        skipped = [r.id for r in rules if r.live and r.applies(ctx.plan)]
+        blocked = blocked.model_copy(update={"rules": skipped})
+        rules = [r for r in rules if not r.live]
     jobs = jobs_for(rules, ctx)
-    findings = run_checks(rules, ctx, workers=workers, progress=progress)
+    results = run_checks(rules, ctx, workers=workers, progress=progress)
     return CheckReport(
         plan=ctx.plan.metadata.name,
         mode=mode,
         rules=[rule_info(r) for r in rules if r.applies(ctx.plan)],
         checked=[Checked(rule=j.rule.id, resource=j.subject) for j in jobs],
-        findings=findings,
+        findings=[f for f in results if isinstance(f, Finding)],
         seconds=round(ctx.clock.monotonic() - started, 3),
+        notifications=merge(
+            [*([blocked] if blocked else []), *(n for n in results if isinstance(n, Notification))]
+        ),
     )

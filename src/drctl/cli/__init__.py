@@ -12,6 +12,7 @@ from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
 from drctl.cli import demo as _demo  # noqa: F401
 from drctl.cli import iac as _iac  # noqa: F401
 from drctl.cli import lab as _lab  # noqa: F401
+from drctl.cli import logs as _logs  # noqa: F401
 from drctl.cli import plan as _plan  # noqa: F401
 from drctl.cli import report as _report  # noqa: F401
 from drctl.cli import run as _run  # noqa: F401
@@ -42,8 +43,9 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def report_error(exc: DrctlError) -> None:
-    """One red line saying what and where, then the hint."""
+    """One red line saying what and where, then the hint; one pair per problem of an invalid file."""
     # Messages are plain text: `drctl[sandbox]` or `[default]` must not be read as markup.
-    err_console.print(f"[red]error:[/red] {escape(str(exc))}", markup=True)
-    if exc.hint:
-        err_console.print(f"  [dim]hint:[/dim] {escape(exc.hint)}")
+    for problem in exc.problems:
+        err_console.print(f"[red]error:[/red] {escape(str(problem))}", markup=True)
+        if problem.hint:
+            err_console.print(f"  [dim]hint:[/dim] {escape(problem.hint)}")

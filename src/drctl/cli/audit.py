@@ -30,7 +30,7 @@ from drctl.cli.options import (
     PlanOption,
     actor_name,
 )
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.cli.run import cli_engine
 from drctl.engine.events import HumanKind
 from drctl.errors import DrctlError
@@ -63,6 +63,7 @@ def verify_cmd(
     public_key: Path | None = typer.Option(
         None, "--public-key", help="Trusted Ed25519 public key (PEM) for signatures."
     ),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Recompute the hash chain and check head signatures; exit 1 at the first break.
@@ -73,8 +74,8 @@ def verify_cmd(
     report = verify_chain(log, run)
     checks = check_signatures(log, load_public_key(public_key) if public_key else None)
     ok = report.ok and all(c.valid for c in checks)
-    if json_out:
-        print_json({"ok": ok, "chain": report, "signatures": checks})
+    if fmt := data_format(output, json_out):
+        print_data({"ok": ok, "chain": report, "signatures": checks}, fmt)
     else:
         scope = f" up to run {run} ({report.run_events} events of it)" if run else ""
         if report.first_break is None:
@@ -137,6 +138,7 @@ def keygen_cmd(
 @audit_app.command("events")
 def events_cmd(
     run: str | None = typer.Option(None, "--run", help="Only this run's events."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List audit events in chain order.
@@ -144,8 +146,8 @@ def events_cmd(
     Example: drctl audit events --run drill-2026-05-01 --json
     """
     events = list(_log().events(run))
-    if json_out:
-        print_json(events)
+    if fmt := data_format(output, json_out):
+        print_data(events, fmt)
         return
     table = Table("seq", "time (UTC)", "run", "actor", "kind", "step", "payload", box=None)
     for e in events:
@@ -359,6 +361,7 @@ def _action_item(text: str, owner: str | None, due: str | None) -> ActionItem:
 def actions_list(
     plan: OptionalPlanOption = None,
     only_open: bool = typer.Option(False, "--open", help="Only actions still open."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """List improvement actions from reviews (with --plan, only that plan's).
@@ -367,8 +370,8 @@ def actions_list(
     """
     name = load_plan(plan).metadata.name if plan else None
     items = list_actions(_log(), plan=name, only_open=only_open)
-    if json_out:
-        print_json(items)
+    if fmt := data_format(output, json_out):
+        print_data(items, fmt)
         return
     table = Table("id", "status", "due", "owner", "plan", "run", "action", box=None)
     today = date.today()

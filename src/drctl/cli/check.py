@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from drctl.checks.context import CheckContext, live_context
@@ -17,8 +18,9 @@ from drctl.checks.run import DEFAULT_WORKERS, check_plan, rule_info
 from drctl.checks.run import Progress as OnProgress
 from drctl.cli.app import app
 from drctl.cli.options import CheckFormatOption, JsonOption
-from drctl.cli.output import console, err_console, print_json
-from drctl.plan.load import load_plan
+from drctl.cli.output import OutputOption, console, data_format, err_console, print_data
+from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK
+from drctl.plan.load import declaration_lines, load_plan
 from drctl.settings import Settings
 
 
@@ -34,9 +36,10 @@ def check(
     workers: int = typer.Option(DEFAULT_WORKERS, min=1, max=64, help="Live checks run at once."),
     json_out: JsonOption = False,
 ) -> None:
-    """Check a plan's readiness; exit 1 when an error-level finding exists (CI gates on it).
+    """Check a plan's readiness; exit 1 on an error-level finding, 3 when AWS could not be read.
 
     Live rules read AWS (or the sandbox: DRCTL_AWS_ENDPOINT_URL) and never change anything.
+    No credentials or an unreachable endpoint is said once, up front (exit 3), not per rule.
 
     Example: drctl check examples/seed-estate.yaml --format sarif > drctl.sarif
     """
@@ -52,16 +55,28 @@ def check(
         report = check_plan(
             rules, ctx, mode="live" if live else "static", workers=workers, progress=on_progress
         )
+    for note in report.notifications:
+        where = f"{note.where}: " if note.where else ""
+        err_console.print(f"[red]could not check:[/red] {escape(where + note.message)}")
+        if note.hint:
+            err_console.print(f"  [dim]hint:[/dim] {escape(note.hint)}")
     _print(report, fmt, plan_file)
+    raise typer.Exit(exit_code(report))
+
+
+def exit_code(report: CheckReport) -> int:
+    """1 when an error-level finding exists, else 3 when something could not be checked, else 0."""
     if not report.ok:
-        raise typer.Exit(1)
+        return EXIT_FAILED
+    return EXIT_OK if report.complete else EXIT_COULD_NOT_CHECK
 
 
 def _print(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> None:
     if fmt is CheckFormat.TABLE:
         print_table(report, console)
     elif fmt is CheckFormat.SARIF:
-        typer.echo(render_sarif(report, plan_file.as_posix()), nl=False)
+        lines = declaration_lines(plan_file)
+        typer.echo(render_sarif(report, plan_file.as_posix(), lines), nl=False)
     else:
         typer.echo(RENDERERS[fmt](report), nl=False)
 
@@ -83,14 +98,14 @@ def _progress(*, enabled: bool) -> Iterator[OnProgress | None]:
 
 
 @app.command(name="rules")
-def rules_cmd(json_out: JsonOption = False) -> None:
+def rules_cmd(output: OutputOption = None, json_out: JsonOption = False) -> None:
     """List every readiness rule with its severity and rationale.
 
     Example: drctl rules --json
     """
     infos = [rule_info(r) for r in RULES]
-    if json_out:
-        print_json(infos)
+    if fmt := data_format(output, json_out):
+        print_data(infos, fmt)
         return
     for r in infos:
         console.print(

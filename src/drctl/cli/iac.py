@@ -9,7 +9,7 @@ from rich.table import Table
 
 from drctl.cli.app import app
 from drctl.cli.options import JsonOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.errors import EXIT_FAILED, PlanError
 from drctl.iac.context import RenderContext
 from drctl.iac.drift import DriftReport, detect_drift
@@ -78,6 +78,7 @@ def _kinds(names: list[str]) -> list[Kind]:
 @iac_app.command("drift")
 def drift_cmd(
     plan_file: Path = typer.Argument(..., help="Plan whose rendered intent is compared."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Compare the rendered intent with the live estate; exit 1 on drift, 0 when none.
@@ -88,8 +89,8 @@ def drift_cmd(
     """
     plan = load_plan(plan_file)
     report = detect_drift(plan, AwsClients(Settings()))
-    if json_out:
-        print_json({**report.model_dump(mode="json"), "drifted": report.drifted})
+    if fmt := data_format(output, json_out):
+        print_data({**report.model_dump(mode="json"), "drifted": report.drifted}, fmt)
     else:
         _print_report(report)
     if report.drifted:

@@ -9,7 +9,7 @@ import typer
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
 from drctl.cli.options import JsonOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -63,7 +63,7 @@ def up(
 
 
 @lab_app.command()
-def status(json_out: JsonOption = False) -> None:
+def status(output: OutputOption = None, json_out: JsonOption = False) -> None:
     """Show each lab server's role (primary, standby, read-only, down) and replication state.
 
     Example: drctl lab status --json
@@ -71,8 +71,8 @@ def status(json_out: JsonOption = False) -> None:
     with sandbox_extra():
         from drctl_sandbox.lab.servers import Lab
     current = Lab.load(Settings().home / "lab").status()
-    if json_out:
-        print_json(current)
+    if fmt := data_format(output, json_out):
+        print_data(current, fmt)
     else:
         _print(current)
 

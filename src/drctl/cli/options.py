@@ -57,7 +57,22 @@ def _report_formats(value: str | ReportFormats) -> ReportFormats:
         raise typer.BadParameter(f"{exc.message}; {exc.hint}") from None
 
 
-JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+class RunStatus(StrEnum):
+    """A run's status, as `drctl runs list --status` filters on it."""
+
+    PENDING = "pending"
+    RUNNING = "running"
+    WAITING_APPROVAL = "waiting-approval"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Same as -o json.")]
+RunIdArgument = Annotated[str, typer.Argument(metavar="RUN", help="Run id (in full).")]
+RunStatusOption = Annotated[
+    RunStatus | None, typer.Option("--status", help="Only runs in this status.")
+]
 ActorOption = Annotated[
     str | None,
     typer.Option("--as", help="Who is acting (default: $DRCTL_ACTOR, else the OS user)."),
@@ -74,7 +89,8 @@ OptionalScenarioOption = Annotated[
     typer.Option("--scenario", "-s", help="Compile this scenario's runbook from a plan."),
 ]
 CheckFormatOption = Annotated[
-    CheckFormat, typer.Option("--format", "-f", help="How to print the findings.")
+    CheckFormat,
+    typer.Option("--format", "-f", "--output", "-o", help="How to print the findings."),
 ]
 ReportFormatsOption = Annotated[
     ReportFormats,

@@ -18,7 +18,7 @@ from drctl.cli.options import (
     OptionalPlanOption,
     ReportFormatsOption,
 )
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.errors import DrctlError
 from drctl.plan.durations import format_duration
 from drctl.plan.load import load_plan
@@ -80,6 +80,7 @@ def drills(
     as_of: str | None = typer.Option(
         None, "--as-of", help="Judge due dates on this day (YYYY-MM-DD; default today, UTC)."
     ),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Show the drill program: last run, measured RTO/RPO, next due date; exit 1 when overdue.
@@ -90,8 +91,8 @@ def drills(
     runs = EngineRuns(Settings()).list_runs()
     loaded = [load_plan(p) for p in plans or []]
     program = drill_program(schedules_for(loaded, runs), runs, day)
-    if json_out or fmt is DrillsFormat.JSON:
-        print_json({"as_of": day.isoformat(), "drills": program})
+    if data := data_format(output, json_out or fmt is DrillsFormat.JSON):
+        print_data({"as_of": day.isoformat(), "drills": program}, data)
     elif fmt is DrillsFormat.ICS:
         typer.echo(render_ics(program, day), nl=False)
     else:

@@ -8,8 +8,13 @@ from pathlib import Path
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.options import JsonOption, OptionalScenarioOption, RunbookFormat, RunbookFormatOption
-from drctl.cli.output import console, print_json
+from drctl.cli.options import (
+    JsonOption,
+    OptionalScenarioOption,
+    RunbookFormat,
+    RunbookFormatOption,
+)
+from drctl.cli.output import OutputOption, console, data_format, print_data
 from drctl.runbook.explain import explain
 from drctl.runbook.io import load_runbook
 from drctl.runbook.render import mermaid, waves_tree
@@ -24,6 +29,7 @@ app.add_typer(runbook_app, name="runbook")
 def show(
     file: Path = typer.Argument(..., help="Runbook YAML file."),
     fmt: RunbookFormatOption = RunbookFormat.TREE,
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Show which steps run in parallel (waves), or print a Mermaid flowchart.
@@ -31,13 +37,14 @@ def show(
     Example: drctl runbook show region-failure.yaml --format mermaid
     """
     runbook = load_runbook(file)
-    if json_out:
-        print_json(
+    if data := data_format(output, json_out):
+        print_data(
             {
                 "name": runbook.name,
                 "waves": [[s.id for s in wave] for wave in runbook.waves()],
                 "estimate": runbook.estimate().total_seconds(),
-            }
+            },
+            data,
         )
     elif fmt is RunbookFormat.MERMAID:
         sys.stdout.write(mermaid(runbook))
@@ -50,6 +57,7 @@ def explain_cmd(
     file: Path = typer.Argument(..., help="Runbook YAML file, or a plan with --scenario."),
     step: str = typer.Argument(..., help="Step id."),
     scenario: OptionalScenarioOption = None,
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Say why a step waits for each step it needs.
@@ -60,8 +68,8 @@ def explain_cmd(
 
     runbook, _ = load_source(file, scenario)
     reasons = explain(runbook, step)
-    if json_out:
-        print_json([r.model_dump() for r in reasons])
+    if data := data_format(output, json_out):
+        print_data(reasons, data)
         return
     if not reasons:
         console.print(f"[cyan]{step}[/cyan] needs nothing: it starts with the run")

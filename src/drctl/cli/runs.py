@@ -5,12 +5,20 @@ from __future__ import annotations
 import typer
 
 from drctl.cli.app import app
-from drctl.cli.options import ActorOption, JsonOption, actor_name
-from drctl.cli.output import console, err_console, print_json
+from drctl.cli.options import (
+    ActorOption,
+    JsonOption,
+    OptionalPlanOption,
+    RunIdArgument,
+    RunStatusOption,
+    actor_name,
+)
+from drctl.cli.output import OutputOption, console, data_format, err_console, print_data, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.run import cli_engine, finish, follow
-from drctl.cli.show import print_run, print_runs
+from drctl.cli.show import print_run, print_runs, select_runs
 from drctl.engine import shutdown
+from drctl.plan.load import load_plan
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
 
@@ -20,32 +28,40 @@ runs_app = typer.Typer(
 )
 app.add_typer(runs_app, name="runs")
 
+FILTER_WINDOW = 500
+"""How many of the newest runs `runs list --plan/--status` looks through."""
+
 
 @runs_app.command("list")
 def list_cmd(
-    limit: int = typer.Option(20, help="How many runs, newest first."),
+    plan: OptionalPlanOption = None,
+    status: RunStatusOption = None,
+    limit: int = typer.Option(20, min=1, help="How many runs, newest first."),
+    output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """List recent runs.
+    """List recent runs, newest first; --plan and --status narrow the list.
 
-    Example: drctl runs list --json
+    Example: drctl runs list --plan examples/seed-estate.yaml --status failed -o json
     """
-    found = cli_engine().list_runs(limit)
-    if json_out:
-        print_json(found)
+    name = load_plan(plan).metadata.name if plan else None
+    window = limit if name is None and status is None else max(limit, FILTER_WINDOW)
+    found = select_runs(cli_engine().list_runs(window), plan=name, status=status, limit=limit)
+    if fmt := data_format(output, json_out):
+        print_data(found, fmt)
     else:
         print_runs(found)
 
 
 @runs_app.command("show")
-def show(run_id: str = typer.Argument(..., help="Run id."), json_out: JsonOption = False) -> None:
+def show(run_id: RunIdArgument, output: OutputOption = None, json_out: JsonOption = False) -> None:
     """Show a run's steps, errors with hints, approvals and measurements.
 
     Example: drctl runs show region-failure-20260101-120000-ab12
     """
     found = cli_engine().status(run_id)
-    if json_out:
-        print_json(found)
+    if fmt := data_format(output, json_out):
+        print_data(found, fmt)
     else:
         print_run(found)
 

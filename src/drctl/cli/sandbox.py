@@ -9,7 +9,7 @@ import typer
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
 from drctl.cli.options import JsonOption, OptionalPlanOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -102,6 +102,7 @@ def down(json_out: JsonOption = False) -> None:
 
 @sandbox_app.command()
 def status(
+    output: OutputOption = None,
     json_out: JsonOption = False,
     env: bool = typer.Option(False, "--env", help="Print only `export` lines for a shell."),
 ) -> None:
@@ -112,8 +113,8 @@ def status(
     with sandbox_extra():
         from drctl_sandbox import control
     current = control.status(Settings().home)
-    if json_out:
-        print_json(current)
+    if fmt := data_format(output, json_out):
+        print_data(current, fmt)
     elif env and current.state is not None and current.running:
         for name in ENV_ORDER:
             if name in current.state.env:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from itertools import islice
+
 from rich.table import Table
 
 from drctl.cli.output import console
@@ -48,10 +51,23 @@ def print_run(run: Run) -> None:
         console.print(f"measured {m.name}: {value} (passed: {m.passed})")
 
 
+def select_runs(
+    runs: Iterable[Run], *, plan: str | None, status: str | None, limit: int
+) -> list[Run]:
+    """The first `limit` runs of plan `plan` (any, when None) in status `status` (any, when None)."""
+    chosen = (
+        r
+        for r in runs
+        if (plan is None or r.plan == plan) and (status is None or r.status == status)
+    )
+    return list(islice(chosen, limit))
+
+
 def print_runs(runs: list[Run]) -> None:
-    """One line per run."""
+    """One line per run; run ids are never cut, the other columns wrap first."""
     table = Table()
-    for column in ("run", "runbook", "status", "started", "took", "executor"):
+    table.add_column("run", no_wrap=True, min_width=max((len(r.id) for r in runs), default=3))
+    for column in ("runbook", "status", "started", "took", "executor"):
         table.add_column(column)
     for run in runs:
         started = f"{run.started_at:%Y-%m-%d %H:%M:%S}" if run.started_at else ""

@@ -10,6 +10,9 @@ from pydantic import BeforeValidator, PlainSerializer, WithJsonSchema
 
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_LONGEST = 36500 * 86400.0
+"""100 years, in seconds: far beyond any DR objective, far below `timedelta.max` (a sum of
+parts, or a float, beyond it would raise OverflowError)."""
 
 
 def parse_duration(value: object) -> timedelta:
@@ -29,7 +32,13 @@ def parse_duration(value: object) -> timedelta:
         pos = match.end()
     if pos != len(text) or not text:
         raise ValueError(f"`{text}` is not a duration; write e.g. `30m`, `1h30m`, `10s`")
+    if not total < _LONGEST:
+        raise ValueError(f"`{_shorten(text)}` is too long; durations go up to 100 years (`36500d`)")
     return timedelta(seconds=total)
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 24 else f"{text[:20]}…"
 
 
 def format_duration(value: timedelta) -> str:

@@ -1,23 +1,33 @@
-"""AWS region names drctl accepts in plans (commercial, GovCloud and China partitions)."""
+"""AWS region names drctl accepts in plans: every region of every partition botocore knows.
+
+The names come from botocore's `data/partitions.json`, read as a file so that validating a
+plan does not import the AWS SDK.
+"""
 
 from __future__ import annotations
 
 import difflib
+import importlib.util
+import json
+from pathlib import Path
 from typing import Annotated
 
 from pydantic import AfterValidator, WithJsonSchema
 
-AWS_REGIONS: frozenset[str] = frozenset(
-    {
-        "af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2",
-        "ap-northeast-3", "ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2",
-        "ap-southeast-3", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6", "ap-southeast-7",
-        "ca-central-1", "ca-west-1", "eu-central-1", "eu-central-2", "eu-north-1", "eu-south-1",
-        "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3", "il-central-1", "me-central-1",
-        "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2", "us-west-1",
-        "us-west-2", "us-gov-east-1", "us-gov-west-1", "cn-north-1", "cn-northwest-1",
-    }
-)  # fmt: skip
+
+def _partition_regions() -> frozenset[str]:
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("botocore is not installed; drctl depends on it (through boto3)")
+    data = Path(next(iter(spec.submodule_search_locations))) / "data" / "partitions.json"
+    partitions = json.loads(data.read_text(encoding="utf-8"))["partitions"]
+    # `aws-global` and its kin are endpoint aliases, not regions a resource can live in.
+    return frozenset(
+        name for p in partitions for name in p["regions"] if not name.endswith("-global")
+    )
+
+
+AWS_REGIONS: frozenset[str] = _partition_regions()
 
 
 def check_region(name: str) -> str:
