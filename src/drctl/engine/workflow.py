@@ -109,8 +109,10 @@ def _end(run_id: str, failed: bool) -> str:
 def _journal_end(run_id: str, failed: bool) -> str:
     engine = runtime.engine_of(run_id)
     status = "failed" if failed else "succeeded"
-    engine.journal.update_run(run_id, status=status, ended_at=engine.clock.now())
+    # The event goes out before the journal says the run ended: whoever waits on the
+    # journal (`Engine.wait`, the CLI) then finds the run's last event already delivered.
     engine.emit("run.failed" if failed else "run.succeeded", run_id)
+    engine.journal.update_run(run_id, status=status, ended_at=engine.clock.now())
     runtime.release(run_id)
     return status
 
