@@ -96,7 +96,7 @@ def test_running_a_plan_needs_a_scenario(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_approving_an_unknown_run_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = cli(capsys, "approve", "nope", "gate", "--as", "alice")
+    code, _, err = cli(capsys, "approve", "nope", "gate", "--as", "alice", "--reason", "go")
     assert code == 2
     assert "no run `nope`" in err
 
@@ -133,3 +133,51 @@ def test_a_note_on_a_run_goes_through_the_engine_into_the_trail_and_the_chain_ve
     assert note["payload"] == {"text": "rotated; password=[REDACTED]"}
     code, out, _ = cli(capsys, "audit", "verify")
     assert (code, out) == (0, "chain valid: 5 events\n")
+
+
+REGION_FAILURE = (
+    "apiVersion: drctl/v1\nkind: Runbook\nname: prod-rf\nscenario: region-failure\nsteps:\n"
+    "  - {id: touch, title: Touch, action: shell, params: {command: 'touch ran'}}\n"
+    "  - {id: gate, title: Promote, action: approval, needs: [touch], approval: {required: 2}}\n"
+)
+
+
+def test_auto_approve_is_refused_for_a_production_region_failure_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 1: `--auto-approve` was accepted on a production region-failure runbook."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DRCTL_AWS_ENDPOINT_URL", raising=False)
+    path = tmp_path / "rf.yaml"
+    path.write_text(REGION_FAILURE)
+    code, _, err = cli(capsys, "run", str(path), "--auto-approve", "--run-id", "rf-1")
+    assert code == 2
+    assert "--auto-approve is refused for the region-failure runbook `prod-rf`" in err
+    assert not (tmp_path / "ran").exists()
+    assert cli(capsys, "runs", "list", "--json")[1].strip() == "[]"
+
+
+def test_auto_approve_stays_available_against_the_sandbox_and_is_recorded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DRCTL_AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    path = tmp_path / "rf.yaml"
+    path.write_text(REGION_FAILURE)
+    code, out, _ = cli(capsys, "run", str(path), "--auto-approve", "--run-id", "rf-2", "--json")
+    assert code == 0
+    approvals = json.loads(out)["approvals"]
+    assert [a["actor"] for a in approvals] == ["auto-approve (demo)", "auto-approve (demo) #2"]
+    assert all(a["identity"]["kind"] == "os" for a in approvals)
+
+
+def test_approve_reject_and_cancel_need_a_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for args in (
+        ["approve", "r", "gate", "--reason", " "],
+        ["reject", "r", "gate", "--reason", ""],
+        ["runs", "cancel", "r", "--reason", ""],
+    ):
+        code, _, err = cli(capsys, *args)
+        assert code == 2 and "a reason is required" in err, args

@@ -86,6 +86,9 @@ class ScenarioPolicy(Strict):
 
     enabled: bool = True
     drill_every: Duration = timedelta(days=365)
+    auto_approve: bool = False
+    """Allow `drctl run --auto-approve` for this scenario outside the sandbox (region-failure
+    and failback refuse it otherwise)."""
 
     @model_validator(mode="after")
     def _at_least_yearly(self) -> ScenarioPolicy:

@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from drctl.identity import Identity
 from drctl.model import Frozen
 
 RunStatus = Literal["pending", "running", "waiting-approval", "succeeded", "failed", "cancelled"]
@@ -68,6 +69,17 @@ class ApprovalRecord(Frozen):
     decision: Literal["approve", "reject"]
     comment: str = ""
     time: datetime
+    identity: Identity | None = None
+    """The verified identity behind `actor` (None in runs journaled before identities)."""
+
+
+class ActorRecord(Frozen):
+    """Who started, cancelled or resumed a run, verified, with their reason and when."""
+
+    what: Literal["start", "cancel", "resume"]
+    identity: Identity
+    reason: str = ""
+    time: datetime
 
 
 class Measurement(Frozen):
@@ -79,6 +91,23 @@ class Measurement(Frozen):
     passed: bool | None = None
     detail: str = ""
     samples_ref: str | None = None
+
+
+class Provenance(Frozen):
+    """Where a run's runbook came from: compiled from its plan, or edited (and accepted why)."""
+
+    plan_hash: str | None = None
+    runbook_hash: str
+    compiled_hash: str | None = None
+    """The hash of the runbook the plan compiles to for this scenario, when a plan was given."""
+    source: Literal["compiled", "edited", "no-plan"]
+    accepted_reason: str = ""
+    """Why an edited runbook counts as this plan's drill (`--accept-edited REASON`)."""
+
+    @property
+    def counts_as_drill(self) -> bool:
+        """A drill counts for its plan only when compiled from it, or edited and accepted."""
+        return self.source == "compiled" or (self.source == "edited" and bool(self.accepted_reason))
 
 
 class Run(Frozen):
@@ -100,6 +129,13 @@ class Run(Frozen):
     approvals: list[ApprovalRecord] = []
     measurements: list[Measurement] = []
     runbook_yaml: str = ""
+    actors: list[ActorRecord] = []
+    provenance: Provenance | None = None
+
+    @property
+    def started_by(self) -> Identity | None:
+        """The verified identity that started the run, when recorded."""
+        return next((a.identity for a in self.actors if a.what == "start"), None)
 
     @property
     def finished(self) -> bool:
