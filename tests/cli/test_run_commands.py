@@ -181,3 +181,64 @@ def test_approve_reject_and_cancel_need_a_reason(
     ):
         code, _, err = cli(capsys, *args)
         assert code == 2 and "a reason is required" in err, args
+
+
+ECHO_DRILL = (
+    "apiVersion: drctl/v1\nkind: Runbook\nname: my-app-drill\nplan: my-app\nscenario: drill\n"
+    "steps:\n"
+    "  - {id: one, title: One, action: shell, params: {command: 'echo one'}}\n"
+    "  - {id: two, title: Two, action: shell, needs: [one], params: {command: 'echo two'}}\n"
+    "  - {id: three, title: Three, action: shell, needs: [two], params: {command: 'echo 3'}}\n"
+)
+
+
+def _drill_status(capsys: pytest.CaptureFixture[str], *plans: str) -> dict[str, object]:
+    code, out, _ = cli(capsys, "drills", *plans, "--json")
+    assert code == 1  # the other scenarios are never drilled: overdue
+    found: dict[str, object] = next(
+        d for d in json.loads(out)["drills"] if d["scenario"] == "drill"
+    )
+    return found
+
+
+def test_a_hand_written_echo_runbook_labelled_as_a_drill_is_not_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Finding 2: three `echo` steps labelled `plan: my-app, scenario: drill` counted a drill."""
+    path = tmp_path / "echo.yaml"
+    path.write_text(ECHO_DRILL)
+    code, out, _ = cli(capsys, "run", str(path), "--run-id", "echo-1", "--json")
+    assert code == 0
+    provenance = json.loads(out)["provenance"]
+    assert (provenance["source"], provenance["plan_hash"]) == ("no-plan", None)
+    seed = str(EXAMPLES / "seed-estate.yaml")
+    for plans in ((seed,), ()):
+        status = _drill_status(capsys, *plans)
+        assert status["last_success_at"] is None and status["overdue"] is True
+        last = status["last_run"]
+        assert isinstance(last, dict)
+        assert last["not_counted"] == "its runbook was not compiled from a plan (no plan hash)"
+    # Against the plan it is an edited runbook: it counts only once accepted with a reason.
+    code, out, _ = cli(capsys, "run", str(path), "--plan", seed, "--run-id", "echo-2", "--json")
+    provenance = json.loads(out)["provenance"]
+    assert provenance["source"] == "edited" and provenance["plan_hash"] is not None
+    assert provenance["compiled_hash"] != provenance["runbook_hash"]
+    assert _drill_status(capsys, seed)["last_success_at"] is None
+    why = "tabletop variant approved in CAB-7"
+    args = ["run", str(path), "--plan", seed, "--accept-edited", why, "--run-id", "echo-3"]
+    assert cli(capsys, *args)[0] == 0
+    status = _drill_status(capsys, seed)
+    assert status["last_success_at"] is not None
+    assert isinstance(status["last_run"], dict) and status["last_run"]["run_id"] == "echo-3"
+    out_dir = tmp_path / "reports"
+    for run_id in ("echo-1", "echo-3"):
+        args = ["report", run_id, "-o", str(out_dir), "--no-cloudtrail", "--format", "md"]
+        assert cli(capsys, *args)[0] == 0
+    first = (out_dir / "echo-1.md").read_text()
+    assert "- Drill decision: does not count as a drill exercise: its runbook was not" in first
+    third = (out_dir / "echo-3.md").read_text()
+    assert f"- Plan SHA-256: `{provenance['plan_hash']}`" in third
+    assert f"- Runbook SHA-256 compiled from the plan: `{provenance['compiled_hash']}`" in third
+    assert f"- Runbook provenance: edited (accepted: {why})" in third
+    assert f"counts as a drill exercise of plan my-app (edited runbook accepted: {why})" in third
+    assert "## Who acted (verified identities)" in third and " start: " in third

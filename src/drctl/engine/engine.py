@@ -384,11 +384,5 @@ def _compiled_hash(plan: Plan, scenario: str) -> str | None:
         return None
 
 
-def plan_hash(plan: Plan) -> str:
-    """The SHA-256 of a plan's canonical JSON (what provenance and `drctl drills` compare)."""
-    return _plan_hash(plan)
-
-
 def _plan_hash(plan: Plan) -> str:
-    canonical = json.dumps(plan.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return plan.content_hash()

@@ -191,6 +191,14 @@ class Plan(Strict):
         """All resources of one kind, in plan order."""
         return [r for r in self.resources if isinstance(r, kind)]
 
+    def content_hash(self) -> str:
+        """SHA-256 of the plan's canonical JSON: what run provenance and `drctl drills` compare."""
+        import hashlib
+        import json
+
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
     def approval_for(self, gate: str) -> ApprovalRule | None:
         """The approval rule for a gate, if the plan sets one."""
         return next((a for a in self.approvals if a.gate == gate), None)

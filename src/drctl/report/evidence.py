@@ -12,7 +12,15 @@ from typing import Literal
 from drctl.audit.review import ImprovementAction
 from drctl.model import Frozen
 from drctl.probes.measure import Ack, Sample
-from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepStatus
+from drctl.runbook.run import (
+    ActorRecord,
+    ApprovalRecord,
+    Measurement,
+    Provenance,
+    Run,
+    StepError,
+    StepStatus,
+)
 
 OBJECTIVES: tuple[str, ...] = ("rto", "rpo")
 HumanKind = Literal["note", "decision", "problem", "approval", "rejection"]
@@ -140,6 +148,11 @@ class Evidence(Frozen):
     cloudtrail_errors: list[str] = []
     plan_hash: str | None = None
     runbook_hash: str
+    provenance: Provenance | None = None
+    drill_decision: str = ""
+    """Whether this run counts as a drill of its plan, and why (not)."""
+    actors: list[ActorRecord] = []
+    """Who started, cancelled and resumed the run, by verified identity, with reasons."""
     chain: ChainInfo | None = None
     warnings: list[str] = []
     generated_at: datetime

@@ -82,10 +82,23 @@ def build_evidence(run: Run, inputs: Inputs, generated_at: datetime) -> Evidence
         cloudtrail_errors=list(inputs.trail_errors),
         plan_hash=run.plan_hash,
         runbook_hash=run.runbook_hash,
+        provenance=run.provenance,
+        drill_decision=drill_decision(run),
+        actors=run.actors,
         chain=inputs.chain,
         warnings=list(inputs.warnings),
         generated_at=generated_at,
     )
+
+
+def drill_decision(run: Run) -> str:
+    """`counts as a drill of <plan>` or `does not count as a drill: <why>`."""
+    why = run.why_not_a_drill()
+    if not why:
+        accepted = run.provenance.accepted_reason if run.provenance else ""
+        note = f" (edited runbook accepted: {accepted})" if accepted else ""
+        return f"counts as a {run.scenario} exercise of plan {run.plan}{note}"
+    return f"does not count as a {run.scenario} exercise: {why}"
 
 
 def runbook_of(run: Run) -> Runbook | None:

@@ -104,10 +104,15 @@ class Provenance(Frozen):
     accepted_reason: str = ""
     """Why an edited runbook counts as this plan's drill (`--accept-edited REASON`)."""
 
-    @property
-    def counts_as_drill(self) -> bool:
-        """A drill counts for its plan only when compiled from it, or edited and accepted."""
-        return self.source == "compiled" or (self.source == "edited" and bool(self.accepted_reason))
+    def why_not_counted(self, current_plan_hash: str | None) -> str:
+        """Why a run of this runbook is no drill of the plan (hash given), or empty if it is."""
+        if self.plan_hash is None:
+            return "its runbook was not compiled from a plan (no plan hash)"
+        if current_plan_hash is not None and self.plan_hash != current_plan_hash:
+            return "its plan has changed since (plan hash differs)"
+        if self.source == "edited" and not self.accepted_reason:
+            return "its runbook was edited after compiling and not accepted (--accept-edited)"
+        return ""
 
 
 class Run(Frozen):
@@ -131,6 +136,18 @@ class Run(Frozen):
     runbook_yaml: str = ""
     actors: list[ActorRecord] = []
     provenance: Provenance | None = None
+
+    def why_not_a_drill(self, current_plan_hash: str | None = None) -> str:
+        """Why this run does not count as a drill of its plan, or empty when it does."""
+        if self.dry_run or not self.finished:
+            return "a dry run" if self.dry_run else "not finished"
+        if self.provenance is not None:
+            return self.provenance.why_not_counted(current_plan_hash)
+        # Journaled before provenance: a plan hash was only recorded for compiled runbooks.
+        legacy = Provenance(
+            plan_hash=self.plan_hash, runbook_hash=self.runbook_hash, source="compiled"
+        )
+        return legacy.why_not_counted(current_plan_hash)
 
     @property
     def started_by(self) -> Identity | None:
