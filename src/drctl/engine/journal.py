@@ -26,11 +26,13 @@ from drctl.runbook.run import (
     FINISHED_STEP,
     ActorRecord,
     ApprovalRecord,
+    Interruption,
     Measurement,
     Provenance,
     Run,
     StepError,
     StepRun,
+    WriteIntent,
 )
 from drctl.transient import RETRY_SECONDS, retry_transient
 
@@ -141,7 +143,17 @@ class Journal:
         Retried after a transient fault; a retry finding the run means the first attempt's
         commit landed although its acknowledgement was lost, so nothing is inserted twice.
         """
-        row = run.model_dump(exclude={"steps", "approvals", "measurements", "actors", "provenance"})
+        row = run.model_dump(
+            exclude={
+                "steps",
+                "approvals",
+                "measurements",
+                "actors",
+                "provenance",
+                "intents",
+                "interruptions",
+            }
+        )
         tries = 0
 
         def insert() -> None:
@@ -310,6 +322,36 @@ class Journal:
         """Who acted on a run, oldest first."""
         return [ActorRecord.model_validate_json(b) for _, b in self.records_of(run_id, "actor")]
 
+    def add_intent(self, run_id: str, intent: WriteIntent) -> None:
+        """Journal a write a step is about to make (before the call is sent)."""
+        key = f"intent:{intent.step_id}:{intent.attempt}:{intent.seq}"
+        self.put_record(run_id, key, "intent", intent.model_dump_json(), intent.time or _now())
+
+    def answer_intent(self, run_id: str, intent: WriteIntent) -> None:
+        """Journal AWS's answer to an intended write."""
+        key = f"answer:{intent.step_id}:{intent.attempt}:{intent.seq}"
+        self.put_record(run_id, key, "intent-answer", intent.model_dump_json(), _now())
+
+    def intents_of(self, run_id: str, step_id: str | None = None) -> list[WriteIntent]:
+        """Every journaled write intent of a run (answered ones with AWS's answer)."""
+        answers = {
+            k.removeprefix("answer:"): WriteIntent.model_validate_json(b)
+            for k, b in self.records_of(run_id, "intent-answer")
+        }
+        found = [
+            answers.get(k.removeprefix("intent:")) or WriteIntent.model_validate_json(b)
+            for k, b in self.records_of(run_id, "intent")
+        ]
+        ordered = sorted(found, key=lambda i: (i.step_id, i.attempt, i.seq))
+        return [i for i in ordered if step_id is None or i.step_id == step_id]
+
+    def interruptions_of(self, run_id: str, step_id: str | None = None) -> list[Interruption]:
+        """The interrupted attempts of a run's steps, oldest first."""
+        found = [
+            Interruption.model_validate_json(b) for _, b in self.records_of(run_id, "interruption")
+        ]
+        return [i for i in found if step_id is None or i.step_id == step_id]
+
     def set_provenance(self, run_id: str, provenance: Provenance, time: datetime) -> None:
         """Record where a run's runbook came from (once, at start)."""
         self.put_record(run_id, "provenance", "provenance", provenance.model_dump_json(), time)
@@ -338,8 +380,9 @@ class Journal:
     def start_step(self, run_id: str, step_id: str, now: datetime) -> StepRun:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
-        Attempts continue from the journal: an attempt interrupted by a crash is repeated under
-        its own number rather than counted twice.
+        Attempts continue from the journal: a step found `running` was interrupted (its process
+        died mid-attempt), so the attempt is recorded as an `Interruption` with the writes it
+        had journaled, and the step goes on under the next number.
         """
         where = (steps.c.run_id == run_id, steps.c.step_id == step_id)
         with self.engine.begin() as conn:
@@ -349,10 +392,13 @@ class Journal:
             entry = _step_model(row._mapping)
             if entry.status in FINISHED_STEP:
                 return entry
+            interrupted = entry.status == "running" and entry.attempts >= 1
+            if interrupted:
+                self._record_interruption(conn, run_id, entry, now)
             entry = entry.model_copy(
                 update={
                     "status": "running",
-                    "attempts": max(entry.attempts, 1),
+                    "attempts": entry.attempts + 1 if interrupted else max(entry.attempts, 1),
                     "started_at": entry.started_at or now,
                 }
             )
@@ -362,6 +408,37 @@ class Journal:
                 .values(status="running", attempts=entry.attempts, started_at=entry.started_at)
             )
         return entry
+
+    def _record_interruption(
+        self, conn: sa.Connection, run_id: str, entry: StepRun, now: datetime
+    ) -> None:
+        key = f"interruption:{entry.id}:{entry.attempts}"
+        if conn.execute(
+            sa.select(records.c.key).where(records.c.run_id == run_id, records.c.key == key)
+        ).first():
+            return
+        writes = [
+            WriteIntent.model_validate_json(r.body)
+            for r in conn.execute(
+                sa.select(records.c.body).where(
+                    records.c.run_id == run_id,
+                    records.c.kind == "intent",
+                    records.c.key.startswith(f"intent:{entry.id}:{entry.attempts}:"),
+                )
+            ).all()
+        ]
+        found = Interruption(
+            step_id=entry.id,
+            attempt=entry.attempts,
+            started_at=entry.started_at,
+            detected_at=now,
+            writes=sorted(writes, key=lambda w: w.seq),
+        )
+        conn.execute(
+            sa.insert(records).values(
+                run_id=run_id, key=key, kind="interruption", body=found.model_dump_json(), time=now
+            )
+        )
 
     @_retried
     def run_status(self, run_id: str) -> str | None:
@@ -426,6 +503,8 @@ class Journal:
             measurements=[Measurement.model_validate_json(m.body) for m in found],
             actors=self.actors_of(run_id),
             provenance=self.provenance_of(run_id),
+            intents=self.intents_of(run_id),
+            interruptions=self.interruptions_of(run_id),
         )
 
     @_retried
@@ -449,6 +528,10 @@ class Journal:
                 .limit(limit)
             ).all()
         return [r.id for r in rows]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _step_row(run_id: str, step: StepRun, position: int) -> dict[str, Any]:

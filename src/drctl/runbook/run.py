@@ -82,6 +82,36 @@ class ActorRecord(Frozen):
     time: datetime
 
 
+class WriteIntent(Frozen):
+    """One AWS write a step was about to make (journaled first) and, once answered, AWS's answer."""
+
+    step_id: str
+    attempt: int
+    seq: int
+    service: str
+    operation: str
+    region: str = ""
+    resource: str = ""
+    client_token: str = ""
+    time: datetime | None = None
+    request_id: str = ""
+    http_status: int | None = None
+    error_code: str = ""
+    answered: bool = False
+
+
+class Interruption(Frozen):
+    """An attempt of a step that the process running it did not finish (crash, kill)."""
+
+    step_id: str
+    attempt: int
+    """The attempt that was interrupted; the next one is `attempt + 1`."""
+    started_at: datetime | None = None
+    detected_at: datetime
+    writes: list[WriteIntent] = []
+    """What that attempt had journaled it was about to write."""
+
+
 class Measurement(Frozen):
     """A measured objective (e.g. `rto`, `rpo`) beside its target."""
 
@@ -136,6 +166,8 @@ class Run(Frozen):
     runbook_yaml: str = ""
     actors: list[ActorRecord] = []
     provenance: Provenance | None = None
+    intents: list[WriteIntent] = []
+    interruptions: list[Interruption] = []
 
     def why_not_a_drill(self, current_plan_hash: str | None = None) -> str:
         """Why this run does not count as a drill of its plan, or empty when it does."""
