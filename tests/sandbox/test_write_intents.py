@@ -140,3 +140,19 @@ steps:
     assert [a.what for a in after.actors] == ["start", "resume"]
     assert after.actors[1].reason == "worker died"
     log.dispose()
+
+    verify = _drctl("audit", "verify", "--run", "intent-1", env=env, cwd=tmp_path)
+    text, _ = verify.communicate(timeout=60)
+    assert verify.returncode == 0, text
+    assert "seq " in text and " resume by " in text and ": worker died" in text
+    assert "write intent: promote-aurora attempt 1: rds:FailoverGlobalCluster" in text
+    assert "interruption: promote-aurora attempt 1 interrupted (rds:FailoverGlobalCluster" in text
+    reports = tmp_path / "reports"
+    args = ["report", "intent-1", "-o", str(reports), "--no-cloudtrail", "--format", "md"]
+    made = _drctl(*args, env=env, cwd=tmp_path)
+    assert made.communicate(timeout=60)[0] is not None and made.returncode == 0
+    md = (reports / "intent-1.md").read_text()
+    assert "- `promote-aurora` attempt 1: rds:FailoverGlobalCluster" in md
+    assert f"Request id {intent.request_id}" in md
+    assert "- `promote-aurora` attempt 1 interrupted" in md
+    assert "it had issued FailoverGlobalCluster; continued as attempt 2" in md

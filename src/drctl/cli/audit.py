@@ -74,8 +74,11 @@ def verify_cmd(
     report = verify_chain(log, run)
     checks = check_signatures(log, load_public_key(public_key) if public_key else None)
     ok = report.ok and all(c.valid for c in checks)
+    from drctl.audit.summary import summarise, summary_lines
+
+    summary = summarise(run, log.events(run)) if run and report.ok else None
     if fmt := data_format(output, json_out):
-        print_data({"ok": ok, "chain": report, "signatures": checks}, fmt)
+        print_data({"ok": ok, "chain": report, "signatures": checks, "run": summary}, fmt)
     else:
         scope = f" up to run {run} ({report.run_events} events of it)" if run else ""
         if report.first_break is None:
@@ -88,6 +91,8 @@ def verify_cmd(
             console.print(
                 f"signature of seq {c.seq} by {c.signer} at {c.signed_at}: {state} {c.reason}"
             )
+        for line in summary_lines(summary) if summary else []:
+            console.print(line, markup=False, highlight=False)
     if not ok:
         raise typer.Exit(1)
 

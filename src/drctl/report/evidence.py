@@ -15,11 +15,13 @@ from drctl.probes.measure import Ack, Sample
 from drctl.runbook.run import (
     ActorRecord,
     ApprovalRecord,
+    Interruption,
     Measurement,
     Provenance,
     Run,
     StepError,
     StepStatus,
+    WriteIntent,
 )
 
 OBJECTIVES: tuple[str, ...] = ("rto", "rpo")
@@ -153,6 +155,9 @@ class Evidence(Frozen):
     """Whether this run counts as a drill of its plan, and why (not)."""
     actors: list[ActorRecord] = []
     """Who started, cancelled and resumed the run, by verified identity, with reasons."""
+    intents: list[WriteIntent] = []
+    """Every AWS write drctl's steps journaled before making it, with AWS's answer."""
+    interruptions: list[Interruption] = []
     chain: ChainInfo | None = None
     warnings: list[str] = []
     generated_at: datetime

@@ -85,6 +85,8 @@ def build_evidence(run: Run, inputs: Inputs, generated_at: datetime) -> Evidence
         provenance=run.provenance,
         drill_decision=drill_decision(run),
         actors=run.actors,
+        intents=run.intents,
+        interruptions=run.interruptions,
         chain=inputs.chain,
         warnings=list(inputs.warnings),
         generated_at=generated_at,

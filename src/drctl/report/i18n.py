@@ -67,6 +67,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "drill_decision": ("Drill decision", "訓練としての判定"),
     "actors": ("Who acted (verified identities)", "実施者（検証済み ID）"),
     "what": ("What", "内容"),
+    "intents": (
+        "AWS writes drctl made (journaled before each call)",
+        "drctl が行った AWS 書き込み（呼び出し前に記録）",
+    ),
+    "interruptions": ("Interrupted attempts", "中断された試行"),
+    "request_id": ("Request id", "リクエスト ID"),
     "reason": ("Reason", "理由"),
     "chain_head": ("Audit chain head", "監査チェーン先頭"),
     "run_last_event": ("Last audit event of this run", "この実行の最終監査イベント"),
