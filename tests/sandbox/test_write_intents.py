@@ -148,11 +148,36 @@ steps:
     assert "write intent: promote-aurora attempt 1: rds:FailoverGlobalCluster" in text
     assert "interruption: promote-aurora attempt 1 interrupted (rds:FailoverGlobalCluster" in text
     reports = tmp_path / "reports"
-    args = ["report", "intent-1", "-o", str(reports), "--no-cloudtrail", "--format", "md"]
-    made = _drctl(*args, env=env, cwd=tmp_path)
-    assert made.communicate(timeout=60)[0] is not None and made.returncode == 0
-    md = (reports / "intent-1.md").read_text()
+    md = _report(env, tmp_path, reports)
     assert "- `promote-aurora` attempt 1: rds:FailoverGlobalCluster" in md
     assert f"Request id {intent.request_id}" in md
     assert "- `promote-aurora` attempt 1 interrupted" in md
     assert "it had issued FailoverGlobalCluster; continued as attempt 2" in md
+
+    # CloudTrail was captured into the run's store by that report, attributed to the step
+    # by the write it journaled; offline, the report renders from the store alone.
+    assert (
+        "| FailoverGlobalCluster | sandbox-user | ap-southeast-1 | promote-aurora (by resource) |"
+        in md
+    )
+    offline = {
+        **env,
+        "DRCTL_AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+        "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    }
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        offline.pop(name, None)
+    again = [_report(offline, tmp_path, tmp_path / f"offline-{n}") for n in (1, 2)]
+    assert _undated(again[0]) == _undated(again[1]) == _undated(md)
+
+
+def _report(env: dict[str, str], cwd: Path, out: Path) -> str:
+    made = _drctl("report", "intent-1", "-o", str(out), "--format", "md", env=env, cwd=cwd)
+    text, _ = made.communicate(timeout=120)
+    assert made.returncode == 0, text
+    return (out / "intent-1.md").read_text()
+
+
+def _undated(report: str) -> str:
+    """The report without its generation time (the one line allowed to differ)."""
+    return "\n".join(line for line in report.splitlines() if not line.startswith("Generated"))

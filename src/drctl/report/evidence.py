@@ -111,6 +111,8 @@ class TrailEntry(Frozen):
     region: str = ""
     event_id: str = ""
     step_id: str | None = None
+    attributed_by: str = ""
+    """How `step_id` was found: `request-id`, `resource`, or empty (the step running then)."""
 
 
 class ChainInfo(Frozen):

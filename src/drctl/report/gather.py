@@ -203,8 +203,27 @@ def lost_writes(run: Run, canary: CanaryEvidence) -> int | None:
 
 
 def correlate(events: Sequence[TrailEntry], steps: Sequence[StepEntry]) -> list[TrailEntry]:
-    """Attach to each CloudTrail event the step that was running when it happened."""
-    return [e.model_copy(update={"step_id": e.step_id or _step_at(e.time, steps)}) for e in events]
+    """Attach to each CloudTrail event its step: kept when already attributed (request id or
+    resource, see `drctl.report.sources`), else the step running then whose action makes
+    that call, else any step running then."""
+    return [
+        e.model_copy(update={"step_id": e.step_id or _step_at(e.time, _making(e.name, steps))})
+        for e in events
+    ]
+
+
+def _making(name: str, steps: Sequence[StepEntry]) -> list[StepEntry]:
+    """Steps whose action may make the call `name` first, then the others."""
+    from drctl.errors import DrctlError
+    from drctl.providers import registry
+
+    def makes(step: StepEntry) -> bool:
+        try:
+            return name in getattr(registry.action_class(step.action), "events", frozenset())
+        except DrctlError:
+            return False
+
+    return sorted(steps, key=lambda s: not makes(s))
 
 
 def _step_at(time_text: str, steps: Sequence[StepEntry]) -> str | None:
