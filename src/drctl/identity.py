@@ -86,6 +86,11 @@ def same_person(a: Identity, b: Identity) -> bool:
     return False
 
 
+def dashboard_identity(token_name: str, label: str = "") -> Identity:
+    """The identity of a dashboard user: the name of the token they authenticated with."""
+    return Identity(kind="dashboard", id=token_name, label=label or token_name)
+
+
 def os_identity(label: str = "") -> Identity:
     """This process's OS account on this host."""
     user, host = getpass.getuser(), socket.gethostname()

@@ -9,7 +9,7 @@ from tests.engine.conftest import Recorder, runbook, until
 
 from drctl import engine
 from drctl.errors import DrctlError
-from drctl.identity import Identity, os_identity
+from drctl.identity import Identity, dashboard_identity, os_identity
 from drctl.settings import Settings
 
 
@@ -200,3 +200,20 @@ def test_plan_approvers_are_matched_by_verified_identity_not_label(
         "aws:arn:aws:iam::123456789012:user/dr-alice",
         "dashboard:carol",
     ]
+
+
+def test_a_dashboard_token_and_an_os_account_are_two_people_but_one_token_is_one(
+    settings: Settings, tmp_path: Path
+) -> None:
+    run_id = engine.start_run(runbook(gated(tmp_path)), settings=settings, actor="ops")
+    waiting(run_id, settings)
+    engine.approve(
+        run_id, "gate", dashboard_identity("carol-token", "Carol"), "ok", settings=settings
+    )
+    until(lambda: len(engine.status(run_id, settings=settings).approvals) == 1, what="carol")
+    with pytest.raises(DrctlError, match="who already approved step `gate`"):
+        engine.approve(
+            run_id, "gate", dashboard_identity("CAROL-TOKEN", "c"), "again", settings=settings
+        )
+    engine.approve(run_id, "gate", "ops", "me from the CLI", settings=settings)
+    assert engine.wait(run_id, 60, settings=settings).status == "succeeded"

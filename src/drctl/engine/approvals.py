@@ -4,6 +4,10 @@
 gate; the gate records it, enforces the two-person rule again (the authoritative check),
 and finishes once enough distinct people approved, or anyone allowed rejected. A pending
 gate is an ordinary PENDING workflow, so it survives a restart of the worker.
+
+People are verified identities (`drctl.identity.Identity`): the CLI passes the AWS caller or
+OS account, the dashboard `dashboard_identity(token_name)`; `problem_with` is the one
+two-person rule, and `Engine.approve(run, step, identity, reason)` sends a decision.
 """
 
 from __future__ import annotations
