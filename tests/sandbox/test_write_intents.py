@@ -20,6 +20,7 @@ from tests.engine.conftest import until
 from drctl import engine
 from drctl.audit.log import AuditLog
 from drctl.errors import DrctlError
+from drctl.report.sources import stored_trail
 from drctl.settings import Settings
 from drctl_sandbox.aws import additions
 from drctl_sandbox.aws.server import SandboxServer
@@ -133,6 +134,9 @@ steps:
         1,
         ["FailoverGlobalCluster"],
     )
+    # The finished run captured the CloudTrail events of its writes into its own store.
+    captured = stored_trail(settings, "intent-1")
+    assert [(e.name, e.step_id) for e in captured] == [("FailoverGlobalCluster", "promote-aurora")]
     log = AuditLog.from_settings(settings)
     kinds = [(e.kind, e.payload.get("attempt")) for e in log.events("intent-1")]
     assert kinds.count(("step.started", 1)) == 1 and kinds.count(("step.started", 2)) == 1

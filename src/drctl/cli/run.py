@@ -149,7 +149,12 @@ def follow(engine: Engine, run_id: str) -> Run:
 
 
 def finish(result: Run, json_out: bool) -> None:
-    """Print the outcome and exit 0 only when the run succeeded."""
+    """Capture the run's CloudTrail evidence, print the outcome, exit 0 only on success."""
+    if result.finished and result.intents:
+        from drctl.report.sources import capture_trail
+
+        for problem in capture_trail(Settings(), result):
+            err_console.print(f"CloudTrail evidence not captured yet: {problem}", markup=False)
     if json_out:
         print_json(result)
     else:

@@ -170,3 +170,29 @@ def _moment(text: str) -> datetime:
     except ValueError:
         return datetime.now(UTC)
     return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+def capture_trail(
+    settings: Settings, run: Run, *, clock: Clock | None = None, poll_seconds: float = 10.0
+) -> list[str]:
+    """Capture the CloudTrail events of a finished run's writes into its store.
+
+    Waits at most `settings.cloudtrail_wait` seconds for an event per journaled write;
+    returns what went wrong (nothing stored yet: the first report tries again).
+    """
+    clock = clock or SystemClock()
+    if not run.intents or stored_trail(settings, run.id):
+        return []
+    end = clock.monotonic() + settings.cloudtrail_wait
+    while True:
+        entries, errors = trail_entries(settings, run, None)
+        if entries and {e.name for e in entries} >= {i.operation for i in run.intents}:
+            store_trail(settings, run.id, entries)
+            return errors
+        if clock.monotonic() + poll_seconds > end:
+            if entries:
+                store_trail(settings, run.id, entries)
+            return errors or (
+                [] if entries else ["CloudTrail had no events of this run's writes yet"]
+            )
+        clock.sleep(poll_seconds)
