@@ -122,7 +122,12 @@ class Probes(Strict):
 
 
 class ApprovalRule(Strict):
-    """Who must approve a gate: N distinct people, optionally from a named list."""
+    """Who must approve a gate: N distinct people (by verified identity), optionally from a list.
+
+    An approver entry is an IAM ARN pattern (`arn:aws:sts::123456789012:assumed-role/DR/*`),
+    a dashboard identity (`dashboard:NAME`), an OS account (`os:USER@HOST`), `role:NAME`, or
+    a bare verified name (IAM user or role session, OS user; never the `--as` label).
+    """
 
     gate: Literal["declare-disaster", "promote-data", "switch-traffic", "failback"]
     required: int = Field(default=2, ge=1, le=10)
