@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     aws_profile: str = ""
     aws_role_arn: str = ""
     actor: str = ""
+    cloudtrail_wait: float = 0.0
+    """`DRCTL_CLOUDTRAIL_WAIT`: seconds a finished run waits for CloudTrail to deliver the
+    events of its writes before capturing them into its store (AWS: typically minutes)."""
 
     def state_database_url(self) -> str:
         """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""

@@ -130,3 +130,42 @@ def test_every_fixture_secret_is_gone_from_every_fixture_payload(redactor: Redac
 def test_innocent_text_is_left_alone(redactor: Redactor) -> None:
     text = "promoted shop-aurora-dr in ap-southeast-1 after 42s; NextToken handling ok; see https://example.com/a?b=c"
     assert redactor.redact_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "no ArgoCD token: environment variable ARGOCD_AUTH_TOKEN is not set",
+            "no ArgoCD token: environment variable ARGOCD_AUTH_TOKEN is not set",
+        ),
+        ("secret: rotation is disabled", "secret: rotation is disabled"),
+        ("password: hunter2 was rejected", f"password: {REDACTED} was rejected"),
+        ("token: eyJhbGciOiJIUzI1NiJ9abc", f"token: {REDACTED}"),
+        ("api_key: CorrectHorse", f"api_key: {REDACTED}"),
+        ("token: abcdefghijklmnopqrstuvwxyz", f"token: {REDACTED}"),
+        ("password=word", f"password={REDACTED}"),
+    ],
+)
+def test_redaction_hides_values_not_the_words_of_a_message(
+    redactor: Redactor, text: str, expected: str
+) -> None:
+    assert redactor.redact_text(text) == expected
+
+
+def test_secret_names_under_a_secrets_key_stay_visible(redactor: Redactor) -> None:
+    payload: dict[str, JsonValue] = {
+        "secrets": ["prod/db", "prod/api-key"],
+        "secret": "s3cr3t-value-1",
+        "tokens": {"github": "ghp_x"},
+    }
+    assert redactor.redact_payload(payload) == {
+        "secrets": ["prod/db", "prod/api-key"],
+        "secret": REDACTED,
+        "tokens": {"github": REDACTED},
+    }
+
+
+def test_a_known_secret_value_is_redacted_even_in_a_plain_sentence(redactor: Redactor) -> None:
+    redactor.remember("plainwords")
+    assert redactor.redact_text("password: plainwords") == f"password: {REDACTED}"

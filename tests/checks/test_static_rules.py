@@ -171,9 +171,16 @@ def test_dns_switch_survives_dead_primary_fails_with_invert(tmp_path: Path) -> N
 
 
 def drill(
-    scenario: str, ended: datetime, status: RunStatus = "succeeded", dry_run: bool = False
+    scenario: str,
+    ended: datetime,
+    status: RunStatus = "succeeded",
+    dry_run: bool = False,
+    *,
+    plan: Plan,
 ) -> Run:
+    """A run of the runbook compiled from `plan` (its journal holds the plan's hash)."""
     return Run(
+        plan_hash=plan.content_hash(),
         id=f"run-{scenario}-{ended:%Y%m%d}",
         runbook=f"my-app-{scenario}",
         scenario=scenario,
@@ -190,16 +197,16 @@ ALL_SCENARIOS = ("drill", "az-failure", "region-failure", "failback")
 
 
 def test_drill_recency_passes_when_every_scenario_succeeded_this_year(seed: Plan) -> None:
-    runs = [drill(s, NOW - timedelta(days=100)) for s in ALL_SCENARIOS]
+    runs = [drill(s, NOW - timedelta(days=100), plan=seed) for s in ALL_SCENARIOS]
     assert only("drill-recency", static(seed, runs=runs)) == []
 
 
 def test_drill_recency_fails_for_an_overdue_a_failed_and_a_dry_run_scenario(seed: Plan) -> None:
     runs = [
-        drill("drill", NOW - timedelta(days=10)),
-        drill("az-failure", NOW - timedelta(days=400)),
-        drill("region-failure", NOW - timedelta(days=3), status="failed"),
-        drill("failback", NOW - timedelta(days=3), dry_run=True),
+        drill("drill", NOW - timedelta(days=10), plan=seed),
+        drill("az-failure", NOW - timedelta(days=400), plan=seed),
+        drill("region-failure", NOW - timedelta(days=3), status="failed", plan=seed),
+        drill("failback", NOW - timedelta(days=3), dry_run=True, plan=seed),
     ]
     assert about(only("drill-recency", static(seed, runs=runs)), "my-app") == [
         "scenario az-failure was last drilled successfully 400d ago (run run-az-failure-20250427); due every 365d",
@@ -208,9 +215,17 @@ def test_drill_recency_fails_for_an_overdue_a_failed_and_a_dry_run_scenario(seed
     ]
 
 
+def test_drill_recency_ignores_a_run_compiled_from_another_version_of_the_plan(
+    seed: Plan, tmp_path: Path
+) -> None:
+    older, _ = variant(tmp_path, lambda d: d["metadata"].update(owner="someone-else"))
+    runs = [drill(s, NOW - timedelta(days=100), plan=older) for s in ALL_SCENARIOS]
+    assert len(only("drill-recency", static(seed, runs=runs))) == 4
+
+
 def test_drill_recency_uses_the_plans_stricter_frequency(tmp_path: Path) -> None:
     plan, path = variant(tmp_path, lambda d: d["scenarios"]["drill"].update(drill_every="90d"))
-    runs = [drill(s, NOW - timedelta(days=100)) for s in ALL_SCENARIOS]
+    runs = [drill(s, NOW - timedelta(days=100), plan=plan) for s in ALL_SCENARIOS]
     assert about(only("drill-recency", static(plan, path, runs)), "my-app") == [
         "scenario drill was last drilled successfully 100d ago (run run-drill-20260221); due every 90d"
     ]

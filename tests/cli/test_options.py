@@ -116,6 +116,7 @@ def test_every_plan_option_is_the_plan_file() -> None:
         "audit export",
         "report",
         "review",
+        "run",
         "runs list",
         "sandbox up",
     ]
@@ -160,7 +161,7 @@ def test_drctl_actor_is_who_approves_or_rejects_without_as(
         lambda: engine.status(run_id, settings=settings).step("gate").status == "waiting-approval",
         what="the gate to wait for approval",
     )
-    extra = ["--reason", "not yet"] if decision == "reject" else []
+    extra = ["--reason", "not yet"]
     code, out, _ = cli(capsys, decision, run_id, "gate", *extra)
     assert code == 0 and f"of gate by bob sent to run {run_id}" in out
     run = engine.wait(run_id, 60, settings=settings)

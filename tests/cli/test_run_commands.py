@@ -96,7 +96,7 @@ def test_running_a_plan_needs_a_scenario(capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_approving_an_unknown_run_is_bad_input(capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = cli(capsys, "approve", "nope", "gate", "--as", "alice")
+    code, _, err = cli(capsys, "approve", "nope", "gate", "--as", "alice", "--reason", "go")
     assert code == 2
     assert "no run `nope`" in err
 
@@ -133,3 +133,112 @@ def test_a_note_on_a_run_goes_through_the_engine_into_the_trail_and_the_chain_ve
     assert note["payload"] == {"text": "rotated; password=[REDACTED]"}
     code, out, _ = cli(capsys, "audit", "verify")
     assert (code, out) == (0, "chain valid: 5 events\n")
+
+
+REGION_FAILURE = (
+    "apiVersion: drctl/v1\nkind: Runbook\nname: prod-rf\nscenario: region-failure\nsteps:\n"
+    "  - {id: touch, title: Touch, action: shell, params: {command: 'touch ran'}}\n"
+    "  - {id: gate, title: Promote, action: approval, needs: [touch], approval: {required: 2}}\n"
+)
+
+
+def test_auto_approve_is_refused_for_a_production_region_failure_before_anything_runs(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding 1: `--auto-approve` was accepted on a production region-failure runbook."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("DRCTL_AWS_ENDPOINT_URL", raising=False)
+    path = tmp_path / "rf.yaml"
+    path.write_text(REGION_FAILURE)
+    code, _, err = cli(capsys, "run", str(path), "--auto-approve", "--run-id", "rf-1")
+    assert code == 2
+    assert "--auto-approve is refused for the region-failure runbook `prod-rf`" in err
+    assert not (tmp_path / "ran").exists()
+    assert cli(capsys, "runs", "list", "--json")[1].strip() == "[]"
+
+
+def test_auto_approve_stays_available_against_the_sandbox_and_is_recorded(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DRCTL_AWS_ENDPOINT_URL", "http://127.0.0.1:1")
+    path = tmp_path / "rf.yaml"
+    path.write_text(REGION_FAILURE)
+    code, out, _ = cli(capsys, "run", str(path), "--auto-approve", "--run-id", "rf-2", "--json")
+    assert code == 0
+    approvals = json.loads(out)["approvals"]
+    assert [a["actor"] for a in approvals] == ["auto-approve (demo)", "auto-approve (demo) #2"]
+    assert all(a["identity"]["kind"] == "os" for a in approvals)
+
+
+def test_approve_reject_and_cancel_need_a_reason(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for args in (
+        ["approve", "r", "gate", "--reason", " "],
+        ["reject", "r", "gate", "--reason", ""],
+        ["runs", "cancel", "r", "--reason", ""],
+    ):
+        code, _, err = cli(capsys, *args)
+        assert code == 2 and "a reason is required" in err, args
+
+
+ECHO_DRILL = (
+    "apiVersion: drctl/v1\nkind: Runbook\nname: my-app-drill\nplan: my-app\nscenario: drill\n"
+    "steps:\n"
+    "  - {id: one, title: One, action: shell, params: {command: 'echo one'}}\n"
+    "  - {id: two, title: Two, action: shell, needs: [one], params: {command: 'echo two'}}\n"
+    "  - {id: three, title: Three, action: shell, needs: [two], params: {command: 'echo 3'}}\n"
+)
+
+
+def _drill_status(capsys: pytest.CaptureFixture[str], *plans: str) -> dict[str, object]:
+    code, out, _ = cli(capsys, "drills", *plans, "--json")
+    assert code == 1  # the other scenarios are never drilled: overdue
+    found: dict[str, object] = next(
+        d for d in json.loads(out)["drills"] if d["scenario"] == "drill"
+    )
+    return found
+
+
+def test_a_hand_written_echo_runbook_labelled_as_a_drill_is_not_counted(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """Finding 2: three `echo` steps labelled `plan: my-app, scenario: drill` counted a drill."""
+    path = tmp_path / "echo.yaml"
+    path.write_text(ECHO_DRILL)
+    code, out, _ = cli(capsys, "run", str(path), "--run-id", "echo-1", "--json")
+    assert code == 0
+    provenance = json.loads(out)["provenance"]
+    assert (provenance["source"], provenance["plan_hash"]) == ("no-plan", None)
+    seed = str(EXAMPLES / "seed-estate.yaml")
+    for plans in ((seed,), ()):
+        status = _drill_status(capsys, *plans)
+        assert status["last_success_at"] is None and status["overdue"] is True
+        last = status["last_run"]
+        assert isinstance(last, dict)
+        assert last["not_counted"] == "its runbook was not compiled from a plan (no plan hash)"
+    # Against the plan it is an edited runbook: it counts only once accepted with a reason.
+    code, out, _ = cli(capsys, "run", str(path), "--plan", seed, "--run-id", "echo-2", "--json")
+    provenance = json.loads(out)["provenance"]
+    assert provenance["source"] == "edited" and provenance["plan_hash"] is not None
+    assert provenance["compiled_hash"] != provenance["runbook_hash"]
+    assert _drill_status(capsys, seed)["last_success_at"] is None
+    why = "tabletop variant approved in CAB-7"
+    args = ["run", str(path), "--plan", seed, "--accept-edited", why, "--run-id", "echo-3"]
+    assert cli(capsys, *args)[0] == 0
+    status = _drill_status(capsys, seed)
+    assert status["last_success_at"] is not None
+    assert isinstance(status["last_run"], dict) and status["last_run"]["run_id"] == "echo-3"
+    out_dir = tmp_path / "reports"
+    for run_id in ("echo-1", "echo-3"):
+        args = ["report", run_id, "-o", str(out_dir), "--no-cloudtrail", "--format", "md"]
+        assert cli(capsys, *args)[0] == 0
+    first = (out_dir / "echo-1.md").read_text()
+    assert "- Drill decision: does not count as a drill exercise: its runbook was not" in first
+    third = (out_dir / "echo-3.md").read_text()
+    assert f"- Plan SHA-256: `{provenance['plan_hash']}`" in third
+    assert f"- Runbook SHA-256 compiled from the plan: `{provenance['compiled_hash']}`" in third
+    assert f"- Runbook provenance: edited (accepted: {why})" in third
+    assert f"counts as a drill exercise of plan my-app (edited runbook accepted: {why})" in third
+    assert "## Who acted (verified identities)" in third and " start: " in third

@@ -9,7 +9,15 @@ from tests.engine.conftest import Recorder, runbook, until
 
 from drctl import engine
 from drctl.errors import DrctlError
+from drctl.identity import Identity, dashboard_identity, os_identity
 from drctl.settings import Settings
+
+
+def person(name: str, kind: str = "os") -> Identity:
+    """A verified identity of another person (another OS account, dashboard token...)."""
+    if kind == "os":
+        return Identity(kind="os", id=f"{name}@ops-host", label=name, os_user=name, host="ops-host")
+    return Identity.model_validate({"kind": kind, "id": name, "label": name})
 
 
 def gated(tmp_path: Path, approval: str = "{required: 2}") -> str:
@@ -35,18 +43,20 @@ def test_two_approvals_must_come_from_two_different_people(
     )
     waiting(run_id, settings)
     assert engine.status(run_id, settings=settings).status == "waiting-approval"
-    engine.approve(run_id, "gate", "alice", "primary is down", settings=settings)
+    engine.approve(run_id, "gate", person("alice"), "primary is down", settings=settings)
     until(
         lambda: len(engine.status(run_id, settings=settings).approvals) == 1,
         what="alice's approval",
     )
     with pytest.raises(DrctlError) as err:
-        engine.approve(run_id, "gate", "alice", settings=settings)
+        engine.approve(run_id, "gate", person("alice"), settings=settings)
     assert err.value.message == (
-        "alice already approved step `gate`; approval 2 of 2 must come from a different person"
+        "alice is alice (os:alice@ops-host), who already approved step `gate`; approval 2 of 2 "
+        "must come from a different person (people are compared by verified identity, not by "
+        "--as name)"
     )
     assert not (tmp_path / "log").read_text().count("after")
-    engine.approve(run_id, "gate", "bob", settings=settings)
+    engine.approve(run_id, "gate", person("bob"), settings=settings)
     run = engine.wait(run_id, 60, settings=settings)
     assert run.status == "succeeded"
     assert [(a.actor, a.decision, a.comment) for a in run.approvals] == [
@@ -69,11 +79,12 @@ def test_only_named_approvers_or_roles_may_approve(settings: Settings, tmp_path:
         actor="a",
     )
     waiting(run_id, settings)
-    with pytest.raises(
-        DrctlError, match="carol may not decide on this step; approvers: alice, role:sre"
-    ):
-        engine.approve(run_id, "gate", "carol", settings=settings)
-    engine.approve(run_id, "gate", "dave", settings=settings, roles=["sre"])
+    with pytest.raises(DrctlError) as err:
+        engine.approve(run_id, "gate", person("carol"), settings=settings)
+    assert err.value.message == (
+        "carol (os:carol@ops-host) may not decide on this step; approvers: alice, role:sre"
+    )
+    engine.approve(run_id, "gate", person("dave"), settings=settings, roles=["sre"])
     assert engine.wait(run_id, 60, settings=settings).status == "succeeded"
 
 
@@ -141,3 +152,68 @@ def test_cancelling_a_run_that_waits_for_approval_ends_it(
     run = engine.cancel(run_id, "ops", settings=settings)
     assert run.status == "cancelled" and run.step("gate").status == "cancelled"
     assert (tmp_path / "log").read_text() == "before\n"
+
+
+def test_bob_and_Bob_from_one_os_account_are_one_person(settings: Settings, tmp_path: Path) -> None:
+    """Finding 1: free-text names no longer meet the two-person rule."""
+    run_id = engine.start_run(runbook(gated(tmp_path)), settings=settings, actor="ops")
+    waiting(run_id, settings)
+    first = engine.approve(run_id, "gate", "bob", "primary down", settings=settings)
+    me = os_identity()
+    assert first.identity is not None and first.identity.key == f"os:{me.id}".casefold()
+    until(lambda: len(engine.status(run_id, settings=settings).approvals) == 1, what="bob")
+    with pytest.raises(DrctlError) as err:
+        engine.approve(run_id, "gate", "Bob", "me again", settings=settings)
+    assert err.value.message.startswith(
+        f"Bob is bob (os:{me.id}), who already approved step `gate` as bob; approval 2 of 2"
+    )
+    engine.cancel(run_id, "ops", settings=settings, reason="test over")
+    run = engine.status(run_id, settings=settings)
+    assert [(a.what, a.identity.id, a.reason) for a in run.actors] == [
+        ("start", me.id, ""),
+        ("cancel", me.id, "test over"),
+    ]
+
+
+def test_plan_approvers_are_matched_by_verified_identity_not_label(
+    settings: Settings, tmp_path: Path
+) -> None:
+    approvers = "['arn:aws:iam::123456789012:user/dr-*', 'dashboard:carol']"
+    run_id = engine.start_run(
+        runbook(gated(tmp_path, f"{{required: 2, approvers: {approvers}}}")),
+        settings=settings,
+        actor="ops",
+    )
+    waiting(run_id, settings)
+    with pytest.raises(DrctlError, match="may not decide"):
+        engine.approve(run_id, "gate", person("dr-alice"), "label only", settings=settings)
+    with pytest.raises(DrctlError, match="may not decide"):
+        engine.approve(
+            run_id, "gate", person("carol"), "an OS carol is not the token", settings=settings
+        )
+    alice = Identity(kind="aws", id="arn:aws:iam::123456789012:user/dr-alice", label="alice")
+    engine.approve(run_id, "gate", alice, "primary down", settings=settings)
+    engine.approve(run_id, "gate", person("carol", "dashboard"), "agreed", settings=settings)
+    run = engine.wait(run_id, 60, settings=settings)
+    assert run.status == "succeeded"
+    assert [a.identity.key for a in run.approvals if a.identity] == [
+        "aws:arn:aws:iam::123456789012:user/dr-alice",
+        "dashboard:carol",
+    ]
+
+
+def test_a_dashboard_token_and_an_os_account_are_two_people_but_one_token_is_one(
+    settings: Settings, tmp_path: Path
+) -> None:
+    run_id = engine.start_run(runbook(gated(tmp_path)), settings=settings, actor="ops")
+    waiting(run_id, settings)
+    engine.approve(
+        run_id, "gate", dashboard_identity("carol-token", "Carol"), "ok", settings=settings
+    )
+    until(lambda: len(engine.status(run_id, settings=settings).approvals) == 1, what="carol")
+    with pytest.raises(DrctlError, match="who already approved step `gate`"):
+        engine.approve(
+            run_id, "gate", dashboard_identity("CAROL-TOKEN", "c"), "again", settings=settings
+        )
+    engine.approve(run_id, "gate", "ops", "me from the CLI", settings=settings)
+    assert engine.wait(run_id, 60, settings=settings).status == "succeeded"

@@ -90,7 +90,8 @@ def test_a_run_killed_during_step_k_resumes_without_redoing_earlier_steps(
     for step_id in ("s1", "s2"):
         assert after.step(step_id) == before.step(step_id)
     s3 = after.step("s3")
-    assert s3.attempts == 1 and s3.started_at == before.step("s3").started_at
+    assert s3.attempts == 2 and s3.started_at == before.step("s3").started_at
+    assert [(i.step_id, i.attempt, i.writes) for i in after.interruptions] == [("s3", 1, [])]
     assert s3.detail == "already done (guard satisfied); not run again"
 
 

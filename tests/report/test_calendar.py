@@ -11,7 +11,7 @@ from drctl.plan.load import load_plan
 from drctl.report.calendar import Schedule, drill_program, schedules_for
 from drctl.report.formats import sparkline
 from drctl.report.ics import fold, render_ics
-from drctl.runbook.run import Measurement, Run, RunStatus
+from drctl.runbook.run import Measurement, Provenance, Run, RunStatus
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -33,6 +33,7 @@ def _run(
         runbook=f"{plan}-{scenario}",
         scenario=scenario,
         plan=plan,
+        plan_hash="p" * 64,
         runbook_hash="0" * 64,
         status=status,
         started_at=start,
@@ -91,6 +92,37 @@ def test_only_finished_real_runs_of_the_plan_and_scenario_count(run: Run, counts
     (status,) = drill_program([QUARTERLY], [run], date(2026, 3, 2))
     assert (status.last_run is not None) is counts
     assert status.overdue is not counts
+
+
+def _from(source: str, plan_hash: str | None = "p" * 64, accepted: str = "") -> Provenance:
+    return Provenance.model_validate(
+        {
+            "plan_hash": plan_hash,
+            "runbook_hash": "0" * 64,
+            "source": source,
+            "accepted_reason": accepted,
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("provenance", "reason"),
+    [
+        (_from("compiled"), ""),
+        (_from("edited"), "its runbook was edited after compiling and not accepted"),
+        (_from("edited", accepted="added a manual check, reviewed by CAB-12"), ""),
+        (_from("no-plan", None), "its runbook was not compiled from a plan"),
+        (_from("compiled", "q" * 64), "its plan has changed since"),
+    ],
+)
+def test_a_drill_counts_only_when_compiled_from_the_current_plan_or_accepted(
+    provenance: Provenance, reason: str
+) -> None:
+    run = _run("r", "2026-03-01").model_copy(update={"provenance": provenance})
+    schedule = QUARTERLY.model_copy(update={"plan_hash": "p" * 64})
+    (status,) = drill_program([schedule], [run], date(2026, 3, 2))
+    assert status.last_run is not None and status.last_run.not_counted.startswith(reason)
+    assert (status.last_success_at is None) is bool(reason)
 
 
 def test_a_real_region_failure_counts_as_exercising_that_scenario() -> None:

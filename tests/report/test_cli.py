@@ -14,6 +14,7 @@ import pytest
 from drctl import engine
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli import main
+from drctl.plan.load import load_plan
 from drctl.probes.measure import Ack, Sample, measure_rpo, measure_rto
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.run import Measurement, Run
@@ -92,7 +93,12 @@ def _measure(run: Run, folder: Path, settings: Settings) -> None:
 def finished_run(env_settings: Settings, tmp_path: Path) -> Run:
     audit = AuditSubscriber(env_settings)
     run_id = engine.start_run(
-        parse_runbook(RUNBOOK), settings=env_settings, actor="alice", subscribers=[audit]
+        parse_runbook(RUNBOOK),
+        settings=env_settings,
+        actor="alice",
+        subscribers=[audit],
+        plan=load_plan(EXAMPLES / "seed-estate.yaml"),
+        accept_edited="shell stand-in for the compiled drill (test)",
     )
     run = engine.wait(run_id, 60, settings=env_settings)
     assert run.status == "succeeded", run.steps

@@ -4,10 +4,12 @@ Three layers, applied to every string of a payload:
 
 1. values under secret-like keys (`password`, `SecretString`, `token`, `Authorization`,
    `Credentials`, ...) become `[REDACTED]` and are remembered, so the same value is
-   scrubbed wherever else it appears (e.g. echoed by a shell step);
+   scrubbed wherever else it appears (e.g. echoed by a shell step); a `secrets:` list
+   holds secret *names* and stays visible;
 2. patterns: AWS access key ids, secret access keys next to their label, bearer/basic
    credentials, passwords in URLs, presigned-URL signatures, JWTs, PEM private keys,
-   `password=...` pairs in free text;
+   `password=...` pairs in free text, and `password: v` in prose only when `v` looks like a
+   value (digits, symbols, mixed case or 20+ characters), so words stay readable;
 3. a registry of values known to be secret: whoever reads a secret (the Secrets Manager
    provider) calls `remember_secret(value)` and no audit write carries it afterwards.
 """
@@ -66,8 +68,19 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(
             r"(?i)([\"']?\b(?:password|passwd|pwd|passphrase|secret|client_secret|api_?key"
             r"|access_token|refresh_token|auth_token|token)"
-            r"(?:\s*=\s*[\"']?|[\"']?\s*:\s+[\"']?|[\"']\s*:\s*[\"']?))"  # not `secret:` in ARNs
+            r"(?:\s*=\s*[\"']?|[\"']\s*:\s*[\"']?))"  # `key=v`, `"key": v`; not ARNs' `secret:`
             r"(?!\[REDACTED\])[^\s\"',;&}]+"
+        ),
+        rf"\1{REDACTED}",
+    ),
+    (
+        # `password: v` in prose: only a value-shaped v (a digit or symbol, mixed case, or long),
+        # so "no ArgoCD token: environment variable ..." keeps its words.
+        re.compile(
+            r"(?i)(\b(?:password|passwd|pwd|passphrase|secret|client_secret|api_?key"
+            r"|access_token|refresh_token|auth_token|token)[\"']?\s*:\s+[\"']?)"
+            r"(?!\[REDACTED\])(?-i:(?=[^\s\"',;&}]*(?:[^A-Za-z\s\"',;&}]|[a-z][A-Z])|[^\s\"',;&}]{20}))"
+            r"[^\s\"',;&}]+"
         ),
         rf"\1{REDACTED}",
     ),
@@ -156,6 +169,8 @@ class Redactor:
     def _member(self, key: str, value: JsonValue) -> JsonValue:
         if not is_secret_key(key):
             return self.redact(value)
+        if _normal(key) in _NAME_LISTS and _names(value):
+            return self.redact(value)  # `secrets: [app/db, app/api]` lists names, not values
         return self._hide(value)
 
     def _hide(self, value: JsonValue) -> JsonValue:
@@ -171,6 +186,15 @@ class Redactor:
         if isinstance(value, bool) or value is None:
             return value
         return REDACTED
+
+
+_NAME_LISTS = frozenset({"secrets", "secretnames", "tokens"})
+
+
+def _names(value: JsonValue) -> bool:
+    return isinstance(value, str) or (
+        isinstance(value, list) and all(isinstance(v, str) for v in value)
+    )
 
 
 def is_secret_key(key: str) -> bool:

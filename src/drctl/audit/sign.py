@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from cryptography.exceptions import InvalidSignature
@@ -138,17 +140,30 @@ def signatures(log: AuditLog) -> list[HeadSignature]:
     return [HeadSignature.model_validate({**r._mapping}) for r in rows]
 
 
-def check_signatures(log: AuditLog, trusted: Ed25519PublicKey | None) -> list[SignatureCheck]:
-    """Check every stored signature against `trusted` (or, untrusted, the key stored with it)."""
-    return [check_signature(log, s, trusted) for s in signatures(log)]
+def check_signatures(
+    log: AuditLog,
+    trusted: Ed25519PublicKey | None,
+    kms_verify: Callable[[HeadSignature], bool] | None = None,
+) -> list[SignatureCheck]:
+    """Check every stored signature against `trusted` (or, untrusted, the key stored with it).
+
+    KMS signatures are checked with `kms_verify` (`kms:Verify`) when given, else offline
+    with the KMS public key stored beside them.
+    """
+    return [check_signature(log, s, trusted, kms_verify) for s in signatures(log)]
 
 
 def check_signature(
-    log: AuditLog, sig: HeadSignature, trusted: Ed25519PublicKey | None
+    log: AuditLog,
+    sig: HeadSignature,
+    trusted: Ed25519PublicKey | None,
+    kms_verify: Callable[[HeadSignature], bool] | None = None,
 ) -> SignatureCheck:
     """Whether `sig` is valid and the event it names still has the signed hash."""
-    key = trusted or serialization.load_pem_public_key(sig.public_key.encode())
     result = {"seq": sig.seq, "signer": sig.signer, "signed_at": sig.signed_at}
+    if sig.public_key.startswith("kms:"):
+        return _check_kms(log, sig, kms_verify, result)
+    key = trusted or serialization.load_pem_public_key(sig.public_key.encode())
     if not isinstance(key, Ed25519PublicKey):
         return SignatureCheck(**result, valid=False, reason="stored key is not Ed25519")
     try:
@@ -165,6 +180,30 @@ def check_signature(
         )
     note = "" if trusted else "checked with the key stored beside it (pass --public-key to trust)"
     return SignatureCheck(**result, valid=True, reason=note)
+
+
+def _check_kms(
+    log: AuditLog,
+    sig: HeadSignature,
+    kms_verify: Callable[[HeadSignature], bool] | None,
+    result: dict[str, Any],
+) -> SignatureCheck:
+    from drctl.audit.kms_sign import kms_key_and_algorithm, verify_offline
+
+    key_id, _ = kms_key_and_algorithm(sig)
+    valid = kms_verify(sig) if kms_verify else verify_offline(sig)
+    how = "kms:Verify" if kms_verify else "the KMS public key stored beside it"
+    if not valid:
+        return SignatureCheck(
+            **result, valid=False, reason=f"KMS signature does not verify ({how})"
+        )
+    actual = _hash_at(log, sig.seq)
+    if actual != sig.hash:
+        found = "missing" if actual is None else "different"
+        return SignatureCheck(
+            **result, valid=False, reason=f"signed event {sig.seq} is {found} now"
+        )
+    return SignatureCheck(**result, valid=True, reason=f"KMS key {key_id}, checked with {how}")
 
 
 def _hash_at(log: AuditLog, seq: int) -> str | None:

@@ -14,15 +14,15 @@ from drctl.runbook.run import Run
 
 
 def drills_of(runs: Sequence[Run], plan: Plan, scenario: str) -> list[Run]:
-    """Real (not dry-run) finished runs of `scenario` for this plan, newest first."""
+    """Finished runs of `scenario` compiled from this very plan (or accepted edits), newest first."""
+    current = plan.content_hash()
     mine = [
         r
         for r in runs
         if r.plan == plan.metadata.name
         and r.scenario == scenario
-        and r.finished
-        and not r.dry_run
         and r.ended_at is not None
+        and not r.why_not_a_drill(current)
     ]
     return sorted(mine, key=lambda r: r.ended_at or datetime.min, reverse=True)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,7 @@ from drctl.audit.collect import ExportRequest, export_run
 from drctl.audit.log import AuditLog
 from drctl.audit.review import ActionItem, Review, close_action, list_actions, record_review
 from drctl.audit.sign import (
+    HeadSignature,
     check_signatures,
     generate_key,
     load_private_key,
@@ -51,6 +53,14 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(actions_app, name="actions")
 
 
+def _kms_checker(region: str) -> Callable[[HeadSignature], bool]:
+    from drctl.audit.kms_sign import verify_with_kms
+    from drctl.providers.aws.clients import AwsClients
+
+    clients = AwsClients(Settings())
+    return lambda sig: verify_with_kms(sig, clients, region)
+
+
 def _log() -> AuditLog:
     return AuditLog.from_settings(Settings())
 
@@ -63,6 +73,10 @@ def verify_cmd(
     public_key: Path | None = typer.Option(
         None, "--public-key", help="Trusted Ed25519 public key (PEM) for signatures."
     ),
+    kms_verify: bool = typer.Option(
+        False, "--kms-verify", help="Check KMS signatures with kms:Verify (else offline)."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="KMS region for bare key ids."),
     output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -72,10 +86,14 @@ def verify_cmd(
     """
     log = _log()
     report = verify_chain(log, run)
-    checks = check_signatures(log, load_public_key(public_key) if public_key else None)
+    checker = _kms_checker(region) if kms_verify else None
+    checks = check_signatures(log, load_public_key(public_key) if public_key else None, checker)
     ok = report.ok and all(c.valid for c in checks)
+    from drctl.audit.summary import summarise, summary_lines
+
+    summary = summarise(run, log.events(run)) if run and report.ok else None
     if fmt := data_format(output, json_out):
-        print_data({"ok": ok, "chain": report, "signatures": checks}, fmt)
+        print_data({"ok": ok, "chain": report, "signatures": checks, "run": summary}, fmt)
     else:
         scope = f" up to run {run} ({report.run_events} events of it)" if run else ""
         if report.first_break is None:
@@ -88,6 +106,8 @@ def verify_cmd(
             console.print(
                 f"signature of seq {c.seq} by {c.signer} at {c.signed_at}: {state} {c.reason}"
             )
+        for line in summary_lines(summary) if summary else []:
+            console.print(line, markup=False, highlight=False)
     if not ok:
         raise typer.Exit(1)
 
@@ -97,14 +117,26 @@ def sign_cmd(
     key: Path | None = typer.Option(
         None, "--key", help="Ed25519 private key (PEM); default $DRCTL_AUDIT_SIGNING_KEY."
     ),
+    kms_key: str | None = typer.Option(
+        None, "--kms-key", help="Sign with this AWS KMS asymmetric key (id, alias or ARN)."
+    ),
+    region: str = typer.Option("us-east-1", "--region", help="KMS region for bare key ids."),
     as_name: ActorOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Sign the current chain head with an Ed25519 key and store the signature.
+    """Sign the current chain head with an Ed25519 key (or a KMS key) and store the signature.
 
-    Example: drctl audit sign --key audit-key.pem
+    Example: drctl audit sign --key audit-key.pem   (or: --kms-key arn:aws:kms:...:key/...)
     """
-    signature = sign_head(_log(), load_private_key(key), actor_name(as_name))
+    if kms_key:
+        from drctl.audit.kms_sign import region_of, sign_head_kms
+        from drctl.providers.aws.clients import AwsClients
+
+        settings = Settings()
+        where = region_of(kms_key, region)
+        signature = sign_head_kms(_log(), AwsClients(settings), kms_key, where, actor_name(as_name))
+    else:
+        signature = sign_head(_log(), load_private_key(key), actor_name(as_name))
     if json_out:
         print_json(signature)
     else:

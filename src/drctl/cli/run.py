@@ -17,13 +17,19 @@ import typer
 
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.cli.app import app
-from drctl.cli.options import ActorOption, JsonOption, OptionalScenarioOption, actor_name
+from drctl.cli.options import (
+    ActorOption,
+    JsonOption,
+    OptionalPlanOption,
+    OptionalScenarioOption,
+    actor_name,
+)
 from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.show import print_run
 from drctl.engine import Engine, shutdown
 from drctl.engine.events import Subscriber
-from drctl.errors import PlanError
+from drctl.errors import DrctlError, PlanError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
 from drctl.runbook.io import load_runbook
@@ -69,7 +75,20 @@ def run(
     scenario: OptionalScenarioOption = None,
     dry: bool = typer.Option(False, "--dry-run", help="Only describe what each step would do."),
     detach: bool = typer.Option(False, "--detach", help="Run in the background; print the id."),
-    auto_approve: bool = typer.Option(False, "--auto-approve", help="Approve every gate (demos)."),
+    auto_approve: bool = typer.Option(
+        False,
+        "--auto-approve",
+        help="Approve every gate (demos; refused for region-failure/failback outside the "
+        "sandbox unless the plan sets scenarios.<name>.auto_approve).",
+    ),
+    accept_edited: str = typer.Option(
+        "",
+        "--accept-edited",
+        metavar="REASON",
+        help="Count an edited runbook as a drill of --plan, recording why.",
+    ),
+    plan_path: OptionalPlanOption = None,
+    reason: str = typer.Option("", "--reason", help="Why this run starts (goes in the report)."),
     actor: ActorOption = None,
     run_id: str | None = typer.Option(None, "--run-id", help="Use this run id."),
     concurrency: int = typer.Option(
@@ -82,14 +101,27 @@ def run(
     Example: drctl run region-failure.yaml --as alice
     """
     runbook, plan = load_source(path, scenario)
+    if plan is None and plan_path is not None:
+        plan = load_plan(plan_path)
+    settings = Settings()
+    from drctl.engine.approvals import auto_approve_problem
+
+    if auto_approve and not dry and (problem := auto_approve_problem(runbook, plan, settings)):
+        raise DrctlError(
+            problem,
+            hint="approve the gates with `drctl approve`, or allow it in the plan: "
+            f"scenarios: {{{runbook.scenario}: {{auto_approve: true}}}} (run with --scenario)",
+        )
     if dry:
         _print_dry_run(dry_run(runbook), json_out, plan.objectives.rto if plan else None)
         return
-    settings = Settings()
     who = actor_name(actor)
     if detach:
         run_id = run_id or cli_engine(settings).new_run_id(runbook.name)
-        _detach(path, scenario, who, run_id, auto_approve, concurrency, settings)
+        extra = ["--reason", reason] if reason else []
+        extra += ["--accept-edited", accept_edited] if accept_edited else []
+        extra += ["--plan", str(plan_path)] if plan_path else []
+        _detach(path, scenario, who, run_id, auto_approve, concurrency, settings, extra)
         return
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
@@ -100,6 +132,8 @@ def run(
             run_id=run_id,
             plan=plan,
             concurrency=concurrency,
+            reason=reason,
+            accept_edited=accept_edited,
         )
         result = follow(engine, started)
     finish(result, json_out)
@@ -115,7 +149,12 @@ def follow(engine: Engine, run_id: str) -> Run:
 
 
 def finish(result: Run, json_out: bool) -> None:
-    """Print the outcome and exit 0 only when the run succeeded."""
+    """Capture the run's CloudTrail evidence, print the outcome, exit 0 only on success."""
+    if result.finished and result.intents:
+        from drctl.report.sources import capture_trail
+
+        for problem in capture_trail(Settings(), result):
+            err_console.print(f"CloudTrail evidence not captured yet: {problem}", markup=False)
     if json_out:
         print_json(result)
     else:
@@ -152,12 +191,14 @@ def _detach(
     auto_approve: bool,
     concurrency: int,
     settings: Settings,
+    extra: list[str],
 ) -> None:
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     args = [str(path), "--run-id", run_id, "--as", who, "--concurrency", str(concurrency)]
     args += ["--scenario", scenario] if scenario else []
     args += ["--auto-approve"] if auto_approve else []
+    args += extra
     with (logs / f"{run_id}.log").open("w") as log:
         subprocess.Popen(
             [sys.executable, "-c", "from drctl.cli import main; main()", "run", *args],

@@ -18,6 +18,7 @@ from drctl.cli.progress import ProgressView
 from drctl.cli.run import cli_engine, finish, follow
 from drctl.cli.show import print_run, print_runs, select_runs
 from drctl.engine import shutdown
+from drctl.errors import DrctlError
 from drctl.plan.load import load_plan
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
@@ -67,12 +68,16 @@ def show(run_id: RunIdArgument, output: OutputOption = None, json_out: JsonOptio
 
 
 @runs_app.command("cancel")
-def cancel(run_id: str = typer.Argument(..., help="Run id."), actor: ActorOption = None) -> None:
+def cancel(
+    run_id: str = typer.Argument(..., help="Run id."),
+    actor: ActorOption = None,
+    reason: str = typer.Option(..., "--reason", help="Why the run stops (goes in the report)."),
+) -> None:
     """Cancel a run: no new step starts and waiting approvals end.
 
-    Example: drctl runs cancel drill-20260101-120000-ab12 --as alice
+    Example: drctl runs cancel drill-20260101-120000-ab12 --as alice --reason "wrong window"
     """
-    result = cli_engine().cancel(run_id, actor_name(actor))
+    result = cli_engine().cancel(run_id, actor_name(actor), _reason(reason))
     console.print(f"cancelled {result.id}; `drctl runs resume {result.id}` continues it")
 
 
@@ -80,6 +85,7 @@ def cancel(run_id: str = typer.Argument(..., help="Run id."), actor: ActorOption
 def resume(
     run_id: str = typer.Argument(..., help="Run id."),
     actor: ActorOption = None,
+    reason: str = typer.Option("", "--reason", help="Why it continues (goes in the report)."),
     json_out: JsonOption = False,
 ) -> None:
     """Continue an interrupted or cancelled run here, without redoing finished steps.
@@ -91,7 +97,7 @@ def resume(
     runbook = parse_runbook(current.runbook_yaml, f"run {run_id}")
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
-        engine.resume(run_id, actor_name(actor))
+        engine.resume(run_id, actor_name(actor), reason)
         result = follow(engine, run_id)
     finish(result, json_out)
 
@@ -124,14 +130,18 @@ def approve(
     run_id: str = typer.Argument(..., help="Run id."),
     step_id: str = typer.Argument(..., help="Step waiting for approval."),
     actor: ActorOption = None,
-    comment: str = typer.Option("", help="Why, or the note of a manual step."),
+    comment: str = typer.Option(
+        ..., "--reason", "--comment", help="Why (goes in the report), or a manual step's note."
+    ),
     role: list[str] = typer.Option([], "--role", help="Role you approve as (role:NAME gates)."),
 ) -> None:
     """Approve a step waiting for approval (a second approver must be someone else).
 
-    Example: drctl approve region-failure-20260101-120000-ab12 promote-db --as alice --comment "primary is down"
+    You are recorded by verified identity (AWS caller ARN, else OS user@host); `--as` is
+    only the name shown. Example:
+    drctl approve region-failure-20260101-120000-ab12 promote-db --as alice --reason "primary is down"
     """
-    record = cli_engine().approve(run_id, step_id, actor_name(actor), comment, role)
+    record = cli_engine().approve(run_id, step_id, actor_name(actor), _reason(comment), role)
     console.print(f"approval of {step_id} by {record.actor} sent to run {run_id}")
 
 
@@ -147,5 +157,14 @@ def reject(
 
     Example: drctl reject region-failure-20260101-120000-ab12 promote-db --as bob --reason "primary is back"
     """
-    record = cli_engine().reject(run_id, step_id, actor_name(actor), reason, role)
+    record = cli_engine().reject(run_id, step_id, actor_name(actor), _reason(reason), role)
     console.print(f"rejection of {step_id} by {record.actor} sent to run {run_id}")
+
+
+def _reason(value: str) -> str:
+    if not value.strip():
+        raise DrctlError(
+            "a reason is required and may not be empty",
+            hint='say why, e.g. --reason "primary region down since 09:12"',
+        )
+    return value.strip()

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from drctl.engine import runtime
 from drctl.engine.engine import Engine
 from drctl.engine.events import RunEvent, Subscriber
+from drctl.identity import Identity
 from drctl.plan.model import Plan
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import ApprovalRecord, Measurement, Run
@@ -48,7 +49,7 @@ def start_run(
     runbook: Runbook,
     *,
     settings: Settings,
-    actor: str,
+    actor: str | Identity,
     subscribers: Sequence[Subscriber] = (),
     dry_run: bool = False,
     auto_approve: bool = False,
@@ -56,6 +57,8 @@ def start_run(
     plan: Plan | None = None,
     concurrency: int = 8,
     seed: str = "drctl",
+    reason: str = "",
+    accept_edited: str = "",
 ) -> str:
     """`Engine.start_run`: the run's events go to `subscribers`."""
     return _engine(settings, subscribers).start_run(
@@ -67,6 +70,8 @@ def start_run(
         plan=plan,
         concurrency=concurrency,
         seed=seed,
+        reason=reason,
+        accept_edited=accept_edited,
     )
 
 
@@ -93,7 +98,7 @@ def list_runs(*, settings: Settings | None = None, limit: int = 50) -> list[Run]
 def approve(
     run_id: str,
     step_id: str,
-    actor: str,
+    actor: str | Identity,
     comment: str = "",
     *,
     settings: Settings | None = None,
@@ -106,7 +111,7 @@ def approve(
 def reject(
     run_id: str,
     step_id: str,
-    actor: str,
+    actor: str | Identity,
     reason: str = "",
     *,
     settings: Settings | None = None,
@@ -118,20 +123,26 @@ def reject(
 
 def cancel(
     run_id: str,
-    actor: str,
+    actor: str | Identity,
     *,
     settings: Settings | None = None,
     subscribers: Sequence[Subscriber] = (),
+    reason: str = "",
 ) -> Run:
     """`Engine.cancel`: `run.cancelled` goes to `subscribers`."""
-    return _engine(settings, subscribers).cancel(run_id, actor)
+    return _engine(settings, subscribers).cancel(run_id, actor, reason)
 
 
 def resume(
-    run_id: str, *, settings: Settings, subscribers: Sequence[Subscriber] = (), actor: str = ""
+    run_id: str,
+    *,
+    settings: Settings,
+    subscribers: Sequence[Subscriber] = (),
+    actor: str | Identity = "",
+    reason: str = "",
 ) -> Run:
     """`Engine.resume`: the run's further events go to `subscribers`."""
-    return _engine(settings, subscribers).resume(run_id, actor)
+    return _engine(settings, subscribers).resume(run_id, actor, reason)
 
 
 def recover(

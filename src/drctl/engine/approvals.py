@@ -4,6 +4,10 @@
 gate; the gate records it, enforces the two-person rule again (the authoritative check),
 and finishes once enough distinct people approved, or anyone allowed rejected. A pending
 gate is an ordinary PENDING workflow, so it survives a restart of the worker.
+
+People are verified identities (`drctl.identity.Identity`): the CLI passes the AWS caller or
+OS account, the dashboard `dashboard_identity(token_name)`; `problem_with` is the one
+two-person rule, and `Engine.approve(run, step, identity, reason)` sends a decision.
 """
 
 from __future__ import annotations
@@ -12,10 +16,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from dbos import DBOS
+from pydantic import JsonValue
 
 from drctl.engine import runtime
 from drctl.engine.journal import Journal
 from drctl.errors import DrctlError
+from drctl.identity import Identity, same_person
 from drctl.model import Frozen
 from drctl.providers import registry
 from drctl.runbook.io import parse_runbook
@@ -24,6 +30,9 @@ from drctl.runbook.run import ApprovalRecord, StepError
 
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
+    from drctl.plan.model import Plan
+    from drctl.runbook.model import Runbook
+    from drctl.settings import Settings
 
 TOPIC = "approval"
 AUTO_ACTOR = "auto-approve (demo)"
@@ -35,6 +44,35 @@ class Decision(Frozen):
 
     record: ApprovalRecord
     roles: list[str] = []
+
+
+GUARDED_SCENARIOS = ("region-failure", "failback")
+"""Scenarios whose gates only people may pass, unless the plan allows `--auto-approve`."""
+
+
+def auto_approve_problem(runbook: Runbook, plan: Plan | None, settings: Settings) -> str:
+    """Why `--auto-approve` may not be used for this runbook, or empty when it may.
+
+    Allowed for scenarios outside `GUARDED_SCENARIOS`, against the sandbox (an AWS endpoint
+    on a loopback address), and where the plan sets `scenarios.<name>.auto_approve: true`.
+    """
+    if runbook.scenario not in GUARDED_SCENARIOS or is_sandbox(settings):
+        return ""
+    policy = plan.scenarios.get(runbook.scenario) if plan else None  # type: ignore[call-overload]
+    if policy is not None and policy.auto_approve:
+        return ""
+    return (
+        f"--auto-approve is refused for the {runbook.scenario} runbook `{runbook.name}`: "
+        "its approval gates must be passed by people"
+    )
+
+
+def is_sandbox(settings: Settings) -> bool:
+    """Whether AWS calls go to a loopback endpoint (the offline sandbox), not to AWS."""
+    from urllib.parse import urlparse
+
+    host = urlparse(settings.aws_endpoint_url).hostname or ""
+    return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
 def gate_of(step: Step) -> ApprovalGate | None:
@@ -52,24 +90,40 @@ def gate_workflow_id(run_id: str, step_id: str) -> str:
 
 
 def problem_with(
-    gate: ApprovalGate, earlier: list[ApprovalRecord], actor: str, roles: list[str]
+    gate: ApprovalGate, earlier: list[ApprovalRecord], who: Identity, roles: Sequence[str] = ()
 ) -> str:
-    """Why `actor` may not decide on this gate now, or empty when they may."""
-    if not actor.strip():
-        return "an approval needs the approver's name (--as NAME)"
+    """Why `who` may not decide on this gate now, or empty when they may: THE two-person rule.
+
+    Every caller (the CLI through `send_decision`, the gate itself, the dashboard) asks here.
+    People are compared by verified identity (`same_person`), never by their `--as` label.
+    """
+    if not who.id.strip():
+        return "an approval needs a verified identity (AWS caller, OS user or dashboard token)"
     approvals = [a for a in earlier if a.decision == "approve"]
-    if any(a.actor == actor for a in approvals):
-        return (
-            f"{actor} already approved step `{approvals[0].step}`; approval "
-            f"{len(approvals) + 1} of {gate.required} must come from a different person"
-        )
-    if gate.approvers and not _allowed(gate.approvers, actor, roles):
-        return f"{actor} may not decide on this step; approvers: {', '.join(gate.approvers)}"
+    for prior in approvals:
+        if _same(prior, who):
+            shown = prior.identity.display if prior.identity else prior.actor
+            return (
+                f"{who.label or who.name} is {shown}, who already approved step `{prior.step}`"
+                f"{f' as {prior.actor}' if prior.actor != (who.label or who.name) else ''}; "
+                f"approval {len(approvals) + 1} of {gate.required} must come from a different "
+                "person (people are compared by verified identity, not by --as name)"
+            )
+    if gate.approvers and not _allowed(gate.approvers, who, roles):
+        return f"{who.display} may not decide on this step; approvers: {', '.join(gate.approvers)}"
     return ""
 
 
-def _allowed(approvers: list[str], actor: str, roles: list[str]) -> bool:
-    return actor in approvers or any(f"role:{r}" in approvers for r in roles)
+def _same(prior: ApprovalRecord, who: Identity) -> bool:
+    if prior.identity is None:  # journaled before identities: only the name is known
+        return prior.actor.casefold() == (who.label or who.name).casefold()
+    return same_person(prior.identity, who)
+
+
+def _allowed(approvers: list[str], who: Identity, roles: Sequence[str]) -> bool:
+    return any(who.matches(a) for a in approvers if not a.startswith("role:")) or any(
+        f"role:{r}" in approvers for r in roles
+    )
 
 
 @DBOS.workflow(name="drctl.gate")
@@ -105,6 +159,8 @@ def _request(run_id: str, step_id: str, gate: ApprovalGate) -> None:
 
 def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
     engine = runtime.engine_of(run_id)
+    starter = engine.journal.actors_of(run_id)
+    who = starter[0].identity if starter else None
     for n in range(gate.required):
         actor = AUTO_ACTOR if n == 0 else f"{AUTO_ACTOR} #{n + 1}"
         record = ApprovalRecord(
@@ -113,6 +169,7 @@ def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
             decision="approve",
             comment="--auto-approve",
             time=engine.clock.now(),
+            identity=who.model_copy(update={"label": actor}) if who else None,
         )
         engine.journal.add_approval(run_id, record)
         engine.emit(
@@ -121,7 +178,12 @@ def _auto(run_id: str, step_id: str, gate: ApprovalGate) -> str:
             step_id=step_id,
             key=actor,
             actor=actor,
-            data={"count": n + 1, "required": gate.required, "comment": record.comment},
+            data={
+                "count": n + 1,
+                "required": gate.required,
+                "comment": record.comment,
+                "identity": _identity_data(record),
+            },
         )
     return "approve"
 
@@ -131,9 +193,8 @@ def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
     record = decision.record
     engine = runtime.engine_of(run_id)
     journal = engine.journal
-    problem = problem_with(
-        gate, journal.approvals_of(run_id, step_id), record.actor, decision.roles
-    )
+    who = record.identity or Identity(kind="os", id=record.actor, label=record.actor)
+    problem = problem_with(gate, journal.approvals_of(run_id, step_id), who, decision.roles)
     if problem or not journal.add_approval(run_id, record):
         engine.emit(
             "problem",
@@ -153,7 +214,12 @@ def _decide(run_id: str, step_id: str, gate: ApprovalGate, message: str) -> str:
         step_id=step_id,
         key=record.actor,
         actor=record.actor,
-        data={"count": count, "required": gate.required, "comment": record.comment},
+        data={
+            "count": count,
+            "required": gate.required,
+            "comment": record.comment,
+            "identity": _identity_data(record),
+        },
     )
     return "approve" if count >= gate.required else "pending"
 
@@ -172,27 +238,36 @@ def _rejected(engine: Engine, run_id: str, step_id: str, record: ApprovalRecord)
         step_id=step_id,
         key=record.actor,
         actor=record.actor,
-        data={"comment": record.comment},
+        data={"comment": record.comment, "identity": _identity_data(record)},
     )
     return "reject"
+
+
+def _identity_data(record: ApprovalRecord) -> JsonValue:
+    return record.identity.model_dump(mode="json") if record.identity else None
 
 
 def send_decision(
     engine: Engine,
     run_id: str,
     step_id: str,
-    actor: str,
+    who: Identity,
     decision: Literal["approve", "reject"],
     comment: str = "",
     roles: Sequence[str] = (),
 ) -> ApprovalRecord:
     """Check a decision against the journal and send it to the step's gate (from any process)."""
     gate = _waiting_gate(engine.journal, run_id, step_id)
-    problem = problem_with(gate, engine.journal.approvals_of(run_id, step_id), actor, list(roles))
+    problem = problem_with(gate, engine.journal.approvals_of(run_id, step_id), who, roles)
     if problem:
         raise DrctlError(problem, hint="ask another approver to run `drctl approve`")
     record = ApprovalRecord(
-        step=step_id, actor=actor, decision=decision, comment=comment, time=engine.clock.now()
+        step=step_id,
+        actor=who.label or who.name,
+        decision=decision,
+        comment=comment,
+        time=engine.clock.now(),
+        identity=who,
     )
     message = Decision(record=record, roles=list(roles)).model_dump_json()
     runtime.client(engine.settings).send(gate_workflow_id(run_id, step_id), message, topic=TOPIC)

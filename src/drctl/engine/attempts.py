@@ -23,11 +23,11 @@ from drctl.engine import runtime
 from drctl.engine.events import EventKind
 from drctl.errors import DrctlError, ProviderError
 from drctl.plan.durations import format_duration
-from drctl.providers import registry
+from drctl.providers import intents, registry
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
-from drctl.runbook.run import FINISHED_STEP, StepError, StepRun
+from drctl.runbook.run import FINISHED_STEP, StepError, StepRun, WriteIntent
 from drctl.transient import is_transient
 
 if TYPE_CHECKING:
@@ -49,12 +49,56 @@ class StepJob:
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
 
 
+class StepWrites:
+    """The `WriteJournal` of one attempt: each AWS write is journaled and audited before it is sent."""
+
+    def __init__(self, job: StepJob, attempt: int) -> None:
+        self.job, self.attempt = job, attempt
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def intend(
+        self, service: str, operation: str, region: str, resource: str, client_token: str
+    ) -> WriteIntent:
+        with self._lock:
+            self._seq += 1
+            seq = self._seq
+        intent = WriteIntent(
+            step_id=self.job.step.id,
+            attempt=self.attempt,
+            seq=seq,
+            service=service,
+            operation=operation,
+            region=region,
+            resource=resource,
+            client_token=client_token,
+            time=self.job.engine.clock.now(),
+        )
+        self.job.engine.journal.add_intent(self.job.run_id, intent)
+        self._emit("step.write_intent", intent)
+        return intent
+
+    def answered(self, intent: WriteIntent) -> None:
+        self.job.engine.journal.answer_intent(self.job.run_id, intent)
+        self._emit("step.write_answered", intent)
+
+    def _emit(self, kind: EventKind, intent: WriteIntent) -> None:
+        self.job.engine.emit(
+            kind,
+            self.job.run_id,
+            step_id=self.job.step.id,
+            key=f"{intent.attempt}.{intent.seq}",
+            data=intent.model_dump(mode="json", exclude={"step_id"}),
+        )
+
+
 def execute_step(job: StepJob) -> StepRun:
     """Run a step to its end (succeeded, failed or timed out), journaling every attempt."""
     journal = job.engine.journal
     entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now())
     if entry.status in FINISHED_STEP:
         return entry
+    _report_interruption(job, entry.attempts - 1)
     attempt, first_start = entry.attempts, entry.started_at
     while True:
         if attempt > entry.attempts:
@@ -72,6 +116,25 @@ def execute_step(job: StepJob) -> StepRun:
                 raise
             return _failed(job, attempt, first_start, exc)
         return _succeeded(job, attempt, first_start, outcome, verified, described)
+
+
+def _report_interruption(job: StepJob, attempt: int) -> None:
+    """Audit the interrupted attempt the journal found, with the writes it had journaled."""
+    found = [i for i in job.engine.journal.interruptions_of(job.run_id, job.step.id)]
+    for interruption in (i for i in found if i.attempt == attempt):
+        job.engine.emit(
+            "step.interrupted",
+            job.run_id,
+            step_id=job.step.id,
+            key=attempt,
+            data={
+                "attempt": attempt,
+                "next_attempt": attempt + 1,
+                "writes": [
+                    f"{w.service}:{w.operation} {w.resource}".strip() for w in interruption.writes
+                ],
+            },
+        )
 
 
 def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
@@ -96,7 +159,7 @@ def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
             {"would": described},
             described,
         )
-    outcome, verified = _within_deadline(job, action)
+    outcome, verified = _within_deadline(job, action, attempt)
     return outcome, verified, described
 
 
@@ -134,20 +197,23 @@ def _confirmations(job: StepJob) -> Output:
     }
 
 
-def _within_deadline(job: StepJob, action: Action) -> tuple[Outcome, Output]:
+def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcome, Output]:
     """`apply()` then `verify(deadline)` in a helper thread; overrunning the timeout fails the step."""
     timeout = job.step.timeout.total_seconds()
     deadline = job.engine.clock.monotonic() + timeout
     box: Future[tuple[Outcome, Output]] = Future()
 
+    writes = StepWrites(job, attempt)
+
     def work() -> None:
         try:
-            if job.calls is None:
-                outcome = action.apply()
-            else:
-                with job.calls:
+            with intents.recording(writes):
+                if job.calls is None:
                     outcome = action.apply()
-            box.set_result((outcome, action.verify(deadline)))
+                else:
+                    with job.calls:
+                        outcome = action.apply()
+                box.set_result((outcome, action.verify(deadline)))
         except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
             box.set_exception(exc)
 
@@ -228,6 +294,7 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
 def _succeeded(
     job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
 ) -> StepRun:
+    outcome = _credit_interrupted_writes(job, outcome)
     result = StepRun(
         id=job.step.id,
         status="succeeded",
@@ -241,6 +308,30 @@ def _succeeded(
     stored = job.engine.journal.end_step(job.run_id, result)
     _finished(job, stored, "step.succeeded", {"changed": stored.changed, "detail": stored.detail})
     return stored
+
+
+def _credit_interrupted_writes(job: StepJob, outcome: Outcome) -> Outcome:
+    """A change found already made was this run's when an interrupted attempt had issued it.
+
+    After a crash the repeated attempt reads the world (check-then-act) and finds the effect
+    in place ("already the writer"); the journaled intent says who made it: this run.
+    """
+    if outcome.changed or job.dry_run:
+        return outcome
+    earlier = [
+        w for i in job.engine.journal.interruptions_of(job.run_id, job.step.id) for w in i.writes
+    ]
+    if not earlier:
+        return outcome
+    issued = ", ".join(
+        f"{w.operation} (attempt {w.attempt}{', answered ' + w.request_id if w.request_id else ''})"
+        for w in earlier
+    )
+    detail = (
+        f"{outcome.detail}; this run made the change: {issued} was issued before the attempt "
+        "was interrupted, and not issued again"
+    )
+    return outcome.model_copy(update={"changed": True, "detail": detail.lstrip("; ")})
 
 
 def _finished(job: StepJob, stored: StepRun, kind: EventKind, data: dict[str, JsonValue]) -> None:

@@ -25,10 +25,18 @@ from drctl.engine.journal import Journal
 from drctl.engine.publish import ENGINE_ACTOR, Publisher
 from drctl.engine.workflow import RunOptions, run_workflow
 from drctl.errors import DrctlError, RunError
+from drctl.identity import Identity, local_identity
 from drctl.plan.model import Plan
 from drctl.runbook.io import dump_runbook, runbook_hash
 from drctl.runbook.model import Runbook
-from drctl.runbook.run import FINISHED_RUN, ApprovalRecord, Measurement, Run
+from drctl.runbook.run import (
+    FINISHED_RUN,
+    ActorRecord,
+    ApprovalRecord,
+    Measurement,
+    Provenance,
+    Run,
+)
 from drctl.settings import Settings
 from drctl.transient import is_transient
 
@@ -80,6 +88,19 @@ class Engine:
         """Publish one event to this Engine's subscribers."""
         return self.publisher.emit(kind, run_id, step_id=step_id, key=key, actor=actor, data=data)
 
+    def identify(self, actor: str | Identity) -> Identity:
+        """The verified identity of an actor: given, or this process's with `actor` as its label."""
+        if isinstance(actor, Identity):
+            return actor
+        return local_identity(self.settings, actor)
+
+    def _record_actor(self, run_id: str, what: str, who: Identity, reason: str) -> JsonValue:
+        record = ActorRecord.model_validate(
+            {"what": what, "identity": who, "reason": reason, "time": self.clock.now()}
+        )
+        self.journal.add_actor(run_id, record)
+        return who.model_dump(mode="json")
+
     def new_run_id(self, name: str) -> str:
         """A readable, unique run id: runbook name, UTC time, random suffix."""
         return f"{name[:40]}-{self.clock.now():%Y%m%d-%H%M%S}-{secrets.token_hex(2)}"
@@ -88,15 +109,24 @@ class Engine:
         self,
         runbook: Runbook,
         *,
-        actor: str,
+        actor: str | Identity,
         dry_run: bool = False,
         auto_approve: bool = False,
         run_id: str | None = None,
         plan: Plan | None = None,
         concurrency: int = 8,
         seed: str = "drctl",
+        reason: str = "",
+        accept_edited: str = "",
     ) -> str:
-        """Journal a new run and start it in this process; returns its id at once (see `wait`)."""
+        """Journal a new run and start it in this process; returns its id at once (see `wait`).
+
+        The starter's verified identity and the runbook's provenance (compiled from `plan`
+        or edited; `accept_edited` is the recorded reason an edited one still counts) are
+        journaled before the first step.
+        """
+        who = self.identify(actor)
+        actor = who.label or who.name
         launched = runtime.ensure_launched(self)
         run_id = run_id or self.new_run_id(runbook.name)
         text = dump_runbook(runbook)
@@ -115,6 +145,10 @@ class Engine:
         if self.journal.get_run(run_id) is not None:
             raise DrctlError(f"run `{run_id}` already exists", hint="pick another --run-id")
         self.journal.create_run(run, [s.id for s in runbook.steps])
+        self._record_actor(run_id, "start", who, reason)
+        self.journal.set_provenance(
+            run_id, provenance_of(runbook, plan, run.plan_hash, accept_edited), self.clock.now()
+        )
         runtime.drive([run_id], self)
         options = RunOptions(
             actor=actor,
@@ -186,22 +220,37 @@ class Engine:
         return [self.status(i) for i in self.journal.run_ids(limit)]
 
     def approve(
-        self, run_id: str, step_id: str, actor: str, comment: str = "", roles: Sequence[str] = ()
+        self,
+        run_id: str,
+        step_id: str,
+        actor: str | Identity,
+        comment: str = "",
+        roles: Sequence[str] = (),
     ) -> ApprovalRecord:
         """Approve a waiting step as `actor`; the same person cannot approve a step twice."""
-        return approvals.send_decision(self, run_id, step_id, actor, "approve", comment, roles)
+        who = self.identify(actor)
+        return approvals.send_decision(self, run_id, step_id, who, "approve", comment, roles)
 
     def reject(
-        self, run_id: str, step_id: str, actor: str, reason: str = "", roles: Sequence[str] = ()
+        self,
+        run_id: str,
+        step_id: str,
+        actor: str | Identity,
+        reason: str = "",
+        roles: Sequence[str] = (),
     ) -> ApprovalRecord:
         """Reject a waiting step: the step and the run fail."""
-        return approvals.send_decision(self, run_id, step_id, actor, "reject", reason, roles)
+        who = self.identify(actor)
+        return approvals.send_decision(self, run_id, step_id, who, "reject", reason, roles)
 
-    def cancel(self, run_id: str, actor: str) -> Run:
+    def cancel(self, run_id: str, actor: str | Identity, reason: str = "") -> Run:
         """Stop a run: no new step starts, waiting gates end, unfinished steps become cancelled."""
         run = self.status(run_id)
         if run.finished:
             raise DrctlError(f"run `{run_id}` already {run.status}", hint="nothing to cancel")
+        who = self.identify(actor)
+        actor = who.label or who.name
+        identity = self._record_actor(run_id, "cancel", who, reason)
         client = runtime.client(self.settings)
         client.cancel_workflow(run_id, cancel_children=True)
         self.journal.update_run(run_id, status="cancelled", ended_at=self.clock.now())
@@ -211,12 +260,15 @@ class Engine:
                 client.send(
                     approvals.gate_workflow_id(run_id, step.id), approvals.WAKE, approvals.TOPIC
                 )
-        self.emit("run.cancelled", run_id, actor=actor)
+        self.emit(
+            "run.cancelled", run_id, actor=actor, data={"identity": identity, "reason": reason}
+        )
         return self.status(run_id)
 
-    def resume(self, run_id: str, actor: str = "") -> Run:
+    def resume(self, run_id: str, actor: str | Identity = "", reason: str = "") -> Run:
         """Continue an interrupted or cancelled run in this process, from where it stood."""
         run = self.status(run_id)
+        who = self.identify(actor)
         if run.finished and run.status != "cancelled":
             raise DrctlError(f"run `{run_id}` already {run.status}", hint="start a new run instead")
         launched = runtime.ensure_launched(self)
@@ -241,12 +293,13 @@ class Engine:
                 f"run `{run_id}` belongs to executor {state.executor_id}",
                 hint=f"if that worker is dead: drctl runs recover --executor {state.executor_id}",
             )
+        identity = self._record_actor(run_id, "resume", who, reason)
         self.emit(
             "run.resumed",
             run_id,
-            actor=actor or ENGINE_ACTOR,
+            actor=who.label or who.name,
             key=self._stamp(),
-            data={"executor": launched.executor_id},
+            data={"executor": launched.executor_id, "identity": identity, "reason": reason},
         )
         return self.status(run_id)
 
@@ -304,6 +357,32 @@ def _first_line(error: object) -> str:
     return str(error or "no error recorded").splitlines()[0]
 
 
+def provenance_of(
+    runbook: Runbook, plan: Plan | None, plan_hash: str | None, accept_edited: str
+) -> Provenance:
+    """Compiled (the plan compiles to this very runbook), edited, or run without a plan."""
+    digest = runbook_hash(runbook)
+    if plan is None:
+        return Provenance(runbook_hash=digest, source="no-plan", accepted_reason=accept_edited)
+    compiled = _compiled_hash(plan, runbook.scenario)
+    return Provenance(
+        plan_hash=plan_hash,
+        runbook_hash=digest,
+        compiled_hash=compiled,
+        source="compiled" if compiled == digest else "edited",
+        accepted_reason=accept_edited,
+    )
+
+
+def _compiled_hash(plan: Plan, scenario: str) -> str | None:
+    from drctl.plan.model import Scenario
+    from drctl.runbook.compile import compile_plan
+
+    try:
+        return runbook_hash(compile_plan(plan, Scenario(scenario)))
+    except (ValueError, DrctlError):  # not a scenario of this plan: nothing to compare with
+        return None
+
+
 def _plan_hash(plan: Plan) -> str:
-    canonical = json.dumps(plan.model_dump(mode="json", by_alias=True), sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return plan.content_hash()

@@ -20,14 +20,19 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from drctl.audit.redact import Redactor
+from drctl.identity import Identity
 from drctl.runbook.run import (
     FINISHED_RUN,
     FINISHED_STEP,
+    ActorRecord,
     ApprovalRecord,
+    Interruption,
     Measurement,
+    Provenance,
     Run,
     StepError,
     StepRun,
+    WriteIntent,
 )
 from drctl.transient import RETRY_SECONDS, retry_transient
 
@@ -77,6 +82,17 @@ approvals = sa.Table(
     sa.Column("comment", sa.Text, nullable=False),
     sa.Column("time", sa.DateTime(timezone=True), nullable=False),
 )
+records = sa.Table(
+    "drctl_run_records",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("key", sa.String(400), primary_key=True),
+    sa.Column("kind", sa.String(40), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("time", sa.DateTime(timezone=True), nullable=False),
+)
+"""Evidence added after the first schema (no migrations): who acted, verified; the run's
+provenance; the write intents of steps. `kind` says what `body` (JSON) holds."""
 measurements = sa.Table(
     "drctl_measurements",
     _meta,
@@ -127,7 +143,17 @@ class Journal:
         Retried after a transient fault; a retry finding the run means the first attempt's
         commit landed although its acknowledgement was lost, so nothing is inserted twice.
         """
-        row = run.model_dump(exclude={"steps", "approvals", "measurements"})
+        row = run.model_dump(
+            exclude={
+                "steps",
+                "approvals",
+                "measurements",
+                "actors",
+                "provenance",
+                "intents",
+                "interruptions",
+            }
+        )
         tries = 0
 
         def insert() -> None:
@@ -234,7 +260,11 @@ class Journal:
     @_retried
     def add_approval(self, run_id: str, record: ApprovalRecord) -> bool:
         """Store a decision (its comment redacted); False when this person already decided on this step."""
-        row = {"run_id": run_id, "step_id": record.step, **record.model_dump(exclude={"step"})}
+        row = {
+            "run_id": run_id,
+            "step_id": record.step,
+            **record.model_dump(exclude={"step", "identity"}),
+        }
         row["comment"] = self.redactor.redact_text(record.comment)
         with self.engine.begin() as conn:
             exists = conn.execute(
@@ -247,7 +277,89 @@ class Journal:
             if exists:
                 return False
             conn.execute(sa.insert(approvals).values(**row))
+            if record.identity is not None:
+                conn.execute(
+                    sa.insert(records).values(
+                        run_id=run_id,
+                        key=f"approval:{record.step}:{record.actor}",
+                        kind="approval-identity",
+                        body=record.identity.model_dump_json(),
+                        time=record.time,
+                    )
+                )
         return True
+
+    @_retried
+    def put_record(self, run_id: str, key: str, kind: str, body: str, time: datetime) -> bool:
+        """Store one evidence record once; False when `key` was already recorded."""
+        with self.engine.begin() as conn:
+            where = (records.c.run_id == run_id, records.c.key == key)
+            if conn.execute(sa.select(records.c.key).where(*where)).first():
+                return False
+            conn.execute(
+                sa.insert(records).values(run_id=run_id, key=key, kind=kind, body=body, time=time)
+            )
+        return True
+
+    @_retried
+    def records_of(self, run_id: str, kind: str) -> list[tuple[str, str]]:
+        """`(key, body)` of a run's records of one kind, oldest first."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(records.c.key, records.c.body)
+                .where(records.c.run_id == run_id, records.c.kind == kind)
+                .order_by(records.c.time, records.c.key)
+            ).all()
+        return [(r.key, r.body) for r in rows]
+
+    def add_actor(self, run_id: str, record: ActorRecord) -> None:
+        """Record who started, cancelled or resumed a run (the reason redacted)."""
+        clean = record.model_copy(update={"reason": self.redactor.redact_text(record.reason)})
+        key = f"actor:{record.what}:{record.time.isoformat()}:{record.identity.key}"
+        self.put_record(run_id, key, "actor", clean.model_dump_json(), record.time)
+
+    def actors_of(self, run_id: str) -> list[ActorRecord]:
+        """Who acted on a run, oldest first."""
+        return [ActorRecord.model_validate_json(b) for _, b in self.records_of(run_id, "actor")]
+
+    def add_intent(self, run_id: str, intent: WriteIntent) -> None:
+        """Journal a write a step is about to make (before the call is sent)."""
+        key = f"intent:{intent.step_id}:{intent.attempt}:{intent.seq}"
+        self.put_record(run_id, key, "intent", intent.model_dump_json(), intent.time or _now())
+
+    def answer_intent(self, run_id: str, intent: WriteIntent) -> None:
+        """Journal AWS's answer to an intended write."""
+        key = f"answer:{intent.step_id}:{intent.attempt}:{intent.seq}"
+        self.put_record(run_id, key, "intent-answer", intent.model_dump_json(), _now())
+
+    def intents_of(self, run_id: str, step_id: str | None = None) -> list[WriteIntent]:
+        """Every journaled write intent of a run (answered ones with AWS's answer)."""
+        answers = {
+            k.removeprefix("answer:"): WriteIntent.model_validate_json(b)
+            for k, b in self.records_of(run_id, "intent-answer")
+        }
+        found = [
+            answers.get(k.removeprefix("intent:")) or WriteIntent.model_validate_json(b)
+            for k, b in self.records_of(run_id, "intent")
+        ]
+        ordered = sorted(found, key=lambda i: (i.step_id, i.attempt, i.seq))
+        return [i for i in ordered if step_id is None or i.step_id == step_id]
+
+    def interruptions_of(self, run_id: str, step_id: str | None = None) -> list[Interruption]:
+        """The interrupted attempts of a run's steps, oldest first."""
+        found = [
+            Interruption.model_validate_json(b) for _, b in self.records_of(run_id, "interruption")
+        ]
+        return [i for i in found if step_id is None or i.step_id == step_id]
+
+    def set_provenance(self, run_id: str, provenance: Provenance, time: datetime) -> None:
+        """Record where a run's runbook came from (once, at start)."""
+        self.put_record(run_id, "provenance", "provenance", provenance.model_dump_json(), time)
+
+    def provenance_of(self, run_id: str) -> Provenance | None:
+        """The provenance recorded at start, if any."""
+        found = self.records_of(run_id, "provenance")
+        return Provenance.model_validate_json(found[0][1]) if found else None
 
     @_retried
     def put_measurement(self, run_id: str, measurement: Measurement) -> None:
@@ -268,8 +380,9 @@ class Journal:
     def start_step(self, run_id: str, step_id: str, now: datetime) -> StepRun:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
-        Attempts continue from the journal: an attempt interrupted by a crash is repeated under
-        its own number rather than counted twice.
+        Attempts continue from the journal: a step found `running` was interrupted (its process
+        died mid-attempt), so the attempt is recorded as an `Interruption` with the writes it
+        had journaled, and the step goes on under the next number.
         """
         where = (steps.c.run_id == run_id, steps.c.step_id == step_id)
         with self.engine.begin() as conn:
@@ -279,10 +392,13 @@ class Journal:
             entry = _step_model(row._mapping)
             if entry.status in FINISHED_STEP:
                 return entry
+            interrupted = entry.status == "running" and entry.attempts >= 1
+            if interrupted:
+                self._record_interruption(conn, run_id, entry, now)
             entry = entry.model_copy(
                 update={
                     "status": "running",
-                    "attempts": max(entry.attempts, 1),
+                    "attempts": entry.attempts + 1 if interrupted else max(entry.attempts, 1),
                     "started_at": entry.started_at or now,
                 }
             )
@@ -292,6 +408,37 @@ class Journal:
                 .values(status="running", attempts=entry.attempts, started_at=entry.started_at)
             )
         return entry
+
+    def _record_interruption(
+        self, conn: sa.Connection, run_id: str, entry: StepRun, now: datetime
+    ) -> None:
+        key = f"interruption:{entry.id}:{entry.attempts}"
+        if conn.execute(
+            sa.select(records.c.key).where(records.c.run_id == run_id, records.c.key == key)
+        ).first():
+            return
+        writes = [
+            WriteIntent.model_validate_json(r.body)
+            for r in conn.execute(
+                sa.select(records.c.body).where(
+                    records.c.run_id == run_id,
+                    records.c.kind == "intent",
+                    records.c.key.startswith(f"intent:{entry.id}:{entry.attempts}:"),
+                )
+            ).all()
+        ]
+        found = Interruption(
+            step_id=entry.id,
+            attempt=entry.attempts,
+            started_at=entry.started_at,
+            detected_at=now,
+            writes=sorted(writes, key=lambda w: w.seq),
+        )
+        conn.execute(
+            sa.insert(records).values(
+                run_id=run_id, key=key, kind="interruption", body=found.model_dump_json(), time=now
+            )
+        )
 
     @_retried
     def run_status(self, run_id: str) -> str | None:
@@ -320,6 +467,10 @@ class Journal:
             rows = conn.execute(
                 sa.select(approvals).where(approvals.c.run_id == run_id).order_by(approvals.c.time)
             ).all()
+        identities = {
+            key: Identity.model_validate_json(body)
+            for key, body in self.records_of(run_id, "approval-identity")
+        }
         return [
             ApprovalRecord(
                 step=r.step_id,
@@ -327,6 +478,7 @@ class Journal:
                 decision=r.decision,
                 comment=r.comment,
                 time=_utc(r.time) or r.time,
+                identity=identities.get(f"approval:{r.step_id}:{r.actor}"),
             )
             for r in rows
         ]
@@ -349,6 +501,10 @@ class Journal:
             steps=[_step_model(r._mapping) for r in step_rows],
             approvals=self.run_approvals(run_id),
             measurements=[Measurement.model_validate_json(m.body) for m in found],
+            actors=self.actors_of(run_id),
+            provenance=self.provenance_of(run_id),
+            intents=self.intents_of(run_id),
+            interruptions=self.interruptions_of(run_id),
         )
 
     @_retried
@@ -372,6 +528,10 @@ class Journal:
                 .limit(limit)
             ).all()
         return [r.id for r in rows]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
 def _step_row(run_id: str, step: StepRun, position: int) -> dict[str, Any]:

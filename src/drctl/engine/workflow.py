@@ -98,7 +98,19 @@ def _journal_begin(run_id: str, actor: str) -> None:
     engine.journal.update_run(
         run_id, status="running", started_at=engine.clock.now(), executor=executor
     )
-    engine.emit("run.started", run_id, actor=actor, data={"executor": executor})
+    starter = next((a for a in engine.journal.actors_of(run_id) if a.what == "start"), None)
+    provenance = engine.journal.provenance_of(run_id)
+    engine.emit(
+        "run.started",
+        run_id,
+        actor=actor,
+        data={
+            "executor": executor,
+            "identity": starter.identity.model_dump(mode="json") if starter else None,
+            "reason": starter.reason if starter else "",
+            "provenance": provenance.model_dump(mode="json") if provenance else None,
+        },
+    )
 
 
 def _end(run_id: str, failed: bool) -> str:

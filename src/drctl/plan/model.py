@@ -86,6 +86,9 @@ class ScenarioPolicy(Strict):
 
     enabled: bool = True
     drill_every: Duration = timedelta(days=365)
+    auto_approve: bool = False
+    """Allow `drctl run --auto-approve` for this scenario outside the sandbox (region-failure
+    and failback refuse it otherwise)."""
 
     @model_validator(mode="after")
     def _at_least_yearly(self) -> ScenarioPolicy:
@@ -119,7 +122,12 @@ class Probes(Strict):
 
 
 class ApprovalRule(Strict):
-    """Who must approve a gate: N distinct people, optionally from a named list."""
+    """Who must approve a gate: N distinct people (by verified identity), optionally from a list.
+
+    An approver entry is an IAM ARN pattern (`arn:aws:sts::123456789012:assumed-role/DR/*`),
+    a dashboard identity (`dashboard:NAME`), an OS account (`os:USER@HOST`), `role:NAME`, or
+    a bare verified name (IAM user or role session, OS user; never the `--as` label).
+    """
 
     gate: Literal["declare-disaster", "promote-data", "switch-traffic", "failback"]
     required: int = Field(default=2, ge=1, le=10)
@@ -187,6 +195,14 @@ class Plan(Strict):
     def resources_of(self, kind: type[R]) -> list[R]:
         """All resources of one kind, in plan order."""
         return [r for r in self.resources if isinstance(r, kind)]
+
+    def content_hash(self) -> str:
+        """SHA-256 of the plan's canonical JSON: what run provenance and `drctl drills` compare."""
+        import hashlib
+        import json
+
+        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()
 
     def approval_for(self, gate: str) -> ApprovalRule | None:
         """The approval rule for a gate, if the plan sets one."""

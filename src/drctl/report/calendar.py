@@ -23,12 +23,14 @@ class Schedule(Frozen):
 
     plan: str
     every: dict[str, timedelta]
+    plan_hash: str | None = None
+    """The current plan's hash: only runs compiled from it count (None: any compiled plan)."""
 
     @classmethod
     def of_plan(cls, plan: Plan) -> Schedule:
         """The plan's enabled scenarios and their `drill_every`."""
         every = {str(s): p.drill_every for s, p in plan.scenarios.items() if p.enabled}
-        return cls(plan=plan.metadata.name, every=every)
+        return cls(plan=plan.metadata.name, every=every, plan_hash=plan.content_hash())
 
     @classmethod
     def yearly(cls, plan_name: str) -> Schedule:
@@ -44,6 +46,8 @@ class TrendPoint(Frozen):
     outcome: str
     rto: timedelta | None = None
     rpo: timedelta | None = None
+    not_counted: str = ""
+    """Why this run does not reset the due date (edited runbook, other plan version), if so."""
 
 
 class DrillStatus(Frozen):
@@ -68,16 +72,23 @@ def drill_program(
     for schedule in schedules:
         for scenario, every in schedule.every.items():
             mine = [r for r in counted if r.plan == schedule.plan and r.scenario == scenario]
-            found.append(scenario_status(schedule.plan, scenario, every, mine, as_of))
+            found.append(
+                scenario_status(schedule.plan, scenario, every, mine, as_of, schedule.plan_hash)
+            )
     return found
 
 
 def scenario_status(
-    plan: str, scenario: str, every: timedelta, runs: Sequence[Run], as_of: date
+    plan: str,
+    scenario: str,
+    every: timedelta,
+    runs: Sequence[Run],
+    as_of: date,
+    plan_hash: str | None = None,
 ) -> DrillStatus:
-    """One scenario's status from its counted runs."""
-    trend = sorted((_point(r) for r in runs), key=lambda p: (p.at, p.run_id))
-    successes = [p.at for p in trend if p.outcome == "succeeded"]
+    """One scenario's status from its runs: only successful runs of its compiled runbook count."""
+    trend = sorted((_point(r, plan_hash) for r in runs), key=lambda p: (p.at, p.run_id))
+    successes = [p.at for p in trend if p.outcome == "succeeded" and not p.not_counted]
     last_success = successes[-1] if successes else None
     next_due = (last_success + every).astimezone(UTC).date() if last_success else None
     return DrillStatus(
@@ -100,10 +111,15 @@ def schedules_for(plans: Sequence[Plan], runs: Iterable[Run]) -> list[Schedule]:
     return [Schedule.yearly(n) for n in names]
 
 
-def _point(run: Run) -> TrendPoint:
+def _point(run: Run, plan_hash: str | None) -> TrendPoint:
     measured = {m.name: m.value for m in run.measurements}
     at = run.ended_at or run.started_at
     assert at is not None  # only started runs are counted
     return TrendPoint(
-        run_id=run.id, at=at, outcome=run.status, rto=measured.get("rto"), rpo=measured.get("rpo")
+        run_id=run.id,
+        at=at,
+        outcome=run.status,
+        rto=measured.get("rto"),
+        rpo=measured.get("rpo"),
+        not_counted=run.why_not_a_drill(plan_hash),
     )

@@ -12,7 +12,17 @@ from typing import Literal
 from drctl.audit.review import ImprovementAction
 from drctl.model import Frozen
 from drctl.probes.measure import Ack, Sample
-from drctl.runbook.run import ApprovalRecord, Measurement, Run, StepError, StepStatus
+from drctl.runbook.run import (
+    ActorRecord,
+    ApprovalRecord,
+    Interruption,
+    Measurement,
+    Provenance,
+    Run,
+    StepError,
+    StepStatus,
+    WriteIntent,
+)
 
 OBJECTIVES: tuple[str, ...] = ("rto", "rpo")
 HumanKind = Literal["note", "decision", "problem", "approval", "rejection"]
@@ -101,6 +111,8 @@ class TrailEntry(Frozen):
     region: str = ""
     event_id: str = ""
     step_id: str | None = None
+    attributed_by: str = ""
+    """How `step_id` was found: `request-id`, `resource`, or empty (the step running then)."""
 
 
 class ChainInfo(Frozen):
@@ -140,6 +152,14 @@ class Evidence(Frozen):
     cloudtrail_errors: list[str] = []
     plan_hash: str | None = None
     runbook_hash: str
+    provenance: Provenance | None = None
+    drill_decision: str = ""
+    """Whether this run counts as a drill of its plan, and why (not)."""
+    actors: list[ActorRecord] = []
+    """Who started, cancelled and resumed the run, by verified identity, with reasons."""
+    intents: list[WriteIntent] = []
+    """Every AWS write drctl's steps journaled before making it, with AWS's answer."""
+    interruptions: list[Interruption] = []
     chain: ChainInfo | None = None
     warnings: list[str] = []
     generated_at: datetime

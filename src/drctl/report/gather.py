@@ -82,10 +82,25 @@ def build_evidence(run: Run, inputs: Inputs, generated_at: datetime) -> Evidence
         cloudtrail_errors=list(inputs.trail_errors),
         plan_hash=run.plan_hash,
         runbook_hash=run.runbook_hash,
+        provenance=run.provenance,
+        drill_decision=drill_decision(run),
+        actors=run.actors,
+        intents=run.intents,
+        interruptions=run.interruptions,
         chain=inputs.chain,
         warnings=list(inputs.warnings),
         generated_at=generated_at,
     )
+
+
+def drill_decision(run: Run) -> str:
+    """`counts as a drill of <plan>` or `does not count as a drill: <why>`."""
+    why = run.why_not_a_drill()
+    if not why:
+        accepted = run.provenance.accepted_reason if run.provenance else ""
+        note = f" (edited runbook accepted: {accepted})" if accepted else ""
+        return f"counts as a {run.scenario} exercise of plan {run.plan}{note}"
+    return f"does not count as a {run.scenario} exercise: {why}"
 
 
 def runbook_of(run: Run) -> Runbook | None:
@@ -188,8 +203,27 @@ def lost_writes(run: Run, canary: CanaryEvidence) -> int | None:
 
 
 def correlate(events: Sequence[TrailEntry], steps: Sequence[StepEntry]) -> list[TrailEntry]:
-    """Attach to each CloudTrail event the step that was running when it happened."""
-    return [e.model_copy(update={"step_id": e.step_id or _step_at(e.time, steps)}) for e in events]
+    """Attach to each CloudTrail event its step: kept when already attributed (request id or
+    resource, see `drctl.report.sources`), else the step running then whose action makes
+    that call, else any step running then."""
+    return [
+        e.model_copy(update={"step_id": e.step_id or _step_at(e.time, _making(e.name, steps))})
+        for e in events
+    ]
+
+
+def _making(name: str, steps: Sequence[StepEntry]) -> list[StepEntry]:
+    """Steps whose action may make the call `name` first, then the others."""
+    from drctl.errors import DrctlError
+    from drctl.providers import registry
+
+    def makes(step: StepEntry) -> bool:
+        try:
+            return name in getattr(registry.action_class(step.action), "events", frozenset())
+        except DrctlError:
+            return False
+
+    return sorted(steps, key=lambda s: not makes(s))
 
 
 def _step_at(time_text: str, steps: Sequence[StepEntry]) -> str | None:

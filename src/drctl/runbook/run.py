@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import JsonValue
 
+from drctl.identity import Identity
 from drctl.model import Frozen
 
 RunStatus = Literal["pending", "running", "waiting-approval", "succeeded", "failed", "cancelled"]
@@ -68,6 +69,47 @@ class ApprovalRecord(Frozen):
     decision: Literal["approve", "reject"]
     comment: str = ""
     time: datetime
+    identity: Identity | None = None
+    """The verified identity behind `actor` (None in runs journaled before identities)."""
+
+
+class ActorRecord(Frozen):
+    """Who started, cancelled or resumed a run, verified, with their reason and when."""
+
+    what: Literal["start", "cancel", "resume"]
+    identity: Identity
+    reason: str = ""
+    time: datetime
+
+
+class WriteIntent(Frozen):
+    """One AWS write a step was about to make (journaled first) and, once answered, AWS's answer."""
+
+    step_id: str
+    attempt: int
+    seq: int
+    service: str
+    operation: str
+    region: str = ""
+    resource: str = ""
+    client_token: str = ""
+    time: datetime | None = None
+    request_id: str = ""
+    http_status: int | None = None
+    error_code: str = ""
+    answered: bool = False
+
+
+class Interruption(Frozen):
+    """An attempt of a step that the process running it did not finish (crash, kill)."""
+
+    step_id: str
+    attempt: int
+    """The attempt that was interrupted; the next one is `attempt + 1`."""
+    started_at: datetime | None = None
+    detected_at: datetime
+    writes: list[WriteIntent] = []
+    """What that attempt had journaled it was about to write."""
 
 
 class Measurement(Frozen):
@@ -79,6 +121,28 @@ class Measurement(Frozen):
     passed: bool | None = None
     detail: str = ""
     samples_ref: str | None = None
+
+
+class Provenance(Frozen):
+    """Where a run's runbook came from: compiled from its plan, or edited (and accepted why)."""
+
+    plan_hash: str | None = None
+    runbook_hash: str
+    compiled_hash: str | None = None
+    """The hash of the runbook the plan compiles to for this scenario, when a plan was given."""
+    source: Literal["compiled", "edited", "no-plan"]
+    accepted_reason: str = ""
+    """Why an edited runbook counts as this plan's drill (`--accept-edited REASON`)."""
+
+    def why_not_counted(self, current_plan_hash: str | None) -> str:
+        """Why a run of this runbook is no drill of the plan (hash given), or empty if it is."""
+        if self.plan_hash is None:
+            return "its runbook was not compiled from a plan (no plan hash)"
+        if current_plan_hash is not None and self.plan_hash != current_plan_hash:
+            return "its plan has changed since (plan hash differs)"
+        if self.source == "edited" and not self.accepted_reason:
+            return "its runbook was edited after compiling and not accepted (--accept-edited)"
+        return ""
 
 
 class Run(Frozen):
@@ -100,6 +164,27 @@ class Run(Frozen):
     approvals: list[ApprovalRecord] = []
     measurements: list[Measurement] = []
     runbook_yaml: str = ""
+    actors: list[ActorRecord] = []
+    provenance: Provenance | None = None
+    intents: list[WriteIntent] = []
+    interruptions: list[Interruption] = []
+
+    def why_not_a_drill(self, current_plan_hash: str | None = None) -> str:
+        """Why this run does not count as a drill of its plan, or empty when it does."""
+        if self.dry_run or not self.finished:
+            return "a dry run" if self.dry_run else "not finished"
+        if self.provenance is not None:
+            return self.provenance.why_not_counted(current_plan_hash)
+        # Journaled before provenance: a plan hash was only recorded for compiled runbooks.
+        legacy = Provenance(
+            plan_hash=self.plan_hash, runbook_hash=self.runbook_hash, source="compiled"
+        )
+        return legacy.why_not_counted(current_plan_hash)
+
+    @property
+    def started_by(self) -> Identity | None:
+        """The verified identity that started the run, when recorded."""
+        return next((a.identity for a in self.actors if a.what == "start"), None)
 
     @property
     def finished(self) -> bool:

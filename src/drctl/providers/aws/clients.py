@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
+from drctl.providers import intents
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -203,6 +204,7 @@ class AwsClients:
                 self._clients[key] = session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
+            intents.hook(self._clients[key], region)
         return self._clients[key]
 
     def _session_for(self, region: str) -> boto3.Session:
