@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -20,10 +20,11 @@ from drctl.cli.app import app
 from drctl.cli.options import ActorOption, JsonOption, OptionalScenarioOption, actor_name
 from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
-from drctl.cli.show import print_run
+from drctl.cli.show import print_run, run_data
 from drctl.engine import Engine, shutdown
 from drctl.engine.events import Subscriber
 from drctl.errors import PlanError
+from drctl.measure import Measured, MeasuredRun
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
 from drctl.runbook.io import load_runbook
@@ -75,12 +76,18 @@ def run(
     concurrency: int = typer.Option(
         8, min=1, max=64, help="Steps calling the world at once (waiting holds no slot)."
     ),
+    failure_at: str | None = typer.Option(
+        None,
+        "--failure-at",
+        help="When the failure began (ISO 8601, e.g. 2026-01-01T12:00:00Z); else the first failed probe.",
+    ),
     json_out: JsonOption = False,
 ) -> None:
-    """Run a runbook durably: parallel waves, retries, timeouts, approvals, crash-safe resume.
+    """Run a runbook durably, with the plan's probes measuring RTO and RPO beside it.
 
     Example: drctl run region-failure.yaml --as alice
     """
+    failed_at = parse_failure_at(failure_at)
     runbook, plan = load_source(path, scenario)
     if dry:
         _print_dry_run(dry_run(runbook), json_out, plan.objectives.rto if plan else None)
@@ -89,20 +96,30 @@ def run(
     who = actor_name(actor)
     if detach:
         run_id = run_id or cli_engine(settings).new_run_id(runbook.name)
-        _detach(path, scenario, who, run_id, auto_approve, concurrency, settings)
+        _detach(path, scenario, who, run_id, auto_approve, concurrency, settings, failure_at)
         return
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
-        started = engine.start_run(
-            runbook,
-            actor=who,
-            auto_approve=auto_approve,
-            run_id=run_id,
-            plan=plan,
-            concurrency=concurrency,
-        )
-        result = follow(engine, started)
-    finish(result, json_out)
+        measured = MeasuredRun(engine)
+        started = measured.start(runbook, plan, actor=who, auto_approve=auto_approve,
+                                 run_id=run_id, concurrency=concurrency, failure_at=failed_at)  # fmt: skip
+        follow(engine, started)
+        result = measured.finish(started)
+    finish(result, json_out, measured.outcome.measured if measured.outcome else None)
+
+
+def parse_failure_at(text: str | None) -> datetime | None:
+    """`--failure-at` as an aware UTC time; a clear error when it is not ISO 8601."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise PlanError(
+            f"--failure-at {text!r} is not a time",
+            hint="write ISO 8601 with a zone, e.g. 2026-01-01T12:00:00Z",
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def follow(engine: Engine, run_id: str) -> Run:
@@ -114,12 +131,12 @@ def follow(engine: Engine, run_id: str) -> Run:
         os._exit(130)
 
 
-def finish(result: Run, json_out: bool) -> None:
-    """Print the outcome and exit 0 only when the run succeeded."""
+def finish(result: Run, json_out: bool, measured: Measured | None = None) -> None:
+    """Print the outcome (with what was measured) and exit 0 only when the run succeeded."""
     if json_out:
-        print_json(result)
+        print_json(run_data(result, measured))
     else:
-        print_run(result)
+        print_run(result, measured)
     shutdown()
     if result.status != "succeeded":
         raise typer.Exit(1)
@@ -152,12 +169,14 @@ def _detach(
     auto_approve: bool,
     concurrency: int,
     settings: Settings,
+    failure_at: str | None,
 ) -> None:
     logs = settings.home / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     args = [str(path), "--run-id", run_id, "--as", who, "--concurrency", str(concurrency)]
     args += ["--scenario", scenario] if scenario else []
     args += ["--auto-approve"] if auto_approve else []
+    args += ["--failure-at", failure_at] if failure_at else []
     with (logs / f"{run_id}.log").open("w") as log:
         subprocess.Popen(
             [sys.executable, "-c", "from drctl.cli import main; main()", "run", *args],
