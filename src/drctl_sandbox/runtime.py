@@ -20,6 +20,7 @@ from drctl_sandbox.aws import metrics, outage, route53_health
 from drctl_sandbox.aws.replication import Replicator
 from drctl_sandbox.aws.route53_health import HealthEvaluator
 from drctl_sandbox.aws.server import SandboxServer
+from drctl_sandbox.estate.app_readiness import WriteReadiness
 from drctl_sandbox.estate.model import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl_sandbox.estate.sample_app import FailureMode, SampleApp, SampleApps
 
@@ -76,6 +77,8 @@ class Sandbox:
             self.apps.start()
             self.replication.start()
             self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
+            for region, app in self.apps.apps.items():
+                app.write_readiness = WriteReadiness(self.plan, region, self.endpoint_url)
             metrics.publish_lag(self.plan, self.endpoint_url, self.replication.lag)
             self.health.start()
         except BaseException:

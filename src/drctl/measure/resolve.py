@@ -18,10 +18,13 @@ import dns.resolver
 class TtlResolver:
     """Resolves A records with dnspython and caches each answer until its TTL expires."""
 
-    def __init__(self, nameservers: Sequence[str] = (), timeout: float = 2.0) -> None:
+    def __init__(
+        self, nameservers: Sequence[str] = (), timeout: float = 2.0, port: int = 53
+    ) -> None:
         self._resolver = dns.resolver.Resolver(configure=not nameservers)
         if nameservers:
             self._resolver.nameservers = list(nameservers)
+            self._resolver.port = port
         self._resolver.lifetime = timeout
         self._cache: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
