@@ -69,6 +69,9 @@ class WriteReadiness:
             mine = [m for m in members if f":{self.region}:" in m["DBClusterArn"]]
             if not any(m["IsWriter"] for m in mine):
                 return f"Aurora cluster {db.clusters[self.region]} is a read-only secondary"
+            cluster = rds.describe_db_clusters(DBClusterIdentifier=db.clusters[self.region])
+            if (status := cluster["DBClusters"][0]["Status"]) != "available":
+                return f"Aurora cluster {db.clusters[self.region]} is {status}"
         return ""
 
     def _rds(self) -> str:
@@ -78,8 +81,11 @@ class WriteReadiness:
                 if side.region != self.region:
                     continue
                 found = rds.describe_db_instances(DBInstanceIdentifier=side.instance)
-                if found["DBInstances"][0].get("ReadReplicaSourceDBInstanceIdentifier"):
+                instance = found["DBInstances"][0]
+                if instance.get("ReadReplicaSourceDBInstanceIdentifier"):
                     return f"RDS instance {side.instance} is a read replica"
+                if instance["DBInstanceStatus"] != "available":
+                    return f"RDS instance {side.instance} is {instance['DBInstanceStatus']}"
         return ""
 
     def _secrets(self) -> str:
