@@ -16,7 +16,7 @@ from types import TracebackType
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl_sandbox.aws import metrics, outage, route53_health
+from drctl_sandbox.aws import fis_faults, metrics, outage, route53_health
 from drctl_sandbox.aws.replication import Replicator
 from drctl_sandbox.aws.route53_health import HealthEvaluator
 from drctl_sandbox.aws.server import SandboxServer
@@ -79,6 +79,8 @@ class Sandbox:
             self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
             for region, app in self.apps.apps.items():
                 app.write_readiness = WriteReadiness(self.plan, region, self.endpoint_url)
+            fis_faults.install()
+            fis_faults.attach(self)
             metrics.publish_lag(self.plan, self.endpoint_url, self.replication.lag)
             self.health.start()
         except BaseException:
@@ -88,6 +90,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop everything this sandbox started (safe to call twice)."""
+        fis_faults.attach(None)
         for region in outage.blocked():
             outage.unblock(region)
         self.health.stop()

@@ -25,8 +25,10 @@ from drctl.engine import Engine, shutdown
 from drctl.engine.events import Subscriber
 from drctl.errors import PlanError
 from drctl.measure import Measured, MeasuredRun
+from drctl.measure.fis import FisInjector, fis_template
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
+from drctl.providers.aws.clients import AwsClients
 from drctl.runbook.io import load_runbook
 from drctl.runbook.model import Runbook
 from drctl.runbook.render import DryRun, dry_run
@@ -81,6 +83,9 @@ def run(
         "--failure-at",
         help="When the failure began (ISO 8601, e.g. 2026-01-01T12:00:00Z); else the first failed probe.",
     ),
+    inject: str | None = typer.Option(
+        None, "--inject", help="Cause the failure: fis:TEMPLATE_ID starts an AWS FIS experiment."
+    ),
     json_out: JsonOption = False,
 ) -> None:
     """Run a runbook durably, with the plan's probes measuring RTO and RPO beside it.
@@ -96,16 +101,35 @@ def run(
     who = actor_name(actor)
     if detach:
         run_id = run_id or cli_engine(settings).new_run_id(runbook.name)
+        if inject:
+            raise PlanError("--inject cannot be combined with --detach", hint="drop --detach")
         _detach(path, scenario, who, run_id, auto_approve, concurrency, settings, failure_at)
         return
+    injector = _injector(
+        inject, plan, settings, run_id or cli_engine(settings).new_run_id(runbook.name)
+    )
+    run_id = injector[1]
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
         measured = MeasuredRun(engine)
         started = measured.start(runbook, plan, actor=who, auto_approve=auto_approve,
-                                 run_id=run_id, concurrency=concurrency, failure_at=failed_at)  # fmt: skip
+                                 run_id=run_id, concurrency=concurrency, failure_at=failed_at,
+                                 injector=injector[0])  # fmt: skip
         follow(engine, started)
         result = measured.finish(started)
     finish(result, json_out, measured.outcome.measured if measured.outcome else None)
+
+
+def _injector(
+    spec: str | None, plan: Plan | None, settings: Settings, run_id: str
+) -> tuple[FisInjector | None, str]:
+    if spec is None:
+        return None, run_id
+    template = fis_template(spec)
+    if plan is None:
+        raise PlanError("--inject needs a plan run with --scenario", hint="run a plan file")
+    clients = AwsClients(settings)
+    return FisInjector(clients, str(plan.regions.primary), template, token=run_id), run_id
 
 
 def parse_failure_at(text: str | None) -> datetime | None:
