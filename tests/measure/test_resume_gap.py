@@ -112,6 +112,8 @@ def test_a_sigkilled_measured_run_resumes_with_its_samples_and_records_the_gap(
     assert datetime.fromisoformat(measured["recovered_at"]) == first_after
     assert measured["rto_seconds"] == pytest.approx((first_after - first_failed).total_seconds())
     assert measured["lost_writes"] == 0 and measured["rpo_seconds"] == 0
+    (rto,) = [m for m in data["measurements"] if m["name"] == "rto"]
+    assert "from the probe" in rto["detail"] and "unprobed (gap, not filled in)" in rto["detail"]
     acks = store.acks(run_id)
     assert {session for session, _ in acks} == {0, 1}
     seqs = [a.seq for _, a in acks]

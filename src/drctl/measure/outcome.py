@@ -61,7 +61,8 @@ def _measured(
     if availability is not None:
         spans = [(g.start, g.end) for g in base.gaps if g.probe == "availability"]
         rto = record_rto(run.id, samples, failure_at, availability.success_threshold,
-                         state.rto_target, settings, gaps=spans, recorder=engine)  # fmt: skip
+                         state.rto_target, settings, gaps=spans, recorder=engine,
+                         note=_failure_note(base))  # fmt: skip
         update["rto_seconds"] = rto.rto.total_seconds() if rto.rto is not None else None
         update["recovered_at"] = rto.recovered_at
         if rto.recovered_at is not None:
@@ -74,6 +75,14 @@ def _measured(
         update["rpo_seconds"] = rpo.rpo.total_seconds() if rpo.rpo is not None else None
         update["lost_writes"] = len(rpo.lost)
     return Outcome(measured=base.model_copy(update=update), rto=rto, rpo=rpo)
+
+
+def _failure_note(base: Measured) -> str:
+    """The failure instant and who said so, for the report's line on the RTO."""
+    assert base.failure_at is not None
+    note = f"failure at {base.failure_at:%Y-%m-%d %H:%M:%S} UTC from the {base.failure_source}"
+    gaps = sum(g.seconds for g in base.gaps if g.probe == "availability")
+    return note + (f"; {gaps:.1f}s unprobed (gap, not filled in)" if gaps else "")
 
 
 def session_gaps(rows: Sequence[tuple[int, Sample | Ack]], probe: str) -> list[Gap]:

@@ -44,6 +44,7 @@ def record_rto(
     *,
     gaps: Sequence[tuple[datetime, datetime]] = (),
     recorder: engine.Engine | None = None,
+    note: str = "",
 ) -> RtoResult:
     """Measure the RTO from availability samples, store them, and attach the result to the run.
 
@@ -58,6 +59,7 @@ def record_rto(
         if result.rto is not None
         else "the endpoint did not recover while probed"
     ) + (f"; flapped {result.flaps} time(s) after recovery" if result.flaps else "")
+    detail += f"; {note}" if note else ""
     _record(
         recorder,
         settings,
