@@ -39,6 +39,7 @@ class SandboxState(BaseModel):
     record_name: str | None
     started_at: datetime
     log: str | None = None
+    control_url: str | None = None
 
 
 class SandboxStatus(BaseModel):
@@ -86,6 +87,7 @@ def serve(
     log: Path | None = None, on_ready: Callable[[SandboxState], None] | None = None,
 ) -> None:  # fmt: skip
     """Run the sandbox in this process until SIGINT or SIGTERM; keep `state.json` meanwhile."""
+    from drctl_sandbox.faults import FaultControl
     from drctl_sandbox.runtime import Sandbox  # moto is heavy: only the serving process loads it
 
     plan = load_plan(plan_path)
@@ -93,12 +95,13 @@ def serve(
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     with Sandbox(plan, health_interval=health_interval, port=port) as sb:
+        faults = FaultControl(sb).start()
         dns = next(iter(sb.estate.dns.values()), None)
         state = SandboxState(
             pid=os.getpid(), endpoint_url=sb.endpoint_url, env=sb.env(), plan=str(plan_path),
             regions=[plan.regions.primary, plan.regions.secondary], apps=sb.app_endpoints(),
             record_name=dns.record_name if dns else None, started_at=datetime.now(UTC),
-            log=str(log) if log else None,
+            log=str(log) if log else None, control_url=faults.url,
         )  # fmt: skip
         _write_state(home, state)
         if on_ready is not None:
@@ -106,6 +109,7 @@ def serve(
         try:
             stop.wait()
         finally:
+            faults.stop()
             if (current := read_state(home)) is not None and current.pid == os.getpid():
                 state_file(home).unlink(missing_ok=True)
 

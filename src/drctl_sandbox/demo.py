@@ -13,23 +13,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
-import boto3
-from botocore.config import Config
 from pydantic import BaseModel, ConfigDict
 
 from drctl import engine
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.clock import SystemClock
+from drctl.engine import Engine
 from drctl.engine.events import Subscriber
+from drctl.measure import Injection, MeasuredRun, ProbeHooks
+from drctl.measure.probes import canary_store
 from drctl.plan.model import Plan, Scenario
 from drctl.plan.resources import EksCluster
-from drctl.probes.availability import AvailabilityProbe
-from drctl.probes.canary import Canary, CanaryStore
-from drctl.probes.record import record_rpo, record_rto
-from drctl.probes.stores import DynamoDbStore
 from drctl.report.write import write_report
 from drctl.runbook.compile import compile_plan
 from drctl.runbook.model import Runbook
@@ -38,10 +35,8 @@ from drctl.settings import Settings
 from drctl_sandbox.aws import metrics
 from drctl_sandbox.demo_env import DemoEnvironment
 
-WARM_UP = 3.0
-CANARY_CLIENT = Config(
-    retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=1, read_timeout=2
-)
+WARM_UP = timedelta(seconds=3)
+SETTLE = timedelta(seconds=15)
 
 
 class DemoResult(BaseModel):
@@ -78,133 +73,71 @@ def run_demo(
         if scenario is Scenario.FAILBACK:
             _fail_over_first(env, plan, settings, subscribers, say)
         runbook = compile_plan(plan, scenario)
-        run_id = engine.new_run_id(runbook.name)
-        probe, canary = _probes(env, plan, run_id)
-        probe.start()
-        canary.start()
-        time.sleep(WARM_UP)
-        failure_at, failure = _inject(env, plan, scenario)
-        say(f"injected: {failure}")
-        engine.start_run(runbook, settings=settings, actor="drctl demo", run_id=run_id, plan=plan, auto_approve=True,
-                         subscribers=[AuditSubscriber(settings), *subscribers(runbook)])  # fmt: skip
-        engine.wait(run_id, settings=settings)
-        _settle(probe, failure_at)
-        probe.stop()
-        canary.stop()
-        if failure_at is not None:
-            old = plan.regions.secondary if scenario is Scenario.FAILBACK else plan.regions.primary
-            _measure(env, plan, run_id, probe, canary, failure_at, old, settings)
-        run = engine.status(run_id, settings=settings)
+        injector = SandboxInjector(env, plan, scenario)
+        engine = Engine(settings, subscribers=[AuditSubscriber(settings), *subscribers(runbook)])
+        measured = MeasuredRun(engine, sandbox_hooks(env, plan))
+        run_id = measured.start(runbook, plan, actor="drctl demo", auto_approve=True,
+                                injector=None if scenario is Scenario.DRILL else injector,
+                                warm_up=WARM_UP)  # fmt: skip
+        say(f"injected: {injector.failure}")
+        run = measured.finish(run_id, settle=SETTLE)
         _, reports = write_report(
             settings, run_id, out_dir, ["html", "md", "json", "junit"], plan=plan
         )
         if hold is not None:
             hold(env)
     return DemoResult(
-        run=run, plan=plan, failure=failure, reports=reports, seconds=time.monotonic() - started
-    )
+        run=run, plan=plan, failure=injector.failure, reports=reports,
+        seconds=time.monotonic() - started,
+    )  # fmt: skip
 
 
-def _probes(env: DemoEnvironment, plan: Plan, run_id: str) -> tuple[AvailabilityProbe, Canary]:
+def sandbox_hooks(env: DemoEnvironment, plan: Plan) -> ProbeHooks:
+    """Probe through the sandbox's Route 53 answer; write the canary where DNS sends clients."""
     availability = plan.probes.availability
-    assert availability is not None
-    probe = AvailabilityProbe(str(availability.url), interval=availability.interval, timeout=availability.timeout,
-                              resolver=lambda host: next(iter(env.sandbox.resolve(host)), None))  # fmt: skip
+    record = (availability.url.host or "") if availability else ""
+    spec, settings = plan.probes.canary, env.settings()
     stores = {
-        region: _store(env, plan, region)
+        region: canary_store(spec, region, dr=region != plan.regions.primary, settings=settings)
         for region in (plan.regions.primary, plan.regions.secondary)
+        if spec is not None
     }
-    record = availability.url.host or ""
 
-    def primary() -> CanaryStore:
-        address = next(iter(env.sandbox.resolve(record)), "")
-        return stores[env.region_of(address) or plan.regions.primary]
+    def serving() -> str | None:
+        return env.region_of(next(iter(env.sandbox.resolve(record)), ""))
 
-    canary_interval = (
-        plan.probes.canary.interval if plan.probes.canary else timedelta(milliseconds=200)
+    return ProbeHooks(
+        resolver=lambda host: next(iter(env.sandbox.resolve(host)), None),
+        canary_target=lambda: stores[serving() or plan.regions.primary],
+        canary_survivors=lambda: stores[serving() or plan.regions.secondary],
     )
-    return probe, Canary(run_id, primary, interval=canary_interval)
 
 
-def _store(env: DemoEnvironment, plan: Plan, region: str) -> DynamoDbStore:
-    assert plan.probes.canary is not None
-    client = boto3.client(
-        "dynamodb", region_name=region, endpoint_url=env.sandbox.endpoint_url, config=CANARY_CLIENT
-    )
-    return DynamoDbStore(region, client, plan.probes.canary.target)
+class SandboxInjector:
+    """Injects the scenario's failure into the sandbox (a drill injects nothing)."""
 
+    def __init__(self, env: DemoEnvironment, plan: Plan, scenario: Scenario) -> None:
+        self.env, self.plan, self.scenario = env, plan, scenario
+        self.failure = "none (a drill rehearses in the DR region without touching production)"
 
-def _inject(env: DemoEnvironment, plan: Plan, scenario: Scenario) -> tuple[datetime | None, str]:
-    primary = plan.regions.primary
-    if scenario is Scenario.FAILBACK:
-        return (
-            _utcnow(),
-            f"none: a planned return to {primary}, measured from its start like a failure",
-        )
-    if scenario is Scenario.REGION_FAILURE:
-        failure_at = _utcnow()
-        env.sandbox.fail_region(primary, api_outage=True)
-        return (
-            failure_at,
-            f"loss of {primary}: app down, replication stopped, every {primary} AWS API answers 503",
-        )
-    if scenario is Scenario.AZ_FAILURE:
-        zone = plan.resources_of(EksCluster)[0].availability_zones[primary][0]
-        env.kube["primary"].cluster.fail_zone(zone)
-        return _utcnow(), f"loss of {zone}: its nodes NotReady, their pods rescheduled"
-    return None, "none (a drill rehearses in the DR region without touching production)"
+    def inject(self) -> Injection:
+        primary = self.plan.regions.primary
+        at = SystemClock().now()
+        if self.scenario is Scenario.FAILBACK:
+            self.failure = (
+                f"none: a planned return to {primary}, measured from its start like a failure"
+            )
+        elif self.scenario is Scenario.REGION_FAILURE:
+            self.env.sandbox.fail_region(primary, api_outage=True)
+            self.failure = f"loss of {primary}: app down, replication stopped, every {primary} AWS API answers 503"
+        elif self.scenario is Scenario.AZ_FAILURE:
+            zone = self.plan.resources_of(EksCluster)[0].availability_zones[primary][0]
+            self.env.kube["primary"].cluster.fail_zone(zone)
+            self.failure = f"loss of {zone}: its nodes NotReady, their pods rescheduled"
+        return Injection(at=at, detail=self.failure)
 
-
-def _utcnow() -> datetime:
-    return SystemClock().now()
-
-
-def _settle(probe: AvailabilityProbe, failure_at: datetime | None, limit: float = 15.0) -> None:
-    """Keep probing until the endpoint has answered a few times in a row (or `limit` passes)."""
-    end = time.monotonic() + limit
-    while time.monotonic() < end:
-        tail = probe.snapshot()[-4:]
-        if (
-            len(tail) == 4
-            and all(s.ok for s in tail)
-            and (failure_at is None or tail[0].time > failure_at)
-        ):
-            return
-        time.sleep(0.25)
-
-
-def _measure(
-    env: DemoEnvironment,
-    plan: Plan,
-    run_id: str,
-    probe: AvailabilityProbe,
-    canary: Canary,
-    failure_at: datetime,
-    old_primary: str,
-    settings: Settings,
-) -> None:
-    availability = plan.probes.availability
-    assert availability is not None
-    record_rto(
-        run_id,
-        probe.snapshot(),
-        failure_at,
-        availability.success_threshold,
-        plan.objectives.rto,
-        settings,
-    )
-    record = availability.url.host or ""
-    serving = env.region_of(next(iter(env.sandbox.resolve(record)), "")) or plan.regions.secondary
-    surviving = _store(env, plan, serving).surviving(run_id)  # what the region serving now holds
-    record_rpo(
-        run_id,
-        canary.snapshot(),
-        surviving,
-        failure_at,
-        old_primary,
-        plan.objectives.rpo,
-        settings,
-    )
+    def stop(self, reason: str) -> dict[str, str]:
+        return {}
 
 
 def _fail_over_first(

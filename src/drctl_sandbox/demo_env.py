@@ -77,7 +77,9 @@ class DemoEnvironment:
             adapt = _ADAPT.get(res["kind"])
             if adapt is not None:
                 adapt(res, primary=primary, dr=dr, port=port, kubeconfig=str(kubeconfig), env=self)
-        data["probes"]["availability"]["url"] = f"http://{_record(data)}:{port}/health"
+        # The probe is a user's write: it succeeds once the serving region's database is writable.
+        data["probes"]["availability"]["url"] = f"http://{_record(data)}:{port}/write"
+        data["probes"]["availability"]["method"] = "POST"
         data["probes"]["availability"]["interval"] = "250ms"
         data["metadata"]["description"] = (
             "The seed estate, pointed at the offline sandbox by `drctl demo`"

@@ -16,10 +16,11 @@ from types import TracebackType
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl_sandbox.aws import metrics, outage, route53_health
+from drctl_sandbox.aws import fis_faults, metrics, outage, route53_health
 from drctl_sandbox.aws.replication import Replicator
 from drctl_sandbox.aws.route53_health import HealthEvaluator
 from drctl_sandbox.aws.server import SandboxServer
+from drctl_sandbox.estate.app_readiness import WriteReadiness
 from drctl_sandbox.estate.model import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl_sandbox.estate.sample_app import FailureMode, SampleApp, SampleApps
 
@@ -76,6 +77,10 @@ class Sandbox:
             self.apps.start()
             self.replication.start()
             self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
+            for region, app in self.apps.apps.items():
+                app.write_readiness = WriteReadiness(self.plan, region, self.endpoint_url)
+            fis_faults.install()
+            fis_faults.attach(self)
             metrics.publish_lag(self.plan, self.endpoint_url, self.replication.lag)
             self.health.start()
         except BaseException:
@@ -85,6 +90,7 @@ class Sandbox:
 
     def stop(self) -> None:
         """Stop everything this sandbox started (safe to call twice)."""
+        fis_faults.attach(None)
         for region in outage.blocked():
             outage.unblock(region)
         self.health.stop()

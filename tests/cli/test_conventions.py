@@ -73,6 +73,8 @@ WRITE_COMMANDS = {
     "runs recover",
     "runs resume",
     "sandbox down",
+    "sandbox fail",
+    "sandbox heal",
     "sandbox up",
 }
 

@@ -106,3 +106,35 @@ def test_status_without_a_sandbox_exits_1(tmp_path: Path) -> None:
         1,
         "sandbox not running: no sandbox was started here",
     )
+
+
+def test_fail_and_heal_a_region_of_a_running_sandbox_from_another_process(
+    detached: tuple[Path, dict[str, Any]],
+) -> None:
+    home, state = detached
+    primary, dr = state["apps"]["ap-northeast-1"], state["apps"]["ap-southeast-1"]
+    primary_url = f"http://{primary['host']}:{primary['port']}"
+    dr_url = f"http://{dr['host']}:{dr['port']}"
+    assert httpx.post(f"{primary_url}/write").status_code == 200
+    read_only = httpx.post(f"{dr_url}/write")
+    assert read_only.status_code == 503
+    assert read_only.json()["reason"] == "Aurora cluster orders-apse1 is a read-only secondary"
+
+    failed = drctl(home, "sandbox", "fail", "ap-northeast-1", "--json")
+    assert failed.returncode == 0, failed.stderr
+    fault = json.loads(failed.stdout)
+    assert fault["target"] == "ap-northeast-1" and fault["failed_at"]
+    assert httpx.get(f"{primary_url}/health").status_code == 503
+    rds = boto3.client("rds", region_name="ap-northeast-1", endpoint_url=state["endpoint_url"],
+                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    with pytest.raises(Exception, match=r"503|ServiceUnavailable|Unavailable"):
+        rds.describe_db_clusters()
+
+    zone = drctl(home, "sandbox", "fail", "ap-northeast-1a")
+    assert zone.returncode == 2
+    assert "availability zone faults need Kubernetes nodes" in zone.stderr + zone.stdout
+
+    healed = drctl(home, "sandbox", "heal", "--json")
+    assert healed.returncode == 0, healed.stderr
+    assert [f["target"] for f in json.loads(healed.stdout)] == ["ap-northeast-1"]
+    assert httpx.get(f"{primary_url}/health").status_code == 200

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import typer
@@ -26,12 +26,15 @@ from drctl.cli.options import (
 )
 from drctl.cli.output import console, err_console, print_json
 from drctl.cli.progress import ProgressView
-from drctl.cli.show import print_run
+from drctl.cli.show import print_run, run_data
 from drctl.engine import Engine, shutdown
 from drctl.engine.events import Subscriber
 from drctl.errors import DrctlError, PlanError
+from drctl.measure import Measured, MeasuredRun
+from drctl.measure.fis import FisInjector, fis_template
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
+from drctl.providers.aws.clients import AwsClients
 from drctl.runbook.io import load_runbook
 from drctl.runbook.model import Runbook
 from drctl.runbook.render import DryRun, dry_run
@@ -94,12 +97,21 @@ def run(
     concurrency: int = typer.Option(
         8, min=1, max=64, help="Steps calling the world at once (waiting holds no slot)."
     ),
+    failure_at: str | None = typer.Option(
+        None,
+        "--failure-at",
+        help="When the failure began (ISO 8601, e.g. 2026-01-01T12:00:00Z); else the first failed probe.",
+    ),
+    inject: str | None = typer.Option(
+        None, "--inject", help="Cause the failure: fis:TEMPLATE_ID starts an AWS FIS experiment."
+    ),
     json_out: JsonOption = False,
 ) -> None:
-    """Run a runbook durably: parallel waves, retries, timeouts, approvals, crash-safe resume.
+    """Run a runbook durably, with the plan's probes measuring RTO and RPO beside it.
 
     Example: drctl run region-failure.yaml --as alice
     """
+    failed_at = parse_failure_at(failure_at)
     runbook, plan = load_source(path, scenario)
     if plan is None and plan_path is not None:
         plan = load_plan(plan_path)
@@ -118,25 +130,54 @@ def run(
     who = actor_name(actor)
     if detach:
         run_id = run_id or cli_engine(settings).new_run_id(runbook.name)
+        if inject:
+            raise PlanError("--inject cannot be combined with --detach", hint="drop --detach")
         extra = ["--reason", reason] if reason else []
         extra += ["--accept-edited", accept_edited] if accept_edited else []
         extra += ["--plan", str(plan_path)] if plan_path else []
+        extra += ["--failure-at", failure_at] if failure_at else []
         _detach(path, scenario, who, run_id, auto_approve, concurrency, settings, extra)
         return
+    injector = _injector(
+        inject, plan, settings, run_id or cli_engine(settings).new_run_id(runbook.name)
+    )
+    run_id = injector[1]
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
-        started = engine.start_run(
-            runbook,
-            actor=who,
-            auto_approve=auto_approve,
-            run_id=run_id,
-            plan=plan,
-            concurrency=concurrency,
-            reason=reason,
-            accept_edited=accept_edited,
-        )
-        result = follow(engine, started)
-    finish(result, json_out)
+        measured = MeasuredRun(engine)
+        started = measured.start(runbook, plan, actor=who, auto_approve=auto_approve,
+                                 run_id=run_id, concurrency=concurrency, reason=reason,
+                                 accept_edited=accept_edited, failure_at=failed_at,
+                                 injector=injector[0])  # fmt: skip
+        follow(engine, started)
+        result = measured.finish(started)
+    finish(result, json_out, measured.outcome.measured if measured.outcome else None)
+
+
+def _injector(
+    spec: str | None, plan: Plan | None, settings: Settings, run_id: str
+) -> tuple[FisInjector | None, str]:
+    if spec is None:
+        return None, run_id
+    template = fis_template(spec)
+    if plan is None:
+        raise PlanError("--inject needs a plan run with --scenario", hint="run a plan file")
+    clients = AwsClients(settings)
+    return FisInjector(clients, str(plan.regions.primary), template, token=run_id), run_id
+
+
+def parse_failure_at(text: str | None) -> datetime | None:
+    """`--failure-at` as an aware UTC time; a clear error when it is not ISO 8601."""
+    if text is None:
+        return None
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise PlanError(
+            f"--failure-at {text!r} is not a time",
+            hint="write ISO 8601 with a zone, e.g. 2026-01-01T12:00:00Z",
+        ) from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def follow(engine: Engine, run_id: str) -> Run:
@@ -148,17 +189,18 @@ def follow(engine: Engine, run_id: str) -> Run:
         os._exit(130)
 
 
-def finish(result: Run, json_out: bool) -> None:
-    """Capture the run's CloudTrail evidence, print the outcome, exit 0 only on success."""
+def finish(result: Run, json_out: bool, measured: Measured | None = None) -> None:
+    """Capture the run's CloudTrail evidence, print the outcome (with what was measured),
+    exit 0 only when the run succeeded."""
     if result.finished and result.intents:
         from drctl.report.sources import capture_trail
 
         for problem in capture_trail(Settings(), result):
             err_console.print(f"CloudTrail evidence not captured yet: {problem}", markup=False)
     if json_out:
-        print_json(result)
+        print_json(run_data(result, measured))
     else:
-        print_run(result)
+        print_run(result, measured)
     shutdown()
     if result.status != "succeeded":
         raise typer.Exit(1)

@@ -16,9 +16,10 @@ from drctl.cli.options import (
 from drctl.cli.output import OutputOption, console, data_format, err_console, print_data, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.run import cli_engine, finish, follow
-from drctl.cli.show import print_run, print_runs, select_runs
+from drctl.cli.show import print_run, print_runs, run_data, select_runs
 from drctl.engine import shutdown
 from drctl.errors import DrctlError
+from drctl.measure import MeasuredRun, measured_of
 from drctl.plan.load import load_plan
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
@@ -60,11 +61,13 @@ def show(run_id: RunIdArgument, output: OutputOption = None, json_out: JsonOptio
 
     Example: drctl runs show region-failure-20260101-120000-ab12
     """
-    found = cli_engine().status(run_id)
+    engine = cli_engine()
+    found = engine.status(run_id)
+    measured = measured_of(engine, run_id)
     if fmt := data_format(output, json_out):
-        print_data(found, fmt)
+        print_data(run_data(found, measured), fmt)
     else:
-        print_run(found)
+        print_run(found, measured)
 
 
 @runs_app.command("cancel")
@@ -97,9 +100,11 @@ def resume(
     runbook = parse_runbook(current.runbook_yaml, f"run {run_id}")
     with ProgressView(runbook, err_console if json_out else console) as view:
         engine = cli_engine(settings, view)
-        engine.resume(run_id, actor_name(actor), reason)
-        result = follow(engine, run_id)
-    finish(result, json_out)
+        measured = MeasuredRun(engine)
+        measured.resume(run_id, actor_name(actor), reason)
+        follow(engine, run_id)
+        result = measured.finish(run_id)
+    finish(result, json_out, measured.outcome.measured if measured.outcome else None)
 
 
 @runs_app.command("recover")

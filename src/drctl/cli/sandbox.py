@@ -125,3 +125,53 @@ def status(
         console.print(f"sandbox not running: {current.reason}")
     if not current.running:
         raise typer.Exit(1)
+
+
+def _control_url() -> str:
+    with sandbox_extra():
+        from drctl_sandbox import control
+    from drctl.errors import ConfigError
+
+    current = control.status(Settings().home)
+    if not current.running or current.state is None or not current.state.control_url:
+        raise ConfigError(
+            f"no sandbox to inject into: {current.reason or 'it has no control port'}",
+            hint="start one with: drctl sandbox up --detach",
+        )
+    return current.state.control_url
+
+
+@sandbox_app.command()
+def fail(
+    target: str = typer.Argument(..., help="The region to fail, e.g. ap-northeast-1."),
+    json_out: JsonOption = False,
+) -> None:
+    """Fail a region of the running sandbox: its app answers 503, replication stops, its APIs answer 503.
+
+    Example: drctl sandbox fail ap-northeast-1 && drctl run plan.yaml --scenario region-failure --auto-approve
+    """
+    with sandbox_extra():
+        from drctl_sandbox.faults import request
+    fault = request(_control_url(), "/fail", {"target": target})
+    if json_out:
+        print_json(fault)
+        return
+    console.print(f"{fault['target']} failed at {fault['failed_at']}")
+    console.print(f"measure a run from then on with: --failure-at {fault['failed_at']}")
+
+
+@sandbox_app.command()
+def heal(json_out: JsonOption = False) -> None:
+    """Undo `drctl sandbox fail`: apps serve again, replication resumes, APIs answer.
+
+    Example: drctl sandbox heal
+    """
+    with sandbox_extra():
+        from drctl_sandbox.faults import request
+    healed = request(_control_url(), "/heal")["healed"]
+    if json_out:
+        print_json(healed)
+    elif not healed:
+        console.print("nothing was failed")
+    for fault in [] if json_out else healed:
+        console.print(f"{fault['target']} healed (failed since {fault['failed_at']})")

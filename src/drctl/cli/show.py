@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from itertools import islice
+from typing import Any
 
 from rich.table import Table
 
 from drctl.cli.output import console
+from drctl.measure.record import Measured
 from drctl.plan.durations import format_duration
 from drctl.runbook.run import Run
 
@@ -23,8 +26,8 @@ STATUS_STYLE = {
 }
 
 
-def print_run(run: Run) -> None:
-    """A run's steps, then its approvals and measurements."""
+def print_run(run: Run, measured: Measured | None = None) -> None:
+    """A run's steps, then its approvals and measurements (and how they were measured)."""
     took = f" in {format_duration(run.duration)}" if run.duration else ""
     console.print(
         f"run [bold]{run.id}[/bold] ({run.runbook}): "
@@ -49,6 +52,39 @@ def print_run(run: Run) -> None:
     for m in run.measurements:
         value = format_duration(m.value) if m.value is not None else "n/a"
         console.print(f"measured {m.name}: {value} (passed: {m.passed})")
+    if measured is not None:
+        print_measured(measured)
+
+
+def print_measured(measured: Measured) -> None:
+    """When the failure began (and who said so), when the service was back, where the RTO went."""
+    if measured.failure_at is None:
+        console.print("no failure seen: nothing to measure a recovery from")
+        return
+    back = _hms(measured.recovered_at) if measured.recovered_at else "not seen"
+    console.print(
+        f"failure at {_hms(measured.failure_at)} (from the {measured.failure_source}: "
+        f"{measured.failure_detail}); recovered at {back}"
+    )
+    if measured.breakdown:
+        parts = ", ".join(f"{p.name} {p.seconds:.1f}s" for p in measured.breakdown if p.seconds)
+        console.print(f"RTO breakdown: {parts}")
+    for gap in measured.gaps:
+        console.print(
+            f"[yellow]gap[/yellow] in the {gap.probe} samples: {gap.seconds:.1f}s unprobed "
+            f"from {gap.start:%H:%M:%S} (the measuring process was down)"
+        )
+
+
+def _hms(value: datetime) -> str:
+    return f"{value:%H:%M:%S.%f}"[:-3]
+
+
+def run_data(run: Run, measured: Measured | None) -> dict[str, Any]:
+    """A run as JSON data, with its `measured` summary (null when not measured)."""
+    data: dict[str, Any] = run.model_dump(mode="json", by_alias=True)
+    data["measured"] = measured.model_dump(mode="json") if measured is not None else None
+    return data
 
 
 def select_runs(

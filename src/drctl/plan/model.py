@@ -6,10 +6,11 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Literal, TypeVar
 
-from pydantic import BaseModel, Field, HttpUrl, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from drctl.model import Strict
 from drctl.plan.durations import Duration
+from drctl.plan.probes import Probes
 from drctl.plan.regions import Region
 from drctl.plan.resources import Name, Resource
 
@@ -95,30 +96,6 @@ class ScenarioPolicy(Strict):
         if self.drill_every > timedelta(days=365):
             raise ValueError("drill_every may not exceed 365d: every scenario is drilled yearly")
         return self
-
-
-class AvailabilitySpec(Strict):
-    """The public endpoint probed during runs to measure RTO."""
-
-    url: HttpUrl
-    interval: Duration = timedelta(seconds=1)
-    timeout: Duration = timedelta(seconds=2)
-    success_threshold: int = Field(default=3, ge=1)
-
-
-class CanarySpec(Strict):
-    """Where the data canary writes sequenced rows to measure RPO."""
-
-    kind: Literal["postgres", "dynamodb", "s3"]
-    target: Name
-    interval: Duration = timedelta(milliseconds=200)
-
-
-class Probes(Strict):
-    """Probes that run beside a runbook."""
-
-    availability: AvailabilitySpec | None = None
-    canary: CanarySpec | None = None
 
 
 class ApprovalRule(Strict):

@@ -7,8 +7,9 @@ follows DNS failover the way clients do.
 
 from __future__ import annotations
 
+import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 
 import httpx
@@ -21,7 +22,10 @@ Resolver = Callable[[str], str | None]
 
 
 class AvailabilityProbe(PeriodicProbe):
-    """Samples `url`; 2xx and 3xx answers count as available."""
+    """Samples `url`; answers whose status class is in `expect` (and body matches) count as available.
+
+    `on_sample` is called with every sample as it is taken (e.g. to journal it).
+    """
 
     def __init__(
         self,
@@ -31,10 +35,20 @@ class AvailabilityProbe(PeriodicProbe):
         timeout: timedelta = timedelta(seconds=2),
         resolver: Resolver | None = None,
         clock: Clock | None = None,
+        method: str = "GET",
+        expect: Sequence[str] = ("2xx", "3xx"),
+        body_match: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        on_sample: Callable[[Sample], None] | None = None,
     ) -> None:
         super().__init__(interval, clock)
         self.url = httpx.URL(url)
         self.resolver = resolver
+        self.method = method
+        self.expect = frozenset(int(c[0]) for c in expect)
+        self.body_match = re.compile(body_match) if body_match else None
+        self.headers = dict(headers or {})
+        self.on_sample = on_sample
         self.samples: list[Sample] = []
         self._lock = threading.Lock()
         self._client = httpx.Client(timeout=timeout.total_seconds(), follow_redirects=False)
@@ -44,6 +58,8 @@ class AvailabilityProbe(PeriodicProbe):
         sample = self._request(when, started)
         with self._lock:
             self.samples.append(sample)
+        if self.on_sample is not None:
+            self.on_sample(sample)
 
     def _request(self, when: datetime, started: float) -> Sample:
         target = self.url
@@ -54,7 +70,9 @@ class AvailabilityProbe(PeriodicProbe):
                 return Sample(time=when, ok=False, error=f"{host} did not resolve")
             target = self.url.copy_with(host=address)
         try:
-            response = self._client.get(target, headers={"Host": self.url.netloc.decode()})
+            response = self._client.request(
+                self.method, target, headers={**self.headers, "Host": self.url.netloc.decode()}
+            )
         except httpx.HTTPError as exc:
             return Sample(
                 time=when,
@@ -65,11 +83,16 @@ class AvailabilityProbe(PeriodicProbe):
         latency = (self.clock.monotonic() - started) * 1000
         return Sample(
             time=when,
-            ok=200 <= response.status_code < 400,
+            ok=self._accepts(response),
             status=response.status_code,
             latency_ms=round(latency, 2),
             served_by=response.headers.get("x-served-by", str(target.host)),
         )
+
+    def _accepts(self, response: httpx.Response) -> bool:
+        if response.status_code // 100 not in self.expect:
+            return False
+        return self.body_match is None or self.body_match.search(response.text) is not None
 
     def snapshot(self) -> list[Sample]:
         """The samples so far, safe to read while the probe runs."""

@@ -34,7 +34,7 @@ class CanaryStore(Protocol):
 
 
 class Canary(PeriodicProbe):
-    """Writes seq 1, 2, 3, ... every interval to `primary()` and logs acknowledgements."""
+    """Writes seq 1, 2, 3, ... (from `first_seq`) every interval to `primary()`; `on_ack` sees each ack."""
 
     def __init__(
         self,
@@ -43,13 +43,16 @@ class Canary(PeriodicProbe):
         *,
         interval: timedelta = timedelta(milliseconds=200),
         clock: Clock | None = None,
+        first_seq: int = 1,
+        on_ack: Callable[[Ack], None] | None = None,
     ) -> None:
         super().__init__(interval, clock)
         self.run_id = run_id
         self.primary = primary
+        self.on_ack = on_ack
         self.acks: list[Ack] = []
         self.failures = 0
-        self._seq = 0
+        self._seq = first_seq - 1
         self._lock = threading.Lock()
 
     def tick(self) -> None:
@@ -61,8 +64,11 @@ class Canary(PeriodicProbe):
         except ProviderError:
             self.failures += 1
             return
+        ack = Ack(seq=self._seq, time=when, target=store.name)
         with self._lock:
-            self.acks.append(Ack(seq=self._seq, time=when, target=store.name))
+            self.acks.append(ack)
+        if self.on_ack is not None:
+            self.on_ack(ack)
 
     def snapshot(self) -> list[Ack]:
         """The acknowledged writes so far."""

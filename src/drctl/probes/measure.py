@@ -58,10 +58,19 @@ class RpoResult(Frozen):
     newest_surviving_at: datetime | None
 
 
-def measure_rto(samples: Sequence[Sample], failure_at: datetime, threshold: int) -> RtoResult:
-    """RTO from availability samples around an injected or observed failure."""
+def measure_rto(
+    samples: Sequence[Sample],
+    failure_at: datetime,
+    threshold: int,
+    gaps: Sequence[tuple[datetime, datetime]] = (),
+) -> RtoResult:
+    """RTO from availability samples around an injected or observed failure.
+
+    `gaps` are times nobody probed (the measuring process was down): a streak of successes
+    does not span one, since what happened inside it is unknown.
+    """
     after = sorted((s for s in samples if s.time >= failure_at), key=lambda s: s.time)
-    recovered_index = _first_streak(after, threshold)
+    recovered_index = _first_streak(after, threshold, gaps)
     recovered_at = after[recovered_index].time if recovered_index is not None else None
     flaps = 0
     if recovered_index is not None:
@@ -81,10 +90,14 @@ def measure_rto(samples: Sequence[Sample], failure_at: datetime, threshold: int)
     )
 
 
-def _first_streak(samples: Sequence[Sample], threshold: int) -> int | None:
-    """Index of the first sample of the first run of `threshold` successes."""
+def _first_streak(
+    samples: Sequence[Sample], threshold: int, gaps: Sequence[tuple[datetime, datetime]] = ()
+) -> int | None:
+    """Index of the first sample of the first run of `threshold` successes not broken by a gap."""
     run_start, run_length = 0, 0
     for index, sample in enumerate(samples):
+        if index and any(samples[index - 1].time <= g[0] and sample.time >= g[1] for g in gaps):
+            run_length = 0
         if not sample.ok:
             run_length = 0
             continue

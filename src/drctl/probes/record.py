@@ -41,9 +41,17 @@ def record_rto(
     threshold: int,
     target: timedelta,
     settings: Settings,
+    *,
+    gaps: Sequence[tuple[datetime, datetime]] = (),
+    recorder: engine.Engine | None = None,
+    note: str = "",
 ) -> RtoResult:
-    """Measure the RTO from availability samples, store them, and attach the result to the run."""
-    result = measure_rto(samples, failure_at, threshold)
+    """Measure the RTO from availability samples, store them, and attach the result to the run.
+
+    `recorder` publishes the measurement to its subscribers (the audit trail); without
+    one it is only journaled.
+    """
+    result = measure_rto(samples, failure_at, threshold, gaps)
     path = run_dir(settings, run_id) / "availability.jsonl"
     _write(path, samples, result)
     detail = (
@@ -51,7 +59,10 @@ def record_rto(
         if result.rto is not None
         else "the endpoint did not recover while probed"
     ) + (f"; flapped {result.flaps} time(s) after recovery" if result.flaps else "")
-    engine.record_measurement(
+    detail += f"; {note}" if note else ""
+    _record(
+        recorder,
+        settings,
         run_id,
         Measurement(
             name="rto",
@@ -61,7 +72,6 @@ def record_rto(
             detail=detail,
             samples_ref=str(path),
         ),
-        settings=settings,
     )
     return result
 
@@ -74,6 +84,8 @@ def record_rpo(
     old_primary: str,
     target: timedelta,
     settings: Settings,
+    *,
+    recorder: engine.Engine | None = None,
 ) -> RpoResult:
     """Measure the RPO from the canary's acknowledgements and the survivors; store and attach it."""
     result = measure_rpo(acks, surviving, failure_at, old_primary)
@@ -81,7 +93,9 @@ def record_rpo(
     _write(path, acks, result)
     Path(f"{path}.surviving.json").write_text(json.dumps(sorted(surviving)), encoding="utf-8")
     detail = f"{len(result.lost)} acknowledged writes lost of {result.acknowledged} written to {old_primary}"
-    engine.record_measurement(
+    _record(
+        recorder,
+        settings,
         run_id,
         Measurement(
             name="rpo",
@@ -91,9 +105,17 @@ def record_rpo(
             detail=detail,
             samples_ref=str(path),
         ),
-        settings=settings,
     )
     return result
+
+
+def _record(
+    recorder: engine.Engine | None, settings: Settings, run_id: str, measurement: Measurement
+) -> None:
+    if recorder is not None:
+        recorder.record_measurement(run_id, measurement)
+    else:
+        engine.record_measurement(run_id, measurement, settings=settings)
 
 
 def _within(value: timedelta | None, target: timedelta) -> bool:

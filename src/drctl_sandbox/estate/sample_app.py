@@ -1,7 +1,9 @@
 """A small sample application per region on loopback addresses, with failure injection.
 
-Each region's app answers `GET /health` (200 while healthy) and `GET /` (which region
-served the request). `fail()` makes it answer 503, or stop listening altogether with
+Each region's app answers `GET /health` (200 while healthy), `GET /` (which region
+served the request) and `GET|POST /write`, which succeeds only when `write_readiness`
+says its database in the region is writable and its secrets resolve (see
+`app_readiness`): the request a user's write would be. `fail()` makes it answer 503, or stop listening altogether with
 `fail(mode="down")`; `recover()` brings it back on the same address and port.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
 
@@ -22,11 +25,21 @@ class _Handler(BaseHTTPRequestHandler):
 
     server: _AppServer
 
+    def do_POST(self) -> None:
+        self.do_GET()
+
     def do_GET(self) -> None:
         app = self.server.app
+        path = self.path.split("?")[0]
         if app.failure == "unavailable":
             self._send(503, {"region": app.region, "status": "unavailable"})
-        elif self.path.split("?")[0] == "/health":
+        elif path == "/write":
+            reason = app.write_readiness()
+            if reason:
+                self._send(503, {"region": app.region, "status": "read-only", "reason": reason})
+            else:
+                self._send(200, {"region": app.region, "status": "written"})
+        elif path == "/health":
             self._send(200, {"region": app.region, "status": "ok"})
         else:
             self._send(200, {"region": app.region, "served_by": f"{app.host}:{app.port}"})
@@ -61,6 +74,7 @@ class SampleApp:
         self.host = host
         self.port = port
         self.failure: FailureMode | None = None
+        self.write_readiness: Callable[[], str] = lambda: ""
         self._server: _AppServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -14,15 +14,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, HttpUrl
 
-from drctl import engine
+from drctl.engine import Engine
 from drctl.errors import ProviderError
+from drctl.measure import Injection, MeasuredRun, ProbeHooks
 from drctl.plan.model import Scenario
-from drctl.probes.availability import AvailabilityProbe
-from drctl.probes.canary import Canary, CanaryStore
-from drctl.probes.measure import RpoResult, RtoResult, measure_rto
-from drctl.probes.record import record_rpo, record_rto, run_dir
+from drctl.plan.probes import AvailabilitySpec, PostgresCanary, Probes
+from drctl.probes.canary import CanaryStore
+from drctl.probes.measure import RpoResult, RtoResult
+from drctl.probes.record import run_dir
 from drctl.probes.stores import PostgresStore
 from drctl.providers.postgres import read_state
 from drctl.runbook.compile import compile_plan
@@ -149,70 +150,68 @@ def _fail_over(
 ) -> LabResult:
     plan = lab_plan(lab)
     runbook = compile_plan(plan, Scenario.REGION_FAILURE)
-    run_id = engine.new_run_id(runbook.name)
     old, new = (
         PostgresStore(lab.primary.region, lab.primary.dsn),
         PostgresStore(lab.standby.region, lab.standby.dsn),
     )
-    probe = AvailabilityProbe(
-        f"http://{APP_HOST}:{apps[0].port}/health",
-        interval=timedelta(seconds=timing.probe_interval),
-        timeout=timedelta(seconds=1),
-        resolver=resolver,
-    )
-    canary = Canary(
-        run_id, CanaryTarget(old, new), interval=timedelta(seconds=timing.canary_interval)
-    )
-    probe.start()
-    canary.start()
-    try:
-        time.sleep(timing.warmup)
-        if lag:
-            lab.pause_replication()
-            time.sleep(timing.lag_window)
-        failure_at = lab.kill_primary()
-        apps[0].stop()
-        engine.start_run(
-            runbook,
-            settings=settings,
-            actor="drctl-lab",
-            auto_approve=True,
-            run_id=run_id,
-            plan=plan,
-        )
-        run = engine.wait(run_id, timeout=120, settings=settings)
-        _settle(probe, failure_at, timing)
-    finally:
-        canary.stop()
-        probe.stop()
-    target = plan.objectives
-    rto = record_rto(
-        run_id, probe.snapshot(), failure_at, timing.success_threshold, target.rto, settings
-    )
-    rpo = record_rpo(
-        run_id, canary.snapshot(), new.surviving(run_id), failure_at, old.name, target.rpo, settings
-    )
-    folder = run_dir(settings, run_id)
+    hooks = ProbeHooks(resolver=resolver, canary_target=CanaryTarget(old, new),
+                       canary_survivors=lambda: new)  # fmt: skip
+    measured = MeasuredRun(Engine(settings), hooks)
+    injector = LabInjector(lab, apps[0], lag=lag, timing=timing)
+    run_id = measured.start(runbook, plan, actor="drctl-lab", auto_approve=True,
+                            injector=injector, warm_up=timedelta(seconds=timing.warmup),
+                            probes=_probes(lab, apps[0].port, timing))  # fmt: skip
+    run = measured.finish(run_id, settle=timedelta(seconds=timing.settle))
+    outcome = measured.outcome
+    assert outcome is not None and outcome.rto is not None and outcome.rpo is not None
+    assert injector.failure_at is not None
     return LabResult(
         run_id=run_id,
         run_status=run.status,
-        failure_at=failure_at,
-        rto=rto,
-        rpo=rpo,
-        samples_dir=folder,
+        failure_at=injector.failure_at,
+        rto=outcome.rto,
+        rpo=outcome.rpo,
+        samples_dir=run_dir(settings, run_id),
         first_healthy_at=min(
-            (t for t, code in apps[1].health_log if code == 200 and t >= failure_at), default=None
+            (t for t, code in apps[1].health_log if code == 200 and t >= injector.failure_at),
+            default=None,
         ),
         lag_injected=lag,
         synchronous=lab.state.synchronous,
     )
 
 
-def _settle(probe: AvailabilityProbe, failure_at: datetime, timing: Timing) -> None:
-    """Keep probing until recovery shows (a streak of successes after the failure) or time runs out."""
-    end = time.monotonic() + timing.settle
-    while time.monotonic() < end:
-        if measure_rto(probe.snapshot(), failure_at, timing.success_threshold).rto is not None:
-            time.sleep(timing.probe_interval * timing.success_threshold)
-            return
-        time.sleep(timing.probe_interval)
+def _probes(lab: Lab, port: int, timing: Timing) -> Probes:
+    """The lab's probes: the apps' /health behind a failover name, a canary table on the servers."""
+    availability = AvailabilitySpec(
+        url=HttpUrl(f"http://{APP_HOST}:{port}/health"),
+        interval=timedelta(seconds=timing.probe_interval),
+        timeout=timedelta(seconds=1),
+        success_threshold=timing.success_threshold,
+        settle=timedelta(seconds=timing.settle),
+    )
+    canary = PostgresCanary(kind="postgres", dsn=lab.primary.dsn, dr_dsn=lab.standby.dsn,
+                            interval=timedelta(seconds=timing.canary_interval))  # fmt: skip
+    return Probes(availability=availability, canary=canary)
+
+
+class LabInjector:
+    """SIGKILLs the lab's primary and stops its app, after pausing WAL shipping when `lag`."""
+
+    def __init__(self, lab: Lab, app: LabApp, *, lag: bool, timing: Timing) -> None:
+        self.lab, self.app, self.lag, self.timing = lab, app, lag, timing
+        self.failure_at: datetime | None = None
+
+    def inject(self) -> Injection:
+        if self.lag:
+            self.lab.pause_replication()
+            time.sleep(self.timing.lag_window)
+        self.failure_at = self.lab.kill_primary()
+        self.app.stop()
+        detail = "SIGKILL of the primary postmaster and its app"
+        return Injection(
+            at=self.failure_at, detail=detail + (" (WAL shipping paused first)" if self.lag else "")
+        )
+
+    def stop(self, reason: str) -> dict[str, str]:
+        return {}

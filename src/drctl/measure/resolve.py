@@ -1,0 +1,51 @@
+"""Name resolution as a client does it: DNS answers kept for their TTL, then asked again.
+
+The availability probe resolves its URL's host through a `TtlResolver`, so the RTO it
+measures includes the time clients keep the old answer after a DNS failover.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import threading
+import time
+from collections.abc import Sequence
+
+import dns.exception
+import dns.resolver
+
+
+class TtlResolver:
+    """Resolves A records with dnspython and caches each answer until its TTL expires."""
+
+    def __init__(
+        self, nameservers: Sequence[str] = (), timeout: float = 2.0, port: int = 53
+    ) -> None:
+        self._resolver = dns.resolver.Resolver(configure=not nameservers)
+        if nameservers:
+            self._resolver.nameservers = list(nameservers)
+            self._resolver.port = port
+        self._resolver.lifetime = timeout
+        self._cache: dict[str, tuple[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, host: str) -> str | None:
+        """The address a client would connect to now, or None when the name does not resolve."""
+        try:
+            ipaddress.ip_address(host)
+            return host
+        except ValueError:
+            pass
+        with self._lock:
+            cached = self._cache.get(host)
+            if cached is not None and cached[1] > time.monotonic():
+                return cached[0]
+        try:
+            answer = self._resolver.resolve(host, "A")
+        except dns.exception.DNSException:
+            return None
+        address = str(next(iter(answer)))
+        ttl = answer.rrset.ttl if answer.rrset is not None else 0
+        with self._lock:
+            self._cache[host] = (address, time.monotonic() + ttl)
+        return address

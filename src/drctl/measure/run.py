@@ -1,0 +1,173 @@
+"""`MeasuredRun`: a runbook run with its RTO and RPO measured, the one path every run takes.
+
+`drctl run`, `drctl runs resume`, the demo and the lab all go through it; the demo and the
+lab only add an `Injector` (and `ProbeHooks` for how the sandbox is reached):
+
+1. journal the measuring state and start the plan's probes (samples journaled as taken);
+2. mark the failure: the injector's instant, else `--failure-at`, else (at the end) the
+   first failed availability sample;
+3. run the runbook through the engine; 4. let the probes settle until the service is back;
+5. record RTO and RPO on the run (`drctl runs show RUN --json` → `measured`).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta
+
+from drctl.engine import Engine
+from drctl.identity import Identity
+from drctl.measure.injector import Injector
+from drctl.measure.outcome import Outcome, measure_run
+from drctl.measure.probes import ProbeHooks
+from drctl.measure.record import FailureSource, MeasureState, Session
+from drctl.measure.session import ProbeSession
+from drctl.measure.store import MeasureStore
+from drctl.plan.model import Plan, Scenario
+from drctl.plan.probes import Probes
+from drctl.probes.measure import Sample, measure_rto
+from drctl.runbook.model import Runbook
+from drctl.runbook.run import Run
+
+
+class MeasuredRun:
+    """Starts or resumes runs of `engine` with the plan's probes running beside them."""
+
+    def __init__(self, engine: Engine, hooks: ProbeHooks | None = None) -> None:
+        self.engine = engine
+        self.hooks = hooks or ProbeHooks()
+        self.store = MeasureStore(engine.journal.engine)
+        self.injector: Injector | None = None
+        self._session: ProbeSession | None = None
+        self.outcome: Outcome | None = None
+
+    def start(
+        self,
+        runbook: Runbook,
+        plan: Plan | None,
+        *,
+        actor: str | Identity,
+        auto_approve: bool = False,
+        run_id: str | None = None,
+        concurrency: int = 8,
+        reason: str = "",
+        accept_edited: str = "",
+        injector: Injector | None = None,
+        failure_at: datetime | None = None,
+        warm_up: timedelta = timedelta(0),
+        probes: Probes | None = None,
+    ) -> str:
+        """Start the probes, inject the failure, start the run; returns the run id at once.
+
+        `probes` replaces the plan's own (for an environment the plan's URLs do not reach).
+        """
+        run_id = run_id or self.engine.new_run_id(runbook.name)
+        probes = probes or (plan.probes if plan is not None else None)
+        if plan is not None and probes is not None and _has_probes(probes):
+            state = _initial_state(plan, probes, runbook.scenario, failure_at)
+            state = self._begin(run_id, state)
+            time.sleep(warm_up.total_seconds())
+            if injector is not None:
+                self.injector = injector
+                injection = injector.inject()
+                state = state.model_copy(update={"failure_at": injection.at, "failure_source": "injector",
+                                                 "failure_detail": injection.detail,
+                                                 "injection": injection.reference})  # fmt: skip
+                self.store.put_state(run_id, state)
+        elif injector is not None:
+            self.injector = injector
+            injector.inject()
+        return self.engine.start_run(runbook, actor=actor, auto_approve=auto_approve,
+                                     run_id=run_id, plan=plan, concurrency=concurrency,
+                                     reason=reason, accept_edited=accept_edited)  # fmt: skip
+
+    def resume(self, run_id: str, actor: str | Identity = "", reason: str = "") -> Run:
+        """Resume the run; if it was measured, its probes start again in a new session."""
+        state = self.store.state(run_id)
+        if state is not None and state.measured is None:
+            self._begin(run_id, state)
+        return self.engine.resume(run_id, actor, reason)
+
+    def finish(self, run_id: str, settle: timedelta | None = None) -> Run:
+        """Wait for the run, let the probes see recovery, stop them and record RTO/RPO."""
+        run = self.engine.wait(run_id)
+        session = self._session
+        if session is None:
+            return run
+        try:
+            state = self.store.state(run_id) or session.state
+            if self.injector is not None and run.status in ("failed", "cancelled"):
+                reference = self.injector.stop(f"run {run.status}")
+                state = self._update(run_id, injection={**state.injection, **reference})
+            self._settle(session, state.failure_at, settle)
+        finally:
+            session.stop()
+            self._session = None
+        state = self._end_session(run_id)
+        self.outcome = measure_run(self.engine, run, state, session)
+        self.store.put_state(run_id, state.model_copy(update={"measured": self.outcome.measured}))
+        return self.engine.status(run_id)
+
+    def _begin(self, run_id: str, state: MeasureState) -> MeasureState:
+        sessions = [*state.sessions, Session(started_at=self.engine.clock.now())]
+        state = state.model_copy(update={"sessions": sessions})
+        self.store.put_state(run_id, state)
+        self._session = ProbeSession(run_id, state, self.store, self.hooks, self.engine.settings)
+        self._session.start()
+        return state
+
+    def _update(self, run_id: str, **values: object) -> MeasureState:
+        state = self.store.state(run_id)
+        assert state is not None
+        state = state.model_copy(update=values)
+        self.store.put_state(run_id, state)
+        return state
+
+    def _end_session(self, run_id: str) -> MeasureState:
+        state = self.store.state(run_id)
+        assert state is not None
+        ended = state.sessions[-1].model_copy(update={"ended_at": self.engine.clock.now()})
+        return self._update(run_id, sessions=[*state.sessions[:-1], ended])
+
+    def _settle(
+        self, session: ProbeSession, failed_at: datetime | None, limit: timedelta | None
+    ) -> None:
+        """Keep probing until a streak of successes after the failure (or `limit` passes)."""
+        spec = session.state.probes.availability
+        probe = session.availability
+        if spec is None or probe is None:
+            return
+        end = time.monotonic() + (limit or spec.settle).total_seconds()
+        while time.monotonic() < end:
+            samples = [s for _, s in self.store.availability(session.run_id)] or probe.snapshot()
+            failure_at = failed_at or _first_failure(samples)
+            if (
+                failure_at is not None
+                and measure_rto(samples, failure_at, spec.success_threshold).rto
+            ):
+                return
+            if failure_at is None and len(samples) >= spec.success_threshold:
+                return  # nothing failed: no recovery to wait for
+            time.sleep(spec.interval.total_seconds())
+
+
+def _has_probes(probes: Probes) -> bool:
+    return probes.availability is not None or probes.canary is not None
+
+
+def _initial_state(
+    plan: Plan, probes: Probes, scenario: str, failure_at: datetime | None
+) -> MeasureState:
+    primary, secondary = str(plan.regions.primary), str(plan.regions.secondary)
+    old, new = {
+        Scenario.FAILBACK.value: (secondary, primary),
+        Scenario.AZ_FAILURE.value: (primary, primary),
+    }.get(scenario, (primary, secondary))
+    source: FailureSource = "failure-at" if failure_at is not None else "none"
+    return MeasureState(probes=probes, rto_target=plan.objectives.rto, rpo_target=plan.objectives.rpo,
+                        old_primary=old, new_primary=new, failure_at=failure_at, failure_source=source,
+                        failure_detail="given with --failure-at" if failure_at else "")  # fmt: skip
+
+
+def _first_failure(samples: list[Sample]) -> datetime | None:
+    return next((s.time for s in samples if not s.ok), None)

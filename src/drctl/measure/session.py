@@ -1,0 +1,83 @@
+"""The probes of one measuring process: started, journaling every sample, then stopped.
+
+A run measured across a crash has several sessions; each journals its samples under its
+own number, so the time between two sessions shows as a gap, never as samples.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from drctl.errors import DrctlError
+from drctl.measure.probes import ProbeHooks, availability_probe, canary_store
+from drctl.measure.record import MeasureState
+from drctl.measure.store import AVAILABILITY, CANARY, MeasureStore
+from drctl.probes.availability import AvailabilityProbe
+from drctl.probes.canary import Canary, CanaryStore
+from drctl.probes.measure import Ack, Sample
+from drctl.settings import Settings
+
+
+class ProbeSession:
+    """The availability probe and the data canary of one process measuring `run_id`."""
+
+    def __init__(
+        self,
+        run_id: str,
+        state: MeasureState,
+        store: MeasureStore,
+        hooks: ProbeHooks,
+        settings: Settings,
+    ) -> None:
+        self.run_id, self.state, self.store, self.hooks = run_id, state, store, hooks
+        self.number = len(state.sessions) - 1
+        self.availability: AvailabilityProbe | None = None
+        self.canary: Canary | None = None
+        self.old_store: CanaryStore | None = None
+        self.new_store: CanaryStore | None = None
+        probes = state.probes
+        if probes.availability is not None:
+            self.availability = availability_probe(probes.availability, hooks, self._on_sample)
+        if probes.canary is not None:
+            spec = probes.canary
+            old = canary_store(spec, state.old_primary, dr=False, settings=settings)
+            self.old_store = old
+            self.new_store = canary_store(spec, state.new_primary, dr=True, settings=settings)
+            written = [ack.seq for _, ack in store.acks(run_id)]
+            target = hooks.canary_target or (lambda: old)
+            self.canary = Canary(run_id, target, interval=spec.interval,
+                                 first_seq=max(written, default=0) + 1, on_ack=self._on_ack)  # fmt: skip
+
+    def _on_sample(self, sample: Sample) -> None:
+        self.store.add(self.run_id, AVAILABILITY, self.number, sample)
+
+    def _on_ack(self, ack: Ack) -> None:
+        self.store.add(self.run_id, CANARY, self.number, ack)
+
+    @property
+    def interval(self) -> timedelta:
+        """The availability probe's interval (one second without one)."""
+        spec = self.state.probes.availability
+        return spec.interval if spec else timedelta(seconds=1)
+
+    def start(self) -> None:
+        """Start both probes in the background."""
+        for probe in (self.availability, self.canary):
+            if probe is not None:
+                probe.start()
+
+    def stop(self) -> None:
+        """Stop both probes (each finishes its current sample)."""
+        for probe in (self.canary, self.availability):
+            if probe is not None:
+                probe.stop()
+
+    def survivors(self) -> set[int] | None:
+        """Sequence numbers of this run's canary writes on the new primary (None if unreadable)."""
+        reader = self.hooks.canary_survivors() if self.hooks.canary_survivors else self.new_store
+        if reader is None:
+            return None
+        try:
+            return reader.surviving(self.run_id)
+        except DrctlError:
+            return None
