@@ -16,10 +16,16 @@ from drctl.checks.registry import RULES, select
 from drctl.checks.render import RENDERERS, CheckFormat, print_table, render_sarif
 from drctl.checks.run import DEFAULT_WORKERS, check_plan, rule_info
 from drctl.checks.run import Progress as OnProgress
+from drctl.checks.suppress import (
+    apply_suppressions,
+    baseline_yaml,
+    inline_suppressions,
+    load_baseline,
+)
 from drctl.cli.app import app
 from drctl.cli.options import CheckFormatOption, JsonOption
 from drctl.cli.output import OutputOption, console, data_format, err_console, print_data
-from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK
+from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK, ConfigError
 from drctl.plan.load import declaration_lines, load_plan
 from drctl.settings import Settings
 
@@ -34,9 +40,19 @@ def check(
     only: list[str] = typer.Option([], "--only", help="Run only this rule (repeatable)."),
     skip: list[str] = typer.Option([], "--skip", help="Skip this rule (repeatable)."),
     workers: int = typer.Option(DEFAULT_WORKERS, min=1, max=64, help="Live checks run at once."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="Accept the findings listed in this baseline file."
+    ),
+    write_baseline: Path | None = typer.Option(
+        None, "--write-baseline", help="Write the current findings to a baseline file."
+    ),
     json_out: JsonOption = False,
 ) -> None:
     """Check a plan's readiness; exit 1 on an error-level finding, 3 when AWS could not be read.
+
+    Accept a finding with `# drctl: ignore[RULE] reason` on (or above) the resource's line in
+    the plan, or list it in a baseline file (`--write-baseline`, then `--baseline`); suppressed
+    findings are still reported, but do not fail the check.
 
     Live rules read AWS (or the sandbox: DRCTL_AWS_ENDPOINT_URL) and never change anything.
     No credentials or an unreachable endpoint is said once, up front (exit 3), not per rule.
@@ -45,6 +61,8 @@ def check(
     """
     fmt = CheckFormat.JSON if json_out else output_format
     plan = load_plan(plan_file)
+    accepted = inline_suppressions(plan_file, declaration_lines(plan_file))
+    accepted += load_baseline(baseline) if baseline is not None else []
     rules = select(only, skip, live=live)
     ctx = (
         live_context(plan, plan_file, Settings())
@@ -55,6 +73,9 @@ def check(
         report = check_plan(
             rules, ctx, mode="live" if live else "static", workers=workers, progress=on_progress
         )
+    report = apply_suppressions(report, accepted)
+    if write_baseline is not None:
+        report = _write_baseline(report, write_baseline, ctx)
     for note in report.notifications:
         where = f"{note.where}: " if note.where else ""
         err_console.print(f"[red]could not check:[/red] {escape(where + note.message)}")
@@ -62,6 +83,18 @@ def check(
             err_console.print(f"  [dim]hint:[/dim] {escape(note.hint)}")
     _print(report, fmt, plan_file)
     raise typer.Exit(exit_code(report))
+
+
+def _write_baseline(report: CheckReport, path: Path, ctx: CheckContext) -> CheckReport:
+    """Write every current finding to `path` and report them as accepted by it."""
+    try:
+        path.write_text(baseline_yaml(report, ctx.clock.now().date()), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write the baseline: {exc.strerror}", hint="check the path", where=str(path)
+        ) from exc
+    err_console.print(f"wrote the baseline {path}: edit each reason to say why", markup=False)
+    return apply_suppressions(report, load_baseline(path))
 
 
 def exit_code(report: CheckReport) -> int:
