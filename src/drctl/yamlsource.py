@@ -153,7 +153,10 @@ def validate_data(
 
 
 KINDS = {
-    "DRPlan": ("a DR plan", "compile a runbook from it: `drctl compile PLAN --scenario drill -o FILE`"),
+    "DRPlan": (
+        "a DR plan",
+        "compile a runbook from it: `drctl compile PLAN --scenario drill -o FILE`",
+    ),
     "Runbook": ("a runbook", "run it with `drctl run FILE`, or pass the plan it came from"),
     "CheckBaseline": ("a check baseline", "pass it to `drctl check PLAN --baseline FILE`"),
 }

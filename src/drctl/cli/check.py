@@ -32,7 +32,9 @@ from drctl.settings import Settings
 
 @app.command()
 def check(
-    plan_file: Path = typer.Argument(..., help="Plan to check."),
+    plan_file: Path = typer.Argument(
+        ..., envvar="DRCTL_PLAN", show_envvar=True, help="Plan to check (default: $DRCTL_PLAN)."
+    ),
     live: bool = typer.Option(
         True, "--live/--static", help="Also read the live estate (default), or only the plan."
     ),
@@ -45,6 +47,12 @@ def check(
     ),
     write_baseline: Path | None = typer.Option(
         None, "--write-baseline", help="Write the current findings to a baseline file."
+    ),
+    save: list[str] = typer.Option(
+        [],
+        "--save",
+        metavar="FORMAT=FILE",
+        help="Also write the report in FORMAT to FILE, e.g. sarif=drctl.sarif (repeatable).",
     ),
     json_out: JsonOption = False,
 ) -> None:
@@ -60,6 +68,7 @@ def check(
     Example: drctl check examples/seed-estate.yaml --format sarif > drctl.sarif
     """
     fmt = CheckFormat.JSON if json_out else output_format
+    saves = [_save_target(s) for s in save]
     plan = load_plan(plan_file)
     accepted = inline_suppressions(plan_file, declaration_lines(plan_file))
     accepted += load_baseline(baseline) if baseline is not None else []
@@ -82,17 +91,34 @@ def check(
         if note.hint:
             err_console.print(f"  [dim]hint:[/dim] {escape(note.hint)}")
     _print(report, fmt, plan_file)
+    for save_fmt, path in saves:
+        _write(path, render(report, save_fmt, plan_file))
     raise typer.Exit(exit_code(report))
+
+
+def _save_target(value: str) -> tuple[CheckFormat, Path]:
+    name, sep, file = value.partition("=")
+    formats = [f.value for f in CheckFormat if f is not CheckFormat.TABLE]
+    if not sep or not file or name not in formats:
+        raise typer.BadParameter(
+            f"`{value}`: write FORMAT=FILE with FORMAT one of {', '.join(formats)}",
+            param_hint="--save",
+        )
+    return CheckFormat(name), Path(file)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc.strerror}", hint="check the path", where=str(path)
+        ) from exc
 
 
 def _write_baseline(report: CheckReport, path: Path, ctx: CheckContext) -> CheckReport:
     """Write every current finding to `path` and report them as accepted by it."""
-    try:
-        path.write_text(baseline_yaml(report, ctx.clock.now().date()), encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            f"cannot write the baseline: {exc.strerror}", hint="check the path", where=str(path)
-        ) from exc
+    _write(path, baseline_yaml(report, ctx.clock.now().date()))
     err_console.print(f"wrote the baseline {path}: edit each reason to say why", markup=False)
     return apply_suppressions(report, load_baseline(path))
 
@@ -107,11 +133,15 @@ def exit_code(report: CheckReport) -> int:
 def _print(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> None:
     if fmt is CheckFormat.TABLE:
         print_table(report, console)
-    elif fmt is CheckFormat.SARIF:
-        lines = declaration_lines(plan_file)
-        typer.echo(render_sarif(report, plan_file.as_posix(), lines), nl=False)
     else:
-        typer.echo(RENDERERS[fmt](report), nl=False)
+        typer.echo(render(report, fmt, plan_file), nl=False)
+
+
+def render(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> str:
+    """The report in a machine format; SARIF points at the plan's lines."""
+    if fmt is CheckFormat.SARIF:
+        return render_sarif(report, plan_file.as_posix(), declaration_lines(plan_file))
+    return RENDERERS[fmt](report)
 
 
 @contextmanager

@@ -91,6 +91,11 @@ def init(
 @app.command()
 def validate(
     plans: list[Path] = typer.Argument(..., help="Plan or runbook files to validate."),
+    only_drctl: bool = typer.Option(
+        False,
+        "--only-drctl",
+        help="Skip YAML files without `kind: DRPlan` or `kind: Runbook` (for pre-commit).",
+    ),
     output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -102,6 +107,8 @@ def validate(
     """
     results: list[dict[str, object]] = []
     for path in plans:
+        if only_drctl and not _is_drctl_file(path):
+            continue
         try:
             results.append({"file": str(path), "valid": True, "name": _load_named(path)})
         except DrctlError as exc:
@@ -127,6 +134,22 @@ def validate(
                 _print_problems(r["problems"])  # type: ignore[arg-type]
     if not all(r["valid"] for r in results):
         raise typer.Exit(2)
+
+
+def _is_drctl_file(path: Path) -> bool:
+    """Whether the file says it is a plan or a runbook (unreadable YAML is left to validation)."""
+    try:
+        data, _ = read_yaml(path)
+    except DrctlError:
+        return path.suffix in (".yaml", ".yml") and "kind: DRPlan" in _text(path)
+    return isinstance(data, dict) and data.get("kind") in ("DRPlan", "Runbook")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 def _load_named(path: Path) -> str:
