@@ -54,6 +54,12 @@ def check(
         metavar="FORMAT=FILE",
         help="Also write the report in FORMAT to FILE, e.g. sarif=drctl.sarif (repeatable).",
     ),
+    push_gateway: str | None = typer.Option(
+        None,
+        "--push-gateway",
+        envvar="DRCTL_PUSH_GATEWAY",
+        help="Push the results to this Prometheus Pushgateway (job drctl-check).",
+    ),
     json_out: JsonOption = False,
 ) -> None:
     """Check a plan's readiness; exit 1 on an error-level finding, 3 when AWS could not be read.
@@ -93,6 +99,10 @@ def check(
     _print(report, fmt, plan_file)
     for save_fmt, path in saves:
         _write(path, render(report, save_fmt, plan_file))
+    if push_gateway:
+        from drctl.checks.push import push_report  # prometheus-client only when pushing
+
+        push_report(report, push_gateway)
     raise typer.Exit(exit_code(report))
 
 
