@@ -97,3 +97,20 @@ def test_validate_checks_runbooks_too(tmp_path: Path, capsys: pytest.CaptureFixt
     assert exited.value.code == 2
     assert f"valid   {GOLDEN} (my-app-drill)" in out
     assert f"invalid {bad}:19:3: steps[0].timeout: a timeout of `0s` ends the step" in out
+
+
+def test_validate_only_drctl_skips_other_yaml_but_not_broken_drctl_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    other = tmp_path / "k8s.yaml"
+    other.write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    broken = tmp_path / "rb.yaml"
+    broken.write_text("apiVersion: drctl/v1\nkind: Runbook\nname: [x\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["validate", "--only-drctl", str(other), str(GOLDEN)])
+    assert exited.value.code in (0, None)
+    assert "k8s.yaml" not in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:
+        main(["validate", "--only-drctl", str(other), str(broken)])
+    assert exited.value.code == 2
+    assert f"invalid {broken}:4:1: YAML syntax error" in capsys.readouterr().out

@@ -141,7 +141,10 @@ def _is_drctl_file(path: Path) -> bool:
     try:
         data, _ = read_yaml(path)
     except DrctlError:
-        return path.suffix in (".yaml", ".yml") and "kind: DRPlan" in _text(path)
+        text = _text(path)
+        return path.suffix in (".yaml", ".yml") and (
+            "kind: DRPlan" in text or "kind: Runbook" in text
+        )
     return isinstance(data, dict) and data.get("kind") in ("DRPlan", "Runbook")
 
 
