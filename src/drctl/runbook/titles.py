@@ -1,4 +1,4 @@
-"""Step titles in Japanese (`drctl compile --lang ja`): the recipes' English titles, pattern by pattern.
+"""Step titles in Japanese (`drctl compile --lang ja`): the recipes' English titles, by pattern.
 
 Titles are data in the runbook, so a compiled runbook carries them in the chosen language and
 the report shows them as they are. A title with no pattern here stays in English.
