@@ -135,7 +135,7 @@ def load_baseline(path: Path) -> list[Suppression]:
 
 
 def baseline_yaml(report: CheckReport, today: date) -> str:
-    """A baseline accepting every finding in `report` (and keeping the reasons of baselined ones)."""
+    """A baseline accepting every finding in `report`, keeping the reasons of baselined ones."""
     kept = {
         (s.finding.rule, s.finding.resource): s.suppression.reason
         for s in report.suppressed

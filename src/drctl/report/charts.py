@@ -1,4 +1,4 @@
-"""Inline SVG charts: the steps Gantt (a row per step) with people's actions, availability, the canary.
+"""Inline SVG charts: the steps Gantt (a row per step) with people's actions, availability, canary.
 
 All three share one time axis per report so the failure instant lines up across charts.
 Each chart is plain SVG with `<title>` tooltips: no scripts, no external resources.

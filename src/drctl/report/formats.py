@@ -18,7 +18,7 @@ def seconds(value: timedelta | None) -> str:
 
 
 def duration_text(value: timedelta | None) -> str:
-    """A duration as people write it: `12.4 s` under a minute, else plan notation (`30m`, `12m34s`)."""
+    """A duration as people write it: `12.4 s` under a minute, else plan notation (`30m`)."""
     if value is None:
         return DASH
     if value < timedelta(minutes=1):

@@ -1,4 +1,4 @@
-"""The drill program as an iCalendar file (RFC 5545, written by `icalendar`): one all-day VEVENT per due drill.
+"""The drill program as an iCalendar file (RFC 5545, via `icalendar`): an all-day VEVENT per drill.
 
 UIDs are stable per plan and scenario, so a calendar that subscribes to the file updates
 the same event when a drill moves instead of piling up copies.
