@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 LOCK_TOOLS := .venv-lock
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: demo test lint bench lock clean system-deps postgres-bin chromium
+.PHONY: demo test lint bench lock clean system-deps postgres-bin chromium cjk-fonts
 
 # The lock file holds drctl's dependencies with the dev and sandbox extras; drctl itself
 # goes on top without resolving anything again.
@@ -36,7 +36,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks
 
-system-deps: postgres-bin chromium
+system-deps: postgres-bin chromium cjk-fonts
 
 ## lock: re-resolve requirements.lock after a change to pyproject.toml (keeps pins that still fit)
 lock:
@@ -56,6 +56,11 @@ postgres-bin:
 chromium:
 	@command -v chromium >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+# Debian's Noto CJK fonts, so the Japanese report renders its glyphs (the CJK rendering test).
+cjk-fonts:
+	@fc-list :lang=ja 2>/dev/null | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }
 
 clean:
 	rm -rf $(VENV) $(LOCK_TOOLS) .drctl .pytest_cache .mypy_cache .ruff_cache drctl-demo

@@ -137,6 +137,7 @@ def validate_data(
             hint="start with `apiVersion:` and `kind:` (see `drctl init`)",
             where=f"{name}:1:1",
         )
+    _expect_kind(data, node, name, model, error)
     found = [_place(p.loc, p.message, p.hint, node, name) for c in checks for p in c(data)]
     result: M | None = None
     try:
@@ -149,6 +150,35 @@ def validate_data(
     if found or result is None:
         raise _error(error, found)
     return result
+
+
+KINDS = {
+    "DRPlan": (
+        "a DR plan",
+        "compile a runbook from it: `drctl compile PLAN --scenario drill -o FILE`",
+    ),
+    "Runbook": ("a runbook", "run it with `drctl run FILE`, or pass the plan it came from"),
+    "CheckBaseline": ("a check baseline", "pass it to `drctl check PLAN --baseline FILE`"),
+}
+"""The `kind:` of each drctl file, what it is, and where it goes."""
+
+
+def _expect_kind(
+    data: dict[str, Any], node: yaml.Node | None, name: str, model: type[M], error: type[DrctlError]
+) -> None:
+    """One clear error when the file is another drctl kind (a plan given as a runbook, ...)."""
+    field = model.model_fields.get("kind")
+    expected = typing.get_args(field.annotation) if field is not None else ()
+    given = data.get("kind")
+    if not isinstance(given, str) or given not in KINDS or given in expected or not expected:
+        return
+    what, use = KINDS[given]
+    wanted = KINDS.get(str(expected[0]), (f"kind {expected[0]}", ""))[0]
+    raise error(
+        f"this file is {what} (`kind: {given}`), not {wanted}",
+        hint=use,
+        where=_place(("kind",), "", "", node, name).where,
+    )
 
 
 def _without_echoes(errors: list[ErrorDetails]) -> list[ErrorDetails]:

@@ -1,4 +1,4 @@
-"""Mutated plans and random YAML: the only outcomes are a valid Plan or a located PlanError."""
+"""Mutated plans and runbooks, random YAML: the only outcomes are a valid model or a located error."""
 
 from __future__ import annotations
 
@@ -8,12 +8,16 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from drctl.errors import PlanError
+from drctl.errors import PlanError, RunbookError
 from drctl.plan.model import Plan
+from drctl.runbook.io import parse_runbook
 from drctl.yamlsource import parse_yaml, validate_data
 
-SEED = (Path(__file__).resolve().parents[2] / "examples" / "seed-estate.yaml").read_text()
+ROOT = Path(__file__).resolve().parents[2]
+SEED = (ROOT / "examples" / "seed-estate.yaml").read_text()
 SEED_LINES = SEED.splitlines(keepends=True)
+RUNBOOK = (ROOT / "tests" / "runbook" / "golden" / "seed-estate-region-failure.yaml").read_text()
+RUNBOOK_LINES = RUNBOOK.splitlines(keepends=True)
 
 scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-5, 10**6), st.floats(allow_nan=True),
@@ -37,14 +41,32 @@ def _outcome(text: str) -> None:
         assert error.message
 
 
+def _runbook_outcome(text: str) -> None:
+    try:
+        parse_runbook(text, "fuzz.yaml")
+    except RunbookError as error:
+        assert error.where.startswith("fuzz.yaml"), error
+        assert error.message
+        assert all(p.where.startswith("fuzz.yaml") for p in error.problems), error.problems
+
+
+MUTATIONS = st.sampled_from(["delete", "duplicate", "dedent", "garble", "swap"])
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    st.integers(0, len(SEED_LINES) - 1),
-    st.sampled_from(["delete", "duplicate", "dedent", "garble", "swap"]),
-    st.text(max_size=10),
-)
+@given(st.integers(0, len(SEED_LINES) - 1), MUTATIONS, st.text(max_size=10))
 def test_mutated_seed_plan_is_valid_or_a_located_error(line: int, op: str, noise: str) -> None:
-    lines = list(SEED_LINES)
+    _outcome(_mutate(SEED_LINES, line, op, noise))
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, len(RUNBOOK_LINES) - 1), MUTATIONS, st.text(max_size=10))
+def test_mutated_runbook_is_valid_or_a_located_error(line: int, op: str, noise: str) -> None:
+    _runbook_outcome(_mutate(RUNBOOK_LINES, line, op, noise))
+
+
+def _mutate(source: list[str], line: int, op: str, noise: str) -> str:
+    lines = list(source)
     if op == "delete":
         del lines[line]
     elif op == "duplicate":
@@ -55,7 +77,7 @@ def test_mutated_seed_plan_is_valid_or_a_located_error(line: int, op: str, noise
         lines[line] = lines[line].rstrip("\n") + noise + "\n"
     else:
         lines[line], lines[-1] = lines[-1], lines[line]
-    _outcome("".join(lines))
+    return "".join(lines)
 
 
 @settings(max_examples=150, deadline=None)
@@ -76,3 +98,29 @@ def test_a_section_replaced_by_random_yaml_is_a_located_error(section: str, valu
     data = yaml.safe_load(SEED)
     data[section] = value
     _outcome(yaml.safe_dump(data))
+
+
+@settings(max_examples=100, deadline=None)
+@given(yaml_values)
+def test_random_yaml_is_a_located_runbook_error(value: object) -> None:
+    _runbook_outcome(yaml.safe_dump(value))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.sampled_from(["timeout", "region", "params", "retry", "needs", "estimate"]),
+    st.integers(0, 5),
+    yaml_values,
+)
+def test_a_step_field_replaced_by_random_yaml_is_a_located_error(
+    field: str, index: int, value: object
+) -> None:
+    data = yaml.safe_load(RUNBOOK)
+    data["steps"][index][field] = value
+    _runbook_outcome(yaml.safe_dump(data))
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.sampled_from(["[" * 2000, "{a: " * 2000, "- " * 3000, "9999999999999999999999d"]))
+def test_deep_nesting_and_huge_durations_in_a_runbook_are_located_errors(text: str) -> None:
+    _runbook_outcome(RUNBOOK.replace("timeout: 5m", f"timeout: {text}", 1))

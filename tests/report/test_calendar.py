@@ -6,11 +6,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from icalendar import Calendar
 
 from drctl.plan.load import load_plan
 from drctl.report.calendar import Schedule, drill_program, schedules_for
 from drctl.report.formats import sparkline
-from drctl.report.ics import fold, render_ics
+from drctl.report.ics import render_ics
 from drctl.runbook.run import Measurement, Provenance, Run, RunStatus
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -212,8 +213,10 @@ def test_ics_parses_back_with_stable_uids_and_overdue_drills_on_the_day() -> Non
     assert [e["UID"] for e in again] == [e["UID"] for e in events]
 
 
-def test_folding_never_splits_a_multibyte_character() -> None:
-    line = "SUMMARY:" + "訓練" * 40
-    folded = fold(line).split("\r\n")
-    assert all(len(part.encode()) <= 75 for part in folded)
-    assert "".join(p[1:] if i else p for i, p in enumerate(folded)) == line
+def test_long_japanese_text_folds_without_splitting_a_character_and_reads_back() -> None:
+    schedule = Schedule(plan="訓練" * 30, every={"drill": timedelta(days=90)})
+    text = render_ics(drill_program([schedule], [], date(2026, 2, 1)), date(2026, 2, 1))
+    (event,) = _parse_ics(text)  # the strict reader checks ≤ 75 octets per line
+    assert event["SUMMARY"] == "OVERDUE: DR drill due: " + "訓練" * 30 + " drill"
+    (parsed,) = Calendar.from_ical(text).walk("VEVENT")
+    assert str(parsed["SUMMARY"]).endswith("訓練 drill")

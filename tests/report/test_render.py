@@ -48,8 +48,8 @@ def test_html_states_the_measured_objectives_exactly_as_stored(evidence: Evidenc
         for r in tree.iter("tr")
         if r.get("class") == "objective"
     }
-    assert rows["rto"][:4] == ["RTO", "1800.0 s (30m)", "23.4 s", "PASS"]
-    assert rows["rpo"][:4] == ["RPO", "300.0 s (5m)", "0.6 s", "PASS"]
+    assert rows["rto"][:4] == ["RTO", "30m", "23.4 s", "PASS"]
+    assert rows["rpo"][:4] == ["RPO", "5m", "0.6 s", "PASS"]
     lost = next(r for r in tree.iter("tr") if r.get("id") == "lost-writes")
     assert "".join(lost.itertext()).endswith("3")
 
@@ -88,8 +88,8 @@ def test_timeline_draws_a_bar_per_step_and_a_mark_per_person(evidence: Evidence)
 
 def test_markdown_states_the_same_figures(evidence: Evidence) -> None:
     text = render_markdown(evidence)
-    assert "| RTO | 1800.0 s (30m) | 23.4 s | **PASS** |" in text
-    assert "| RPO | 300.0 s (5m) | 0.6 s | **PASS** |" in text
+    assert "| RTO | 30m | 23.4 s | **PASS** |" in text
+    assert "| RPO | 5m | 0.6 s | **PASS** |" in text
     assert "Lost acknowledged writes: **3**" in text
     assert f"![Timeline]({evidence.run_id}-timeline.svg)" in text
 
@@ -187,3 +187,31 @@ def test_unknown_format_names_the_choices() -> None:
 def test_rendering_an_unknown_format_is_an_error_not_junit(evidence: Evidence) -> None:
     with pytest.raises(DrctlError, match="unknown report format `pdf`"):
         render_files(evidence, ["html", "pdf"], "en")
+
+
+def test_the_timeline_names_each_row_by_its_step_title_and_never_cuts_a_label(
+    evidence: Evidence,
+) -> None:
+    from drctl.report.charts import gantt_chart, report_axis, text_width
+    from drctl.report.i18n import Labels
+
+    axis = report_axis(evidence)
+    chart = gantt_chart(evidence, Labels("en"), axis)
+    assert "Steps 1" not in chart and "…" not in chart
+    labels = re.findall(r'<g class="row-label"><title>([^<]*)</title>(.*?)</g>', chart)
+    assert {t.split(": ", 1)[0] for t, _ in labels} == {s.id for s in evidence.steps}
+    for tip, body in labels:
+        lines = re.findall(r">([^<]*)</text>", body)
+        assert "".join(lines).replace(" ", "") == tip.split(": ", 1)[1].replace(" ", "")
+        assert all(text_width(line) <= axis.left - 8 for line in lines)
+
+
+def test_the_japanese_report_translates_fixed_text_scenario_strategy_and_details(
+    evidence: Evidence,
+) -> None:
+    html = render_html(evidence, "ja")
+    assert "<td>リージョン障害</td>" in html and "<td>ウォームスタンバイ</td>" in html
+    assert "(承認," in html and "approve," not in html
+    assert "連番 " in html and "seq " not in html
+    assert "確定済み書き込み" in html
+    assert "acknowledged writes lost" not in html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from drctl.model import Frozen
 
@@ -56,6 +57,23 @@ class Notification(Frozen):
     rules: list[str] = []
 
 
+class Suppression(Frozen):
+    """An accepted finding: inline in the plan (`inSource`) or in a baseline file (`external`)."""
+
+    rule: str
+    resource: str
+    reason: str
+    kind: Literal["inSource", "external"]
+    where: str = ""
+
+
+class Suppressed(Frozen):
+    """A finding a suppression matched: reported, but it does not fail the check."""
+
+    finding: Finding
+    suppression: Suppression
+
+
 class CheckReport(Frozen):
     """The outcome of `drctl check`: what was checked, what was found, what could not be checked."""
 
@@ -66,6 +84,7 @@ class CheckReport(Frozen):
     findings: list[Finding]
     seconds: float = 0.0
     notifications: list[Notification] = []
+    suppressed: list[Suppressed] = []
 
     @property
     def complete(self) -> bool:

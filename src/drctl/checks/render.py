@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from drctl import __version__
-from drctl.checks.model import CheckReport, Finding, Severity
+from drctl.checks.model import CheckReport, Finding, Severity, Suppression
 
 
 class CheckFormat(StrEnum):
@@ -50,7 +50,17 @@ def summary(report: CheckReport) -> str:
     return (
         f"{report.plan}: {len(report.checked)} checks ({report.mode}) {verdict} — "
         f"{counts[Severity.ERROR]} errors, {counts[Severity.WARNING]} warnings, "
-        f"{counts[Severity.INFO]} info in {report.seconds:.2f}s"
+        f"{counts[Severity.INFO]} info{_suppressed(report)} in {report.seconds:.2f}s"
+    )
+
+
+def _suppressed(report: CheckReport) -> str:
+    if not report.suppressed:
+        return ""
+    inline = sum(s.suppression.kind == "inSource" for s in report.suppressed)
+    return (
+        f", {len(report.suppressed)} suppressed ({inline} inline, "
+        f"{len(report.suppressed) - inline} baseline)"
     )
 
 
@@ -63,6 +73,17 @@ def print_table(report: CheckReport, console: Console) -> None:
         for f in findings:
             table.add_row(f"[{_STYLE[f.severity]}]{f.severity}[/]", f.rule, f.message, f.hint)
         console.print(table)
+    accepted = Counter(
+        (s.finding.rule, s.finding.resource, s.suppression) for s in report.suppressed
+    )
+    for (rule, resource, why), count in accepted.items():
+        times = f" ({count} findings)" if count > 1 else ""
+        console.print(
+            f"suppressed {rule} on {resource}{times} at {why.where}: {why.reason}",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
     style = "red" if not report.ok else "green"
     console.print(f"[{style}]{summary(report)}[/]")
 
@@ -80,6 +101,7 @@ def render_yaml(report: CheckReport) -> str:
 def render_junit(report: CheckReport) -> str:
     """JUnit XML: one test case per (rule, resource); error findings fail it, others go to system-out."""
     found: dict[tuple[str, str], list[Finding]] = {}
+    skipped = _skipped(report)
     for f in report.findings:
         found.setdefault((f.rule, f.resource), []).append(f)
     suite = ET.Element(
@@ -90,6 +112,7 @@ def render_junit(report: CheckReport) -> str:
             len({(f.rule, f.resource) for f in report.findings if f.severity is Severity.ERROR})
         ),
         errors=str(len(report.notifications)),
+        skipped=str(len(_skipped(report))),
         time=f"{report.seconds:.3f}",
     )
     for note in report.notifications:
@@ -101,6 +124,8 @@ def render_junit(report: CheckReport) -> str:
     for checked in report.checked:
         case = ET.SubElement(suite, "testcase", classname=checked.rule, name=checked.resource)
         mine = found.get((checked.rule, checked.resource), [])
+        if (checked.rule, checked.resource) in skipped:
+            ET.SubElement(case, "skipped", message=skipped[(checked.rule, checked.resource)])
         for f in (f for f in mine if f.severity is Severity.ERROR):
             ET.SubElement(case, "failure", message=f.message, type=f.rule).text = f"fix: {f.hint}"
         notes = [
@@ -116,6 +141,18 @@ def render_junit(report: CheckReport) -> str:
     root.append(suite)
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def _skipped(report: CheckReport) -> dict[tuple[str, str], str]:
+    """JUnit `<skipped>` messages by (rule, resource), for findings a suppression accepted."""
+    out: dict[tuple[str, str], str] = {}
+    for s in report.suppressed:
+        kind = "inline" if s.suppression.kind == "inSource" else "baseline"
+        out.setdefault(
+            (s.finding.rule, s.finding.resource),
+            f"suppressed ({kind}, {s.suppression.where}): {s.suppression.reason}",
+        )
+    return out
 
 
 def render_sarif(
@@ -143,6 +180,11 @@ def render_sarif(
         for r in report.rules
     ]
     results = [_sarif_result(f, index, plan_uri, lines or {}) for f in report.findings]
+    results += [
+        _sarif_result(s.finding, index, plan_uri, lines or {})
+        | {"suppressions": [_sarif_suppression(s.suppression)]}
+        for s in report.suppressed
+    ]
     driver = {
         "name": "drctl",
         "version": __version__,
@@ -173,6 +215,18 @@ def _invocation(report: CheckReport) -> dict[str, Any]:
         for n in report.notifications
     ]
     return {"executionSuccessful": report.complete, "toolExecutionNotifications": notes}
+
+
+def _sarif_suppression(s: Suppression) -> dict[str, Any]:
+    """SARIF §3.35: `inSource` for a plan comment, `external` for a baseline file."""
+    out: dict[str, Any] = {"kind": s.kind, "status": "accepted", "justification": s.reason}
+    path, _, line = s.where.partition(":")
+    if path:
+        physical: dict[str, Any] = {"artifactLocation": {"uri": path}}
+        if line.split(":")[0].isdigit():
+            physical["region"] = {"startLine": int(line.split(":")[0])}
+        out["location"] = {"physicalLocation": physical}
+    return out
 
 
 def _sarif_result(
@@ -213,6 +267,14 @@ def render_markdown(report: CheckReport) -> str:
             for f in findings
         ]
         lines.append("")
+    if report.suppressed:
+        lines += ["## Suppressed", "", "| rule | resource | where | reason |", "|---|---|---|---|"]
+        lines += [
+            f"| `{s.finding.rule}` | {_cell(s.finding.resource)} | {_cell(s.suppression.where)} "
+            f"| {_cell(s.suppression.reason)} |"
+            for s in report.suppressed
+        ]
+        lines.append("")
     return "\n".join(lines)
 
 
@@ -240,6 +302,9 @@ def render_openmetrics(report: CheckReport) -> str:
         "# TYPE drctl_check_duration_seconds gauge",
         "# HELP drctl_check_duration_seconds How long the check took.",
         f"drctl_check_duration_seconds{{{plan}}} {report.seconds}",
+        "# TYPE drctl_check_suppressed gauge",
+        "# HELP drctl_check_suppressed Findings accepted by an inline comment or a baseline.",
+        f"drctl_check_suppressed{{{plan}}} {len(report.suppressed)}",
         "# TYPE drctl_check_rule_findings gauge",
         "# HELP drctl_check_rule_findings Findings per rule, resource and severity.",
     ]

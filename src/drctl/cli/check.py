@@ -16,17 +16,25 @@ from drctl.checks.registry import RULES, select
 from drctl.checks.render import RENDERERS, CheckFormat, print_table, render_sarif
 from drctl.checks.run import DEFAULT_WORKERS, check_plan, rule_info
 from drctl.checks.run import Progress as OnProgress
+from drctl.checks.suppress import (
+    apply_suppressions,
+    baseline_yaml,
+    inline_suppressions,
+    load_baseline,
+)
 from drctl.cli.app import app
 from drctl.cli.options import CheckFormatOption, JsonOption
 from drctl.cli.output import OutputOption, console, data_format, err_console, print_data
-from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK
+from drctl.errors import EXIT_COULD_NOT_CHECK, EXIT_FAILED, EXIT_OK, ConfigError
 from drctl.plan.load import declaration_lines, load_plan
 from drctl.settings import Settings
 
 
 @app.command()
 def check(
-    plan_file: Path = typer.Argument(..., help="Plan to check."),
+    plan_file: Path = typer.Argument(
+        ..., envvar="DRCTL_PLAN", show_envvar=True, help="Plan to check (default: $DRCTL_PLAN)."
+    ),
     live: bool = typer.Option(
         True, "--live/--static", help="Also read the live estate (default), or only the plan."
     ),
@@ -34,9 +42,31 @@ def check(
     only: list[str] = typer.Option([], "--only", help="Run only this rule (repeatable)."),
     skip: list[str] = typer.Option([], "--skip", help="Skip this rule (repeatable)."),
     workers: int = typer.Option(DEFAULT_WORKERS, min=1, max=64, help="Live checks run at once."),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="Accept the findings listed in this baseline file."
+    ),
+    write_baseline: Path | None = typer.Option(
+        None, "--write-baseline", help="Write the current findings to a baseline file."
+    ),
+    save: list[str] = typer.Option(
+        [],
+        "--save",
+        metavar="FORMAT=FILE",
+        help="Also write the report in FORMAT to FILE, e.g. sarif=drctl.sarif (repeatable).",
+    ),
+    push_gateway: str | None = typer.Option(
+        None,
+        "--push-gateway",
+        envvar="DRCTL_PUSH_GATEWAY",
+        help="Push the results to this Prometheus Pushgateway (job drctl-check).",
+    ),
     json_out: JsonOption = False,
 ) -> None:
     """Check a plan's readiness; exit 1 on an error-level finding, 3 when AWS could not be read.
+
+    Accept a finding with `# drctl: ignore[RULE] reason` on (or above) the resource's line in
+    the plan, or list it in a baseline file (`--write-baseline`, then `--baseline`); suppressed
+    findings are still reported, but do not fail the check.
 
     Live rules read AWS (or the sandbox: DRCTL_AWS_ENDPOINT_URL) and never change anything.
     No credentials or an unreachable endpoint is said once, up front (exit 3), not per rule.
@@ -44,7 +74,10 @@ def check(
     Example: drctl check examples/seed-estate.yaml --format sarif > drctl.sarif
     """
     fmt = CheckFormat.JSON if json_out else output_format
+    saves = [_save_target(s) for s in save]
     plan = load_plan(plan_file)
+    accepted = inline_suppressions(plan_file, declaration_lines(plan_file))
+    accepted += load_baseline(baseline) if baseline is not None else []
     rules = select(only, skip, live=live)
     ctx = (
         live_context(plan, plan_file, Settings())
@@ -55,13 +88,49 @@ def check(
         report = check_plan(
             rules, ctx, mode="live" if live else "static", workers=workers, progress=on_progress
         )
+    report = apply_suppressions(report, accepted)
+    if write_baseline is not None:
+        report = _write_baseline(report, write_baseline, ctx)
     for note in report.notifications:
         where = f"{note.where}: " if note.where else ""
         err_console.print(f"[red]could not check:[/red] {escape(where + note.message)}")
         if note.hint:
             err_console.print(f"  [dim]hint:[/dim] {escape(note.hint)}")
     _print(report, fmt, plan_file)
+    for save_fmt, path in saves:
+        _write(path, render(report, save_fmt, plan_file))
+    if push_gateway:
+        from drctl.checks.push import push_report  # prometheus-client only when pushing
+
+        push_report(report, push_gateway)
     raise typer.Exit(exit_code(report))
+
+
+def _save_target(value: str) -> tuple[CheckFormat, Path]:
+    name, sep, file = value.partition("=")
+    formats = [f.value for f in CheckFormat if f is not CheckFormat.TABLE]
+    if not sep or not file or name not in formats:
+        raise typer.BadParameter(
+            f"`{value}`: write FORMAT=FILE with FORMAT one of {', '.join(formats)}",
+            param_hint="--save",
+        )
+    return CheckFormat(name), Path(file)
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot write {path}: {exc.strerror}", hint="check the path", where=str(path)
+        ) from exc
+
+
+def _write_baseline(report: CheckReport, path: Path, ctx: CheckContext) -> CheckReport:
+    """Write every current finding to `path` and report them as accepted by it."""
+    _write(path, baseline_yaml(report, ctx.clock.now().date()))
+    err_console.print(f"wrote the baseline {path}: edit each reason to say why", markup=False)
+    return apply_suppressions(report, load_baseline(path))
 
 
 def exit_code(report: CheckReport) -> int:
@@ -74,11 +143,15 @@ def exit_code(report: CheckReport) -> int:
 def _print(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> None:
     if fmt is CheckFormat.TABLE:
         print_table(report, console)
-    elif fmt is CheckFormat.SARIF:
-        lines = declaration_lines(plan_file)
-        typer.echo(render_sarif(report, plan_file.as_posix(), lines), nl=False)
     else:
-        typer.echo(RENDERERS[fmt](report), nl=False)
+        typer.echo(render(report, fmt, plan_file), nl=False)
+
+
+def render(report: CheckReport, fmt: CheckFormat, plan_file: Path) -> str:
+    """The report in a machine format; SARIF points at the plan's lines."""
+    if fmt is CheckFormat.SARIF:
+        return render_sarif(report, plan_file.as_posix(), declaration_lines(plan_file))
+    return RENDERERS[fmt](report)
 
 
 @contextmanager

@@ -23,6 +23,7 @@ from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.regions import check_region
 from drctl.plan.starter import STARTER_KINDS, starter_plan
+from drctl.yamlsource import read_yaml
 
 
 def _region(value: str) -> str:
@@ -89,19 +90,27 @@ def init(
 
 @app.command()
 def validate(
-    plans: list[Path] = typer.Argument(..., help="Plan files to validate."),
+    plans: list[Path] = typer.Argument(..., help="Plan or runbook files to validate."),
+    only_drctl: bool = typer.Option(
+        False,
+        "--only-drctl",
+        help="Skip YAML files without `kind: DRPlan` or `kind: Runbook` (for pre-commit).",
+    ),
     output: OutputOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Validate plan files; exit 0 when all are valid, 2 otherwise.
+    """Validate plan (and runbook) files; exit 0 when all are valid, 2 otherwise.
+
+    A file with `kind: Runbook` is validated as a runbook (steps, actions, params, regions).
 
     Example: drctl validate examples/*.yaml
     """
     results: list[dict[str, object]] = []
     for path in plans:
+        if only_drctl and not _is_drctl_file(path):
+            continue
         try:
-            plan = load_plan(path)
-            results.append({"file": str(path), "valid": True, "name": plan.metadata.name})
+            results.append({"file": str(path), "valid": True, "name": _load_named(path)})
         except DrctlError as exc:
             problems = [
                 {"where": p.where, "message": p.message, "hint": p.hint} for p in exc.problems
@@ -125,6 +134,35 @@ def validate(
                 _print_problems(r["problems"])  # type: ignore[arg-type]
     if not all(r["valid"] for r in results):
         raise typer.Exit(2)
+
+
+def _is_drctl_file(path: Path) -> bool:
+    """Whether the file says it is a plan or a runbook (unreadable YAML is left to validation)."""
+    try:
+        data, _ = read_yaml(path)
+    except DrctlError:
+        text = _text(path)
+        return path.suffix in (".yaml", ".yml") and (
+            "kind: DRPlan" in text or "kind: Runbook" in text
+        )
+    return isinstance(data, dict) and data.get("kind") in ("DRPlan", "Runbook")
+
+
+def _text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _load_named(path: Path) -> str:
+    """Validate a plan, or a runbook when the file says `kind: Runbook`; its name."""
+    data, _ = read_yaml(path)
+    if isinstance(data, dict) and data.get("kind") == "Runbook":
+        from drctl.runbook.io import load_runbook  # the runbook stack, only when needed
+
+        return load_runbook(path).name
+    return load_plan(path).metadata.name
 
 
 def _print_problems(problems: list[dict[str, str]]) -> None:

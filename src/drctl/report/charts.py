@@ -1,4 +1,4 @@
-"""Inline SVG charts: the steps Gantt with people's actions, availability, and the data canary.
+"""Inline SVG charts: the steps Gantt (a row per step) with people's actions, availability, canary.
 
 All three share one time axis per report so the failure instant lines up across charts.
 Each chart is plain SVG with `<title>` tooltips: no scripts, no external resources.
@@ -6,14 +6,18 @@ Each chart is plain SVG with `<title>` tooltips: no scripts, no external resourc
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 
 from drctl.report.evidence import Evidence, HumanEntry, StepEntry
+from drctl.report.formats import duration_text
 from drctl.report.i18n import Labels
 from drctl.report.svg import TimeAxis, element, svg, text, title
 
 WIDTH = 1000
 LEFT = 150
+MAX_LEFT = 380
+RIGHT = 20
 LANE_H = 26
 STATUS_COLOURS = {
     "succeeded": "#2e7d32",
@@ -36,31 +40,69 @@ FAILURE_COLOUR, RECOVERY_COLOUR = "#c62828", "#2e7d32"
 
 
 def report_axis(evidence: Evidence) -> TimeAxis:
-    """One time axis covering the run, its samples and everything people did."""
+    """One time axis covering the run, its samples and everything people did.
+
+    It starts right of the widest step name, so the Gantt's row labels are never cut.
+    """
     moments: list[datetime | None] = [evidence.started_at, evidence.ended_at]
     moments += [s.started_at for s in evidence.steps] + [s.ended_at for s in evidence.steps]
     moments += [h.time for h in evidence.humans]
     moments += [s.time for s in evidence.availability.samples]
     moments += [a.time for a in evidence.canary.acks]
-    return TimeAxis.spanning(moments, LEFT, WIDTH - LEFT - 20)
+    left = label_column(evidence)
+    return TimeAxis.spanning(moments, left, WIDTH - left - RIGHT)
+
+
+def label_column(evidence: Evidence) -> float:
+    """Width of the row-label column: the widest step name (wrapped to two lines), bounded."""
+    widest = max((text_width(line) for s in evidence.steps for line in _wrap(s.title)), default=0)
+    return min(max(LEFT, widest + 16), MAX_LEFT)
+
+
+def text_width(content: str, size: float = 11) -> float:
+    """Rendered width estimate: CJK and full-width characters are a full em, others ~0.58 em."""
+    return sum(size if unicodedata.east_asian_width(c) in "WF" else size * 0.58 for c in content)
+
+
+def _wrap(content: str, limit: float = MAX_LEFT - 16) -> list[str]:
+    """One line when it fits; else two, split at the space (or character) nearest the middle."""
+    if text_width(content) <= limit:
+        return [content]
+    cut = len(content) // 2
+    spaces = [i for i, c in enumerate(content) if c == " "]
+    if spaces:
+        cut = min(spaces, key=lambda i: abs(i - cut))
+    return [content[:cut].rstrip(), content[cut:].lstrip()]
 
 
 def gantt_chart(evidence: Evidence, labels: Labels, axis: TimeAxis) -> str:
-    """Steps as bars in parallel lanes, with approvals and notes on the same time axis."""
-    lanes = max((s.lane for s in evidence.steps), default=0) + 1
+    """One row per step, named by its title, with approvals and notes on the same time axis."""
+    steps = sorted(
+        (s for s in evidence.steps if s.started_at is not None), key=lambda s: s.started_at or 0
+    ) + [s for s in evidence.steps if s.started_at is None]
     top, people_y = 10, 22
-    lanes_top = people_y + LANE_H
-    bottom = lanes_top + lanes * LANE_H
+    rows_top = people_y + LANE_H
+    bottom = rows_top + len(steps) * LANE_H
     parts = axis.grid(top, bottom)
     parts.append(text(8, people_y + 4, labels["human"], fill="#333"))
     parts += [_human_mark(h, axis, people_y, bottom) for h in evidence.humans]
-    for lane in range(lanes):
-        y = lanes_top + lane * LANE_H
-        parts.append(text(8, y + 17, f"{labels['steps']} {lane + 1}", fill="#333"))
-    parts += [_bar(s, axis, lanes_top + s.lane * LANE_H, labels) for s in evidence.steps]
+    for row, step in enumerate(steps):
+        y = rows_top + row * LANE_H
+        parts.append(_row_label(step, y, axis.left - 8))
+        parts.append(_bar(step, axis, y, labels))
     series = evidence.availability
     parts += _instants(axis, (top, bottom), labels, series.failure_at, series.recovered_at)
     return svg(WIDTH, bottom + 22, labels["timeline"], parts)
+
+
+def _row_label(step: StepEntry, y: float, right: float) -> str:
+    lines = _wrap(step.title, right - 8)
+    if len(lines) == 1:
+        body = text(8, y + 17, lines[0], fill="#333")
+    else:
+        body = text(8, y + 11, lines[0], fill="#333", font_size=10)
+        body += text(8, y + 22, lines[1], fill="#333", font_size=10)
+    return element("g", title(f"{step.id}: {step.title}") + body, class_="row-label")
 
 
 def _bar(step: StepEntry, axis: TimeAxis, y: float, labels: Labels) -> str:
@@ -70,16 +112,18 @@ def _bar(step: StepEntry, axis: TimeAxis, y: float, labels: Labels) -> str:
     x1 = axis.x(step.ended_at or step.started_at)
     width = max(x1 - x0, 3.0)
     colour = STATUS_COLOURS.get(step.status, "#9e9e9e")
-    seconds = f"{step.duration.total_seconds():.1f} s" if step.duration is not None else ""
-    tip = f"{step.id}: {step.title} — {labels[step.status]} {seconds}".strip()
+    took = duration_text(step.duration) if step.duration is not None else ""
+    tip = f"{step.id}: {step.title} — {labels[step.status]} {took}".strip()
     rect = element(
         "rect", x=f"{x0:.1f}", y=y + 3, width=f"{width:.1f}", height=LANE_H - 6, rx=3, fill=colour
     )
-    fits = int(width // 6.5)
     caption = ""
-    if fits >= 4:
-        name = step.id if len(step.id) <= fits else step.id[: fits - 1] + "…"
-        caption = text(x0 + 4, y + 17, name, fill="#fff")
+    if took and text_width(took) + 8 <= width:
+        caption = text(x0 + 4, y + 17, took, fill="#fff")
+    elif took:  # outside the bar, on whichever side has room: never cut
+        after = x1 + 4 + text_width(took) <= WIDTH - 2
+        x = x1 + 4 if after else x0 - 4
+        caption = text(x, y + 17, took, fill="#333", text_anchor="start" if after else "end")
     return element("g", title(tip) + rect + caption, class_="step")
 
 
@@ -118,7 +162,7 @@ def availability_chart(evidence: Evidence, labels: Labels, axis: TimeAxis) -> st
             )
         )
     if not series.samples:
-        parts.append(text(LEFT + 10, y + 16, labels["no_samples"], fill="#777"))
+        parts.append(text(axis.left + 10, y + 16, labels["no_samples"], fill="#777"))
     parts += _instants(axis, (top, bottom), labels, series.failure_at, series.recovered_at)
     return svg(WIDTH, bottom + 22, labels["availability"], parts)
 
@@ -145,7 +189,7 @@ def canary_chart(evidence: Evidence, labels: Labels, axis: TimeAxis) -> str:
             )  # fmt: skip
             parts.append(element("g", title(f"{labels['newest_surviving']} #{ack.seq}") + ring))
     if not canary.acks:
-        parts.append(text(LEFT + 10, top + 40, labels["no_samples"], fill="#777"))
+        parts.append(text(axis.left + 10, top + 40, labels["no_samples"], fill="#777"))
     parts += _instants(axis, (top, bottom), labels, canary.failure_at, None)
     return svg(WIDTH, bottom + 22, labels["canary"], parts)
 

@@ -17,6 +17,15 @@ def seconds(value: timedelta | None) -> str:
     return f"{text} ({format_duration(value)})" if value >= timedelta(minutes=1) else text
 
 
+def duration_text(value: timedelta | None) -> str:
+    """A duration as people write it: `12.4 s` under a minute, else plan notation (`30m`)."""
+    if value is None:
+        return DASH
+    if value < timedelta(minutes=1):
+        return f"{value.total_seconds():.1f} s"
+    return format_duration(timedelta(seconds=round(value.total_seconds())))
+
+
 def moment(value: datetime | None) -> str:
     """`2026-05-01 10:00:03.123 UTC`."""
     if value is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal, get_args
 
 Lang = Literal["en", "ja"]
@@ -102,7 +103,47 @@ _LABELS: dict[str, tuple[str, str]] = {
     "waiting-approval": ("waiting for approval", "承認待ち"),
     "timed-out": ("timed out", "タイムアウト"),
     "skipped": ("skipped", "スキップ"),
+    "drill": ("drill", "DR 訓練"),
+    "az-failure": ("az-failure", "AZ 障害"),
+    "region-failure": ("region-failure", "リージョン障害"),
+    "failback": ("failback", "フェイルバック"),
+    "custom": ("custom", "カスタム"),
+    "backup-restore": ("backup-restore", "バックアップ＆リストア"),
+    "pilot-light": ("pilot-light", "パイロットライト"),
+    "warm-standby": ("warm-standby", "ウォームスタンバイ"),
+    "multi-site": ("multi-site", "マルチサイト"),
+    "approve": ("approve", "承認"),
+    "reject": ("reject", "却下"),
+    "seq": ("seq", "連番"),
 }
+
+_DETAILS: dict[Lang, list[tuple[re.Pattern[str], str]]] = {
+    "ja": [
+        (
+            re.compile(r"recovered (\S+) after the failure; (\d+) failed requests"),
+            r"障害発生から \1 で復旧（失敗したリクエスト \2 件）",
+        ),
+        (
+            re.compile(r"the endpoint did not recover while probed"),
+            "計測中にエンドポイントは復旧しなかった",
+        ),
+        (re.compile(r"; flapped (\d+) time\(s\) after recovery"), r"、復旧後に \1 回不安定化"),
+        (
+            re.compile(r"(\d+) acknowledged writes? lost of (\d+) written to (\S+)"),
+            r"\3 への確定済み書き込み \2 件のうち \1 件が消失",
+        ),
+        (re.compile(r"(\d+) acknowledged writes? lost"), r"確定済み書き込み \1 件が消失"),
+        (re.compile(r"recovered after (\d+) failed samples"), r"失敗サンプル \1 件の後に復旧"),
+    ]
+}
+"""The sentences drctl itself writes into measurements (probes/record.py), per language."""
+
+
+def translate_detail(text: str, lang: Lang) -> str:
+    """A measurement's detail in `lang`; text drctl did not write (people's words) stays as is."""
+    for pattern, replacement in _DETAILS.get(lang, []):
+        text = pattern.sub(replacement, text)
+    return text
 
 
 class Labels:

@@ -1,4 +1,4 @@
-"""The drill program as an iCalendar file (RFC 5545): one all-day VEVENT per due drill.
+"""The drill program as an iCalendar file (RFC 5545, via `icalendar`): an all-day VEVENT per drill.
 
 UIDs are stable per plan and scenario, so a calendar that subscribes to the file updates
 the same event when a drill moves instead of piling up copies.
@@ -7,45 +7,41 @@ the same event when a drill moves instead of piling up copies.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+from icalendar import Calendar, Event
 
 from drctl.report.calendar import DrillStatus
 from drctl.report.formats import seconds
 
-CRLF = "\r\n"
-
 
 def render_ics(program: Iterable[DrillStatus], as_of: date) -> str:
     """A VCALENDAR with a VEVENT per plan and scenario (overdue ones fall on `as_of`)."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        "PRODID:-//drctl//drill program//EN",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        "X-WR-CALNAME:DR drills",
-    ]
+    calendar = Calendar()
+    calendar.add("prodid", "-//drctl//drill program//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("x-wr-calname", "DR drills")
     for status in program:
-        lines += _event(status, as_of)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + CRLF for line in lines)
+        calendar.add_component(_event(status, as_of))
+    ical: bytes = calendar.to_ical()
+    return ical.decode("utf-8")
 
 
-def _event(status: DrillStatus, as_of: date) -> list[str]:
+def _event(status: DrillStatus, as_of: date) -> Event:
     day = status.next_due if status.next_due and not status.overdue else as_of
     prefix = "OVERDUE: " if status.overdue else ""
-    return [
-        "BEGIN:VEVENT",
-        f"UID:drctl-drill-{status.plan}-{status.scenario}@drctl",
-        f"DTSTAMP:{as_of:%Y%m%d}T000000Z",
-        f"DTSTART;VALUE=DATE:{day:%Y%m%d}",
-        f"DTEND;VALUE=DATE:{day + timedelta(days=1):%Y%m%d}",
-        f"SUMMARY:{escape(f'{prefix}DR drill due: {status.plan} {status.scenario}')}",
-        f"DESCRIPTION:{escape(_description(status))}",
-        "CATEGORIES:DR drill",
-        "TRANSP:TRANSPARENT",
-        "END:VEVENT",
-    ]
+    event = Event()
+    event.add("uid", f"drctl-drill-{status.plan}-{status.scenario}@drctl")
+    event.add("dtstamp", datetime(as_of.year, as_of.month, as_of.day, tzinfo=UTC))
+    event.add("dtstart", day)
+    event.add("dtend", day + timedelta(days=1))
+    event.add("summary", f"{prefix}DR drill due: {status.plan} {status.scenario}")
+    event.add("description", _description(status))
+    event.add("categories", ["DR drill"])
+    event.add("transp", "TRANSPARENT")
+    return event
 
 
 def _description(status: DrillStatus) -> str:
@@ -59,23 +55,3 @@ def _description(status: DrillStatus) -> str:
     if status.next_due:
         lines.append(f"Due {status.next_due:%Y-%m-%d}.")
     return "\n".join(lines)
-
-
-def escape(text: str) -> str:
-    """TEXT value escaping: backslash, semicolon, comma and newline."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
-
-
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets, never inside a UTF-8 character."""
-    parts: list[str] = []
-    current, size, limit = "", 0, 75
-    for char in line:
-        width = len(char.encode("utf-8"))
-        if size + width > limit:
-            parts.append(current)
-            current, size, limit = "", 0, 74  # continuation lines start with a space
-        current += char
-        size += width
-    parts.append(current)
-    return (CRLF + " ").join(parts)

@@ -19,7 +19,7 @@ from drctl.report.charts import (
     report_axis,
 )
 from drctl.report.evidence import Evidence
-from drctl.report.i18n import Labels, Lang
+from drctl.report.i18n import Labels, Lang, translate_detail
 from drctl.report.junit import render_junit
 
 
@@ -111,7 +111,13 @@ def render_json(evidence: Evidence) -> str:
 
 def _context(evidence: Evidence, lang: Lang, charts_: Mapping[str, object]) -> dict[str, object]:
     legend = [(LEGEND_KEYS[kind], colour) for kind, colour in HUMAN_COLOURS.items()]
-    return {"e": evidence, "t": Labels(lang), "lang": lang, "charts": charts_, "legend": legend}
+    context: dict[str, object] = {"e": evidence, "t": Labels(lang), "lang": lang}
+    context |= {
+        "charts": charts_,
+        "legend": legend,
+        "tr": lambda text: translate_detail(text, lang),
+    }
+    return context
 
 
 def _environment() -> Environment:
@@ -125,6 +131,7 @@ def _environment() -> Environment:
     )
     env.filters.update(
         secs=formats.seconds,
+        dur=formats.duration_text,
         when=formats.moment,
         clock=formats.clock_time,
         cell=_cell,

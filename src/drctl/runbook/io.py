@@ -3,6 +3,8 @@
 Beyond the model's own checks (duplicate ids, unknown `needs`, cycles) a loaded runbook
 must name registered action kinds, its params must validate against each action's
 `Params`, and `${steps.<id>.<key>}` references must point at steps that run earlier.
+Like a plan's, its regions must be AWS regions, its URLs URLs and its timeouts positive
+(`runbook/inputs.py`); a plan given where a runbook belongs says so.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pydantic import ValidationError
 from drctl.errors import RunbookError
 from drctl.providers import registry
 from drctl.runbook.graph import check_graph, item_node, key_node, value_node, where
+from drctl.runbook.inputs import RUNBOOK_CHECKS
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.refs import references
 from drctl.yamlsource import parse_yaml, read_yaml, validate_data
@@ -48,7 +51,7 @@ def runbook_hash(runbook: Runbook) -> str:
 
 def _checked(data: Any, node: yaml.Node | None, name: str) -> Runbook:
     check_graph(data, node, name)
-    runbook = validate_data(data, node, name, Runbook, error=RunbookError)
+    runbook = validate_data(data, node, name, Runbook, error=RunbookError, checks=RUNBOOK_CHECKS)
     for index, step in enumerate(runbook.steps):
         _check_action(step, _step_node(node, index), name)
         _check_refs(runbook, step, _step_node(node, index), name)
