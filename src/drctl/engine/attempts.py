@@ -10,10 +10,10 @@ the stored one, so later steps and DBOS's own checkpoint never hold a secret eit
 from __future__ import annotations
 
 import random
-import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +45,7 @@ class StepJob:
     dry_run: bool = False
     seed: str = "drctl"
     confirmations: bool = False
-    calls: threading.Semaphore | None = None
+    calls: AbstractContextManager[object] | None = None
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
 
 

@@ -29,6 +29,7 @@ from drctl.runbook.run import (
     StepError,
     StepRun,
 )
+from drctl.sqlite_writers import serialize_writes
 from drctl.transient import RETRY_SECONDS, retry_transient
 
 P = ParamSpec("P")
@@ -432,6 +433,7 @@ def _engine(url: str) -> sa.Engine:
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
             dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
+        serialize_writes(engine)
         return engine
     parsed = sa.make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
