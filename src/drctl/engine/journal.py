@@ -87,6 +87,42 @@ measurements = sa.Table(
 )
 
 
+# Statements built once: SQLAlchemy then finds their compiled form by identity, without
+# building, coercing and hashing a new statement per call (most of a write's CPU).
+_STEP_KEY = (
+    steps.c.run_id == sa.bindparam("run_id_"),
+    steps.c.step_id == sa.bindparam("step_id_"),
+)
+_STEP = sa.select(steps).where(*_STEP_KEY)
+_START_STEP = (
+    sa.update(steps)
+    .where(*_STEP_KEY, steps.c.status.not_in(FINISHED_STEP))
+    .values(
+        status="running",
+        attempts=sa.case((steps.c.attempts < 1, 1), else_=steps.c.attempts),
+        started_at=sa.func.coalesce(
+            steps.c.started_at, sa.bindparam("now", type_=sa.DateTime(timezone=True))
+        ),
+    )
+    .returning(*steps.c)
+)
+_RUN_STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("id_"))
+
+
+def _key(run_id: str, step_id: str) -> dict[str, str]:
+    return {"run_id_": run_id, "step_id_": step_id}
+
+
+@functools.cache
+def _update_step(columns: frozenset[str]) -> sa.Update:
+    """`UPDATE drctl_steps SET <columns> WHERE` the step, built once per set of columns."""
+    return (
+        sa.update(steps)
+        .where(*_STEP_KEY)
+        .values({c: sa.bindparam(f"v_{c}", type_=steps.c[c].type) for c in sorted(columns)})
+    )
+
+
 def _retried(method: Callable[P, R]) -> Callable[P, R]:
     """Run a journal method again after a transient database fault (see `drctl.transient`)."""
 
@@ -205,10 +241,9 @@ class Journal:
         elif isinstance(values.get("error"), dict):
             values["error"] = json.dumps(values["error"])
         with self.engine.begin() as conn:
+            statement = _update_step(frozenset(values))
             conn.execute(
-                sa.update(steps)
-                .where(steps.c.run_id == run_id, steps.c.step_id == step_id)
-                .values(**values)
+                statement, {**{f"v_{c}": v for c, v in values.items()}, **_key(run_id, step_id)}
             )
 
     @_retried
@@ -270,44 +305,30 @@ class Journal:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
         Attempts continue from the journal: an attempt interrupted by a crash is repeated under
-        its own number rather than counted twice.
+        its own number rather than counted twice. One statement when the step is unfinished
+        (`UPDATE ... RETURNING`), a read when it is not.
         """
-        where = (steps.c.run_id == run_id, steps.c.step_id == step_id)
+        key = {"run_id_": run_id, "step_id_": step_id}
         with self.engine.begin() as conn:
-            row = conn.execute(sa.select(steps).where(*where)).first()
+            row = conn.execute(_START_STEP, {**key, "now": now}).first()
+            if row is None:
+                row = conn.execute(_STEP, key).first()
             if row is None:
                 raise KeyError(step_id)
-            entry = _step_model(row._mapping)
-            if entry.status in FINISHED_STEP:
-                return entry
-            entry = entry.model_copy(
-                update={
-                    "status": "running",
-                    "attempts": max(entry.attempts, 1),
-                    "started_at": entry.started_at or now,
-                }
-            )
-            conn.execute(
-                sa.update(steps)
-                .where(*where)
-                .values(status="running", attempts=entry.attempts, started_at=entry.started_at)
-            )
-        return entry
+        return _step_model(row._mapping)
 
     @_retried
     def run_status(self, run_id: str) -> str | None:
         """Just the status column of a run (cheap enough to poll)."""
         with self.engine.connect() as conn:
-            value = conn.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar()
+            value = conn.execute(_RUN_STATUS, {"id_": run_id}).scalar()
         return None if value is None else str(value)
 
     @_retried
     def step(self, run_id: str, step_id: str) -> StepRun | None:
         """One step's journal entry."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(steps).where(steps.c.run_id == run_id, steps.c.step_id == step_id)
-            ).first()
+            row = conn.execute(_STEP, _key(run_id, step_id)).first()
         return _step_model(row._mapping) if row else None
 
     def approvals_of(self, run_id: str, step_id: str) -> list[ApprovalRecord]:
