@@ -111,6 +111,7 @@ def _build(job: StepJob) -> Action:
         if job.confirmations
         else job.outputs,
         dry_run=job.dry_run,
+        expected_at=job.engine.clock.monotonic() + job.step.estimate.total_seconds(),
     )
     try:
         return registry.create(job.step.action, params, ctx)
