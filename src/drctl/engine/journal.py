@@ -94,18 +94,6 @@ _STEP_KEY = (
     steps.c.step_id == sa.bindparam("step_id_"),
 )
 _STEP = sa.select(steps).where(*_STEP_KEY)
-_START_STEP = (
-    sa.update(steps)
-    .where(*_STEP_KEY, steps.c.status.not_in(FINISHED_STEP))
-    .values(
-        status="running",
-        attempts=sa.case((steps.c.attempts < 1, 1), else_=steps.c.attempts),
-        started_at=sa.func.coalesce(
-            steps.c.started_at, sa.bindparam("now", type_=sa.DateTime(timezone=True))
-        ),
-    )
-    .returning(*steps.c)
-)
 _RUN_STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("id_"))
 
 
@@ -305,17 +293,29 @@ class Journal:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
         Attempts continue from the journal: an attempt interrupted by a crash is repeated under
-        its own number rather than counted twice. One statement when the step is unfinished
-        (`UPDATE ... RETURNING`), a read when it is not.
+        its own number rather than counted twice.
         """
-        key = {"run_id_": run_id, "step_id_": step_id}
+        where = (steps.c.run_id == run_id, steps.c.step_id == step_id)
         with self.engine.begin() as conn:
-            row = conn.execute(_START_STEP, {**key, "now": now}).first()
-            if row is None:
-                row = conn.execute(_STEP, key).first()
+            row = conn.execute(sa.select(steps).where(*where)).first()
             if row is None:
                 raise KeyError(step_id)
-        return _step_model(row._mapping)
+            entry = _step_model(row._mapping)
+            if entry.status in FINISHED_STEP:
+                return entry
+            entry = entry.model_copy(
+                update={
+                    "status": "running",
+                    "attempts": max(entry.attempts, 1),
+                    "started_at": entry.started_at or now,
+                }
+            )
+            conn.execute(
+                sa.update(steps)
+                .where(*where)
+                .values(status="running", attempts=entry.attempts, started_at=entry.started_at)
+            )
+        return entry
 
     @_retried
     def run_status(self, run_id: str) -> str | None:
