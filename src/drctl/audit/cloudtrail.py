@@ -8,6 +8,7 @@ throttling. A lookup that still fails is reported in the evidence, not silently 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,16 +42,54 @@ class TrailEvidence(Frozen):
     errors: list[str] = []
 
 
-def lookup_run_calls(clients: AwsClients, window: TrailWindow) -> TrailEvidence:
-    """Every event of `window`, per region and event name; failures become `errors`."""
+REGION_DOWN_CODES = frozenset(
+    {
+        "ServiceUnavailable",
+        "EndpointConnectionError",
+        "ConnectTimeoutError",
+        "ConnectionClosedError",
+        "ReadTimeoutError",
+        "ConnectionError",
+    }
+)
+"""Errors that say a region's endpoint is not answering (a 503 from the whole region, or
+no connection at all), as opposed to one call being refused."""
+
+
+def down_regions(scenario: str | None, primary: str | None) -> list[str]:
+    """Regions a run already knows are down: a region failure's failed (primary) region."""
+    return [primary] if scenario == "region-failure" and primary else []
+
+
+def lookup_run_calls(
+    clients: AwsClients, window: TrailWindow, *, down: Collection[str] = ()
+) -> TrailEvidence:
+    """Every event of `window`, per region and event name; failures become `errors`.
+
+    A region in `down` (known failed in this run) is not asked at all, and a region whose
+    endpoint fails to answer once is not asked again for the other names: each would only
+    spend the client's retries (seconds each) to learn the same thing.
+    """
     events: list[dict[str, JsonValue]] = []
     errors: list[str] = []
+    failed = set(down)
     for region in window.regions:
+        if region in failed:
+            errors.append(f"{region}: not looked up, the region is down in this run")
+            continue
         for name in window.event_names:
             try:
                 events.extend(_lookup(clients, region, name, window))
             except DrctlError as exc:
                 errors.append(f"{name} in {region}: {exc.message}")
+                if getattr(exc, "code", "") in REGION_DOWN_CODES:
+                    skipped = window.event_names[window.event_names.index(name) + 1 :]
+                    if skipped:
+                        errors.append(
+                            f"{', '.join(skipped)} in {region}: not looked up, "
+                            "the region did not answer"
+                        )
+                    break
     events.sort(key=lambda e: (str(e.get("EventTime")), str(e.get("EventId"))))
     return TrailEvidence(window=window, events=events, errors=errors)
 

@@ -17,6 +17,7 @@ from pydantic import BaseModel, JsonValue
 from drctl.audit.cloudtrail import (
     TrailEvidence,
     TrailWindow,
+    down_regions,
     event_names_from_runbook,
     lookup_run_calls,
 )
@@ -53,7 +54,10 @@ def export_run(settings: Settings, log: AuditLog, request: ExportRequest, out: P
     runbook_text = _read(request.runbook_path) if request.runbook_path else _runbook_of(record)
     trail = None
     if request.cloudtrail:
-        trail = _cloudtrail(settings, log, request, plan, runbook_text or "")
+        scenario = (record or {}).get("scenario")
+        trail = _cloudtrail(
+            settings, log, request, plan, runbook_text or "", str(scenario) if scenario else None
+        )
     inputs = EvidenceInputs(
         run_id=request.run_id,
         actor=request.actor,
@@ -79,7 +83,12 @@ def run_record(run_id: str, settings: Settings) -> dict[str, JsonValue] | None:
 
 
 def _cloudtrail(
-    settings: Settings, log: AuditLog, request: ExportRequest, plan: Plan | None, runbook: str
+    settings: Settings,
+    log: AuditLog,
+    request: ExportRequest,
+    plan: Plan | None,
+    runbook: str,
+    scenario: str | None,
 ) -> TrailEvidence | None:
     names, regions = event_names_from_runbook(runbook)
     names = _merge(request.event_names, names)
@@ -93,7 +102,8 @@ def _cloudtrail(
         regions=regions,
         event_names=names,
     )
-    return lookup_run_calls(AwsClients(settings), window)
+    primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
+    return lookup_run_calls(AwsClients(settings), window, down=down_regions(scenario, primary))
 
 
 def _plan_regions(plan: Plan | None) -> list[str]:

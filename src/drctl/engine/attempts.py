@@ -14,6 +14,7 @@ import threading
 from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +46,7 @@ class StepJob:
     dry_run: bool = False
     seed: str = "drctl"
     confirmations: bool = False
-    calls: threading.Semaphore | None = None
+    calls: AbstractContextManager[object] | None = None
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
 
 
@@ -174,6 +175,7 @@ def _build(job: StepJob) -> Action:
         if job.confirmations
         else job.outputs,
         dry_run=job.dry_run,
+        expected_at=job.engine.clock.monotonic() + job.step.estimate.total_seconds(),
     )
     try:
         return registry.create(job.step.action, params, ctx)

@@ -55,6 +55,9 @@ class RunEvent(Frozen):
 
 
 class Subscriber(Protocol):
-    """Receives every run event, in order, in the process that produced it."""
+    """Receives every run event in the process that produced it, in the publishing thread.
+
+    Steps running side by side call it at the same time; one step's events arrive in order.
+    """
 
     def __call__(self, event: RunEvent) -> None: ...

@@ -34,6 +34,7 @@ from drctl.runbook.run import (
     StepRun,
     WriteIntent,
 )
+from drctl.sqlite_writers import serialize_writes
 from drctl.transient import RETRY_SECONDS, retry_transient
 
 P = ParamSpec("P")
@@ -100,6 +101,30 @@ measurements = sa.Table(
     sa.Column("name", sa.String(120), primary_key=True),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+
+# Statements built once: SQLAlchemy then finds their compiled form by identity, without
+# building, coercing and hashing a new statement per call (most of a write's CPU).
+_STEP_KEY = (
+    steps.c.run_id == sa.bindparam("run_id_"),
+    steps.c.step_id == sa.bindparam("step_id_"),
+)
+_STEP = sa.select(steps).where(*_STEP_KEY)
+_RUN_STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("id_"))
+
+
+def _key(run_id: str, step_id: str) -> dict[str, str]:
+    return {"run_id_": run_id, "step_id_": step_id}
+
+
+@functools.cache
+def _update_step(columns: frozenset[str]) -> sa.Update:
+    """`UPDATE drctl_steps SET <columns> WHERE` the step, built once per set of columns."""
+    return (
+        sa.update(steps)
+        .where(*_STEP_KEY)
+        .values({c: sa.bindparam(f"v_{c}", type_=steps.c[c].type) for c in sorted(columns)})
+    )
 
 
 def _retried(method: Callable[P, R]) -> Callable[P, R]:
@@ -230,10 +255,9 @@ class Journal:
         elif isinstance(values.get("error"), dict):
             values["error"] = json.dumps(values["error"])
         with self.engine.begin() as conn:
+            statement = _update_step(frozenset(values))
             conn.execute(
-                sa.update(steps)
-                .where(steps.c.run_id == run_id, steps.c.step_id == step_id)
-                .values(**values)
+                statement, {**{f"v_{c}": v for c, v in values.items()}, **_key(run_id, step_id)}
             )
 
     @_retried
@@ -444,16 +468,14 @@ class Journal:
     def run_status(self, run_id: str) -> str | None:
         """Just the status column of a run (cheap enough to poll)."""
         with self.engine.connect() as conn:
-            value = conn.execute(sa.select(runs.c.status).where(runs.c.id == run_id)).scalar()
+            value = conn.execute(_RUN_STATUS, {"id_": run_id}).scalar()
         return None if value is None else str(value)
 
     @_retried
     def step(self, run_id: str, step_id: str) -> StepRun | None:
         """One step's journal entry."""
         with self.engine.connect() as conn:
-            row = conn.execute(
-                sa.select(steps).where(steps.c.run_id == run_id, steps.c.step_id == step_id)
-            ).first()
+            row = conn.execute(_STEP, _key(run_id, step_id)).first()
         return _step_model(row._mapping) if row else None
 
     def approvals_of(self, run_id: str, step_id: str) -> list[ApprovalRecord]:
@@ -592,6 +614,7 @@ def _engine(url: str) -> sa.Engine:
             dbapi_conn.execute("PRAGMA foreign_keys=ON")
             dbapi_conn.execute("PRAGMA synchronous=NORMAL")
 
+        serialize_writes(engine)
         return engine
     parsed = sa.make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):

@@ -1,11 +1,13 @@
 """Publishing run events to an Engine's subscribers, in order, with deterministic ids.
 
 A subscriber that raises fails whatever was publishing: the audit trail is never skipped.
+No lock is held while subscribers run: steps running side by side deliver their events
+side by side (each step's own events stay in order), so one step's audit write never
+waits for another's. Subscribers that keep state guard it themselves.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Sequence
 
 from pydantic import JsonValue
@@ -23,12 +25,11 @@ def event_id(run_id: str, step_id: str | None, kind: str, key: str | int = "") -
 
 
 class Publisher:
-    """Stamps events with its clock and hands each to every subscriber, one event at a time."""
+    """Stamps events with its clock and hands each to every subscriber, in the publishing thread."""
 
     def __init__(self, subscribers: Sequence[Subscriber], clock: Clock) -> None:
         self.subscribers = tuple(subscribers)
         self.clock = clock
-        self._lock = threading.RLock()
 
     def emit(
         self,
@@ -41,18 +42,17 @@ class Publisher:
         data: dict[str, JsonValue] | None = None,
     ) -> RunEvent:
         """Build an event and deliver it in order; a failing subscriber is a `RunError`."""
-        with self._lock:
-            event = RunEvent(
-                id=event_id(run_id, step_id, kind, key),
-                kind=kind,
-                run_id=run_id,
-                time=self.clock.now(),
-                actor=actor,
-                step_id=step_id,
-                data=data or {},
-            )
-            for subscriber in self.subscribers:
-                _deliver(subscriber, event)
+        event = RunEvent(
+            id=event_id(run_id, step_id, kind, key),
+            kind=kind,
+            run_id=run_id,
+            time=self.clock.now(),
+            actor=actor,
+            step_id=step_id,
+            data=data or {},
+        )
+        for subscriber in self.subscribers:
+            _deliver(subscriber, event)
         return event
 
 

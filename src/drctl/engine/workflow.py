@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
 
+from drctl import priority
 from drctl.engine import approvals, runtime
 from drctl.engine.attempts import StepJob, execute_step
 from drctl.errors import DrctlError
@@ -31,6 +32,13 @@ from drctl.transient import RETRY_SECONDS, is_transient
 
 IN_FLIGHT = 1024
 """Steps of one run in flight at once, at most (a thread each while it waits)."""
+STARTING = 2
+"""Steps of one run doing their starting work at once (journal, events, building the action).
+
+Hundreds of steps ready together would otherwise share the interpreter evenly, and the
+critical path would start as late as the least urgent step; in line by remaining path,
+the urgent ones are journaled and calling the world within milliseconds.
+"""
 
 
 class RunOptions(Frozen):
@@ -181,12 +189,13 @@ class _Scheduler:
         self.options = options
         self.sorter = runbook.sorter()
         self.sorter.prepare()
-        remaining = runbook.remaining()
+        self.remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
         position = {s.id: i for i, s in enumerate(runbook.steps)}
         # Critical path first; runbook order among equals. Replay sees the same order.
-        self.priority = {i: (-remaining[i], position[i]) for i in position}
+        self.priority = {i: (-self.remaining[i], position[i]) for i in position}
         self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
-        self.calls = threading.BoundedSemaphore(options.concurrency)
+        self.calls = priority.PrioritySemaphore(options.concurrency)
+        self.starting = priority.PrioritySemaphore(STARTING)
         self.running: dict[str, Future[str]] = {}
         self.gates: dict[str, Future[str]] = {}
         self.queue: list[str] = []
@@ -237,6 +246,7 @@ class _Scheduler:
         return ""
 
     def _start(self, step: Step) -> Future[str]:
+        slots = _StepSlots(self.starting, self.calls)
         job = StepJob(
             run_id=self.run_id,
             step=step,
@@ -245,21 +255,33 @@ class _Scheduler:
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
-            calls=self.calls,
+            calls=slots,
         )
         reservation = DBOS.reserve_step()
+        urgency = -self.remaining[step.id]
+
+        def run() -> str:
+            # Lines (the SQLite write lock, the starting slots) serve the longest remaining path first.
+            token = priority.priority.set(urgency)
+            try:
+                slots.start()
+                try:
+                    result: str = reservation.run({"name": f"step:{step.id}"}, _run_step, job)
+                finally:
+                    slots.stop_starting()
+            finally:
+                priority.priority.reset(token)
+            return result
+
         if not self.running and not self.gates and not self.queue:
             # Nothing else could start meanwhile: run it here and save two thread hand-offs.
             done: Future[str] = Future()
-            done.set_result(reservation.run({"name": f"step:{step.id}"}, _run_step, job))
+            done.set_result(run())
             return done
         context = contextvars.copy_context()
 
         def in_workflow_context() -> str:
-            result: str = context.run(
-                lambda: reservation.run({"name": f"step:{step.id}"}, _run_step, job)
-            )
-            return result
+            return context.run(run)
 
         return self.pool.submit(in_workflow_context)
 
@@ -306,6 +328,43 @@ class _Scheduler:
             self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
             self.failed = True
         self.sorter.done(step_id)
+
+
+class _StepSlots:
+    """One step's hold on its run's starting slots, then on a call slot while `apply()` runs.
+
+    The step takes a starting slot before its DBOS step begins; it gives it back when its
+    action starts calling the world (`with job.calls:`) or when the step ends, whichever
+    comes first. Waiting (`verify()`) and the step's end hold neither.
+    """
+
+    def __init__(self, starting: priority.PrioritySemaphore, calls: priority.PrioritySemaphore):
+        self.starting = starting
+        self.calls = calls
+        self._lock = threading.Lock()
+        self._holding = False
+
+    def __enter__(self) -> _StepSlots:
+        """In the action's thread: leave the starting line, take a call slot."""
+        self.stop_starting()
+        self.calls.acquire()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.calls.release()
+
+    def start(self) -> None:
+        """In the step's thread, before its work: take a starting slot."""
+        self.starting.acquire()
+        with self._lock:
+            self._holding = True
+
+    def stop_starting(self) -> None:
+        """Give the starting slot back (once)."""
+        with self._lock:
+            holding, self._holding = self._holding, False
+        if holding:
+            self.starting.release()
 
 
 def _wait_gate(gate_id: str, future: Future[str]) -> None:

@@ -62,6 +62,9 @@ class ActionContext:
     outputs: Mapping[str, Output] = field(default_factory=dict)
     log: Callable[[str], None] = field(default=lambda _line: None)
     dry_run: bool = False
+    expected_at: float | None = None
+    """When the step is expected to be done, on `clock.monotonic()` (its start plus its
+    estimate): waits poll slowly before it and every second around and after it."""
 
 
 class Action(Protocol):

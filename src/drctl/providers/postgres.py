@@ -150,7 +150,12 @@ class PostgresAction:
         """Poll the server's state until `problem(state)` is empty."""
         read = lambda: read_state(self.params.dsn)  # noqa: E731
         found: ServerState = wait_for(
-            read, problem, clock=self.ctx.clock, deadline=deadline, where=self.server
+            read,
+            problem,
+            clock=self.ctx.clock,
+            deadline=deadline,
+            where=self.server,
+            expected_at=self.ctx.expected_at,
         )
         return found
 
@@ -359,6 +364,13 @@ class ReplicationLag(PostgresAction):
             return f"replay lag {worst:.3f}s exceeds {limit:.3f}s" if worst > limit else ""
 
         read = lambda: read_standbys(p.dsn)  # noqa: E731
-        found = wait_for(read, problem, clock=self.ctx.clock, deadline=deadline, where=self.server)
+        found = wait_for(
+            read,
+            problem,
+            clock=self.ctx.clock,
+            deadline=deadline,
+            where=self.server,
+            expected_at=self.ctx.expected_at,
+        )
         worst = max(s.lag_seconds for s in found if s.state == "streaming")
         return {"standbys": [s.model_dump(mode="json") for s in found], "max_lag_seconds": worst}

@@ -98,6 +98,7 @@ class Reprotect:
             lambda: read_state(self.params.standby_dsn),
             problem,
             clock=self.ctx.clock,
+            expected_at=self.ctx.expected_at,
             deadline=deadline,
             where=self.target,
         )

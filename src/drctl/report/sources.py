@@ -8,7 +8,12 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import JsonValue
 
-from drctl.audit.cloudtrail import TrailWindow, event_names_from_runbook, lookup_run_calls
+from drctl.audit.cloudtrail import (
+    TrailWindow,
+    down_regions,
+    event_names_from_runbook,
+    lookup_run_calls,
+)
 from drctl.audit.log import AuditLog
 from drctl.audit.review import list_actions
 from drctl.clock import Clock, SystemClock
@@ -101,7 +106,9 @@ def trail_entries(
         regions=sorted(set(regions)),
         event_names=names,
     )
-    found = lookup_run_calls(AwsClients(settings), window)
+    primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
+    down = down_regions(run.scenario, primary)
+    found = lookup_run_calls(AwsClients(settings), window, down=down)
     entries = [_attributed(e, run.intents) for e in found.events]
     return entries, list(found.errors)
 

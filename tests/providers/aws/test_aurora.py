@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from drctl.clock import SystemClock
 from drctl.errors import NotFoundError, StateError
 from drctl.providers.aws.aurora import (
     FailoverGlobal,
@@ -220,3 +222,30 @@ def test_in_region_failover_of_a_single_instance_cluster_is_a_state_error(aws: A
 
     assert err.value.code == "InvalidDBClusterStateFault"
     assert err.value.where == f"DB cluster {cluster} in {PRIMARY}"
+
+
+def test_failover_verify_paced_by_the_estimate_sees_the_promotion_within_a_second_reading_once_a_second(
+    aws: Any, slow_promotion: None
+) -> None:
+    gc, _primary, secondary = global_database(aws)
+    params = GlobalPromotionParams(
+        global_cluster=gc, target_region=SECONDARY, target_cluster=secondary
+    )
+    clock = SystemClock()
+    ctx = dataclasses.replace(aws.ctx(), expected_at=clock.monotonic() + 4.0)
+    action = FailoverGlobal(params, ctx, aws.clients())
+    action.apply()
+    promoted_by = clock.monotonic() + 4.0  # the sandbox's promotion time, from the request
+    since = datetime.now(UTC)
+
+    action.verify(deadline=clock.monotonic() + 30)
+
+    finished = clock.monotonic()
+    reads = [e for e in aws.calls(SECONDARY, since=since) if e["ReadOnly"] == "true"]
+    polls = sorted({e["EventName"] for e in reads})
+    per_poll = len(polls)
+    assert finished - promoted_by <= 1.5, f"seen {finished - promoted_by:.2f}s after the promotion"
+    # At most one poll a second: reads per API no more than the seconds waited, plus the first.
+    for name in polls:
+        assert sum(e["EventName"] == name for e in reads) <= (finished - promoted_by + 4.0) + 1
+    assert per_poll >= 1

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from drctl.audit.cloudtrail import TrailWindow, down_regions, lookup_run_calls
 from drctl.errors import NotFoundError
 from drctl.providers.aws import cloudtrail
 from drctl.providers.base import StepTimeout
+from drctl_sandbox.aws import outage
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
@@ -120,3 +124,44 @@ def test_replication_lag_over_the_budget_fails_naming_the_lag(aws: Any) -> None:
 
     assert "lag 4.200s exceeds 1.000s" in err.value.message
     assert err.value.where == f"{cluster} in {SECONDARY}"
+
+
+def _window() -> TrailWindow:
+    now = datetime.now(UTC)
+    return TrailWindow(
+        start=now - timedelta(minutes=5),
+        end=now,
+        regions=[PRIMARY, SECONDARY],
+        event_names=["FailoverGlobalCluster", "PromoteReadReplica", "ChangeResourceRecordSets"],
+    )
+
+
+@pytest.fixture
+def primary_down() -> Iterator[None]:
+    outage.block(PRIMARY)
+    yield
+    outage.unblock(PRIMARY)
+
+
+def test_evidence_does_not_ask_cloudtrail_in_the_region_the_run_knows_is_down(
+    aws: Any, primary_down: None
+) -> None:
+    started = time.monotonic()
+
+    found = lookup_run_calls(aws.clients(), _window(), down=down_regions("region-failure", PRIMARY))
+
+    assert time.monotonic() - started < 3  # the default client spends ~12 s retrying there
+    assert found.errors == [f"{PRIMARY}: not looked up, the region is down in this run"]
+
+
+def test_a_region_that_does_not_answer_once_is_not_asked_for_the_other_names(
+    aws: Any, primary_down: None
+) -> None:
+    found = lookup_run_calls(aws.clients(max_attempts=2), _window())
+
+    assert [e.split(":")[0] for e in found.errors] == [
+        f"FailoverGlobalCluster in {PRIMARY}",
+        f"PromoteReadReplica, ChangeResourceRecordSets in {PRIMARY}",
+    ]
+    assert found.errors[1].endswith("not looked up, the region did not answer")
+    assert down_regions("failback", PRIMARY) == [] and down_regions("drill", None) == []

@@ -34,8 +34,15 @@ class AwsAction(Generic[P]):
     def wait(
         self, read: Callable[[], T], problem: Callable[[T], str], deadline: float, where: str
     ) -> T:
-        """Poll `read` with backoff on the context's clock until `problem` is empty."""
-        return wait_for(read, problem, clock=self.ctx.clock, deadline=deadline, where=where)
+        """Poll `read` on the context's clock until `problem` is empty, paced by the step's estimate."""
+        return wait_for(
+            read,
+            problem,
+            clock=self.ctx.clock,
+            deadline=deadline,
+            where=where,
+            expected_at=self.ctx.expected_at,
+        )
 
 
 def dump(model: Any) -> Output:
