@@ -10,10 +10,13 @@ from moto.server import ThreadedMotoServer
 from drctl_sandbox.aws import (
     additions,
     cloudtrail,
+    efs_replication,
     elasticache_global,
     outage,
+    rds_promotion,
     replication,
     route53_health,
+    state_changes,
 )
 from drctl_sandbox.loopback import free_port
 
@@ -61,6 +64,10 @@ class SandboxServer:
         moto_api_backend.reset()
         replication.reset()
         elasticache_global.reset()
+        efs_replication.reset()
+        rds_promotion.reset()
+        state_changes.reset()
+        additions.reset()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
