@@ -37,6 +37,7 @@ from drctl.runbook.run import Run
 from drctl.settings import Settings
 from drctl_sandbox.aws import metrics
 from drctl_sandbox.demo_env import DemoEnvironment
+from drctl_sandbox.latencies import LatencyTable
 
 WARM_UP = 3.0
 CANARY_CLIENT = Config(
@@ -53,6 +54,8 @@ class DemoResult(BaseModel):
     failure: str
     reports: list[Path]
     seconds: float
+    time_scale: float = 1.0
+    """Wall seconds per AWS second the sandbox ran at (1: instant AWS operations, real time)."""
 
 
 def run_demo(
@@ -62,14 +65,17 @@ def run_demo(
     subscribers: Callable[[Runbook], Sequence[Subscriber]] = lambda _rb: (),
     say: Callable[[str], None] = lambda _line: None,
     hold: Callable[[DemoEnvironment], None] | None = None,
+    time_scale: float | None = None,
+    latency_table: LatencyTable | None = None,
 ) -> DemoResult:
     """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view).
 
     `hold`, if given, is called with the environment still up once the report is written
     (e.g. to let someone inspect the sandbox with the aws CLI before it goes away).
+    With `time_scale`, AWS operations take their modelled latencies at that scale.
     """
     started = time.monotonic()
-    with DemoEnvironment(out_dir) as env:
+    with DemoEnvironment(out_dir, time_scale=time_scale, latency_table=latency_table) as env:
         assert env.plan is not None
         plan, settings = env.plan, env.settings()
         say(
@@ -101,7 +107,12 @@ def run_demo(
         if hold is not None:
             hold(env)
     return DemoResult(
-        run=run, plan=plan, failure=failure, reports=reports, seconds=time.monotonic() - started
+        run=run,
+        plan=plan,
+        failure=failure,
+        reports=reports,
+        seconds=time.monotonic() - started,
+        time_scale=time_scale or 1.0,
     )
 
 
