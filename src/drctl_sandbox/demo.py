@@ -36,6 +36,7 @@ from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
 from drctl.settings import Settings
 from drctl_sandbox.aws import metrics
+from drctl_sandbox.aws.outage import OutageMode
 from drctl_sandbox.demo_env import DemoEnvironment
 from drctl_sandbox.latencies import LatencyTable
 
@@ -67,12 +68,14 @@ def run_demo(
     hold: Callable[[DemoEnvironment], None] | None = None,
     time_scale: float | None = None,
     latency_table: LatencyTable | None = None,
+    api_failure: OutageMode = "unavailable",
 ) -> DemoResult:
     """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view).
 
     `hold`, if given, is called with the environment still up once the report is written
     (e.g. to let someone inspect the sandbox with the aws CLI before it goes away).
-    With `time_scale`, AWS operations take their modelled latencies at that scale.
+    With `time_scale`, AWS operations take their modelled latencies at that scale;
+    `api_failure` says how the failed region's APIs fail (503 at once, or hang).
     """
     started = time.monotonic()
     with DemoEnvironment(out_dir, time_scale=time_scale, latency_table=latency_table) as env:
@@ -89,7 +92,7 @@ def run_demo(
         probe.start()
         canary.start()
         time.sleep(WARM_UP)
-        failure_at, failure = _inject(env, plan, scenario)
+        failure_at, failure = _inject(env, plan, scenario, api_failure)
         say(f"injected: {failure}")
         engine.start_run(runbook, settings=settings, actor="drctl demo", run_id=run_id, plan=plan, auto_approve=True,
                          subscribers=[AuditSubscriber(settings), *subscribers(runbook)])  # fmt: skip
@@ -145,7 +148,9 @@ def _store(env: DemoEnvironment, plan: Plan, region: str) -> DynamoDbStore:
     return DynamoDbStore(region, client, plan.probes.canary.target)
 
 
-def _inject(env: DemoEnvironment, plan: Plan, scenario: Scenario) -> tuple[datetime | None, str]:
+def _inject(
+    env: DemoEnvironment, plan: Plan, scenario: Scenario, api_failure: OutageMode = "unavailable"
+) -> tuple[datetime | None, str]:
     primary = plan.regions.primary
     if scenario is Scenario.FAILBACK:
         return (
@@ -154,10 +159,11 @@ def _inject(env: DemoEnvironment, plan: Plan, scenario: Scenario) -> tuple[datet
         )
     if scenario is Scenario.REGION_FAILURE:
         failure_at = _utcnow()
-        env.sandbox.fail_region(primary, api_outage=True)
+        env.sandbox.fail_region(primary, api_outage=True, api_failure=api_failure)
         return (
             failure_at,
-            f"loss of {primary}: app down, replication stopped, every {primary} AWS API answers 503",
+            f"loss of {primary}: app down, replication stopped, every {primary} AWS API "
+            + ("answers 503" if api_failure == "unavailable" else "hangs without an answer"),
         )
     if scenario is Scenario.AZ_FAILURE:
         zone = plan.resources_of(EksCluster)[0].availability_zones[primary][0]

@@ -112,17 +112,23 @@ class Sandbox:
             CLOCK.set_scale(1.0)
 
     def fail_region(
-        self, region: str, mode: FailureMode = "unavailable", *, api_outage: bool = False
+        self,
+        region: str,
+        mode: FailureMode = "unavailable",
+        *,
+        api_outage: bool = False,
+        api_failure: outage.OutageMode = "unavailable",
     ) -> None:
         """Simulate a region failure: its app fails (503 or down) and it replicates nothing.
 
-        With `api_outage`, every AWS API call scoped to the region answers 503 as well,
-        so whatever still works is proven not to depend on the failed region.
+        With `api_outage`, every AWS API call scoped to the region fails as well (a 503, or
+        with `api_failure="hang"` no answer until the client gives up), so whatever still
+        works is proven not to depend on the failed region.
         """
         self._app(region).fail(mode)
         self.replication.isolate(region)
         if api_outage:
-            outage.block(region)
+            outage.block(region, api_failure)
 
     def recover_region(self, region: str) -> None:
         """Undo `fail_region`: the app serves again and queued replication resumes."""

@@ -26,6 +26,7 @@ from drctl.providers import registry
 from drctl.runbook.compile import compile_plan
 from drctl.settings import Settings
 from drctl_sandbox.aws import cloudtrail, served
+from drctl_sandbox.aws.server import reset_backends
 from drctl_sandbox.demo_env import DemoEnvironment
 from drctl_sandbox.latencies import LatencyTable
 
@@ -104,6 +105,7 @@ def test_a_run_killed_right_after_a_write_was_served_resumes_with_one_write_per_
             if not e.read_only and e.event_time >= since
         )
 
+    reset_backends()  # moto's backends are process-wide: leave no seed estate behind
     assert resumed.returncode == 0, output[-3000:]
     assert run.status == "succeeded"
     assert writes[write] == len(steps), writes

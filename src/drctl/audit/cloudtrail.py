@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 from pydantic import JsonValue
 
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws.clients import AwsClients, aws_errors
 
@@ -51,6 +51,11 @@ def lookup_run_calls(clients: AwsClients, window: TrailWindow) -> TrailEvidence:
                 events.extend(_lookup(clients, region, name, window))
             except DrctlError as exc:
                 errors.append(f"{name} in {region}: {exc.message}")
+                if isinstance(exc, ProviderError) and exc.retryable:
+                    # The region does not answer (a failed region may hang every call until
+                    # the client's timeout): say so once instead of waiting once per name.
+                    errors.append(f"{region} does not answer: its other lookups were skipped")
+                    break
     events.sort(key=lambda e: (str(e.get("EventTime")), str(e.get("EventId"))))
     return TrailEvidence(window=window, events=events, errors=errors)
 

@@ -86,7 +86,9 @@ def trail_entries(
         regions=sorted(set(regions)),
         event_names=names,
     )
-    found = lookup_run_calls(AwsClients(settings), window)
+    # A report is often written while a region is still out: bounded attempts and reads.
+    clients = AwsClients(settings, max_attempts=3, connect_timeout=3.0, read_timeout=5.0)
+    found = lookup_run_calls(clients, window)
     entries = [
         TrailEntry(
             time=str(e.get("EventTime", "")),

@@ -59,15 +59,7 @@ class SandboxServer:
 
     def reset(self) -> None:
         """Forget every resource and queued replication: moto's backends are process-wide."""
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
-        replication.reset()
-        elasticache_global.reset()
-        efs_replication.reset()
-        rds_promotion.reset()
-        state_changes.reset()
-        additions.reset()
+        reset_backends()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -79,3 +71,16 @@ class SandboxServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def reset_backends() -> None:
+    """Forget every resource and queued replication: moto's backends are process-wide."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+    replication.reset()
+    elasticache_global.reset()
+    efs_replication.reset()
+    rds_promotion.reset()
+    state_changes.reset()
+    additions.reset()
