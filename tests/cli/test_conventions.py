@@ -74,6 +74,7 @@ WRITE_COMMANDS = {
     "runs resume",
     "sandbox down",
     "sandbox up",
+    "simulate",
 }
 
 
