@@ -46,15 +46,16 @@ def lookup_run_calls(clients: AwsClients, window: TrailWindow) -> TrailEvidence:
     events: list[dict[str, JsonValue]] = []
     errors: list[str] = []
     for region in window.regions:
-        for name in window.event_names:
+        for i, name in enumerate(window.event_names):
             try:
                 events.extend(_lookup(clients, region, name, window))
             except DrctlError as exc:
                 errors.append(f"{name} in {region}: {exc.message}")
-                if isinstance(exc, ProviderError) and exc.retryable:
+                skipped = window.event_names[i + 1 :]
+                if isinstance(exc, ProviderError) and exc.retryable and skipped:
                     # The region does not answer (a failed region may hang every call until
                     # the client's timeout): say so once instead of waiting once per name.
-                    errors.append(f"{region} does not answer: its other lookups were skipped")
+                    errors.append(f"{region} does not answer: skipped {', '.join(skipped)}")
                     break
     events.sort(key=lambda e: (str(e.get("EventTime")), str(e.get("EventId"))))
     return TrailEvidence(window=window, events=events, errors=errors)
