@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 LOCK_TOOLS := .venv-lock
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: demo test lint bench lock clean system-deps postgres-bin chromium cjk-fonts
+.PHONY: demo test soak lint bench lock clean system-deps postgres-bin chromium cjk-fonts
 
 # The lock file holds drctl's dependencies with the dev and sandbox extras; drctl itself
 # goes on top without resolving anything again.
@@ -27,6 +27,10 @@ demo: $(STAMP) postgres-bin
 ## test: lint (ruff, mypy --strict) and the whole test suite
 test: $(STAMP) system-deps lint
 	$(BIN)/pytest -q
+
+## soak: the long matrices (SIGKILL after every AWS write of the region failure, then resume)
+soak: $(STAMP) system-deps
+	DRCTL_SOAK=1 $(BIN)/pytest -q -m soak
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     cloudtrail_wait: float = 0.0
     """`DRCTL_CLOUDTRAIL_WAIT`: seconds a finished run waits for CloudTrail to deliver the
     events of its writes before capturing them into its store (AWS: typically minutes)."""
+    time_scale: float = Field(default=1.0, gt=0, le=1)
+    """`DRCTL_TIME_SCALE`: wall seconds per AWS second when running against a scaled sandbox
+    (`drctl sandbox up --time-scale 0.02` exports it); 1 against AWS."""
 
     def state_database_url(self) -> str:
         """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""

@@ -85,16 +85,22 @@ def _write_state(home: Path, state: SandboxState) -> None:
 def serve(
     plan_path: Path, home: Path, *, port: int = 0, health_interval: float = 1.0,
     log: Path | None = None, on_ready: Callable[[SandboxState], None] | None = None,
+    time_scale: float | None = None, latencies: Path | None = None,
 ) -> None:  # fmt: skip
     """Run the sandbox in this process until SIGINT or SIGTERM; keep `state.json` meanwhile."""
     from drctl_sandbox.faults import FaultControl
+    from drctl_sandbox.latencies import LatencyTable
     from drctl_sandbox.runtime import Sandbox  # moto is heavy: only the serving process loads it
 
     plan = load_plan(plan_path)
+    table = LatencyTable.load(latencies) if latencies else None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with Sandbox(plan, health_interval=health_interval, port=port) as sb:
+    with Sandbox(
+        plan, health_interval=health_interval, port=port, time_scale=time_scale,
+        latency_table=table,
+    ) as sb:  # fmt: skip
         faults = FaultControl(sb).start()
         dns = next(iter(sb.estate.dns.values()), None)
         state = SandboxState(
@@ -115,8 +121,9 @@ def serve(
 
 
 def start_detached(
-    plan_path: Path, home: Path, *, port: int = 0, health_interval: float = 1.0, wait: float = 60.0
-) -> SandboxState:
+    plan_path: Path, home: Path, *, port: int = 0, health_interval: float = 1.0, wait: float = 60.0,
+    time_scale: float | None = None, latencies: Path | None = None,
+) -> SandboxState:  # fmt: skip
     """Start `serve()` in a background process and return its state once it is ready."""
     current = status(home)
     if current.running and current.state is not None:
@@ -130,7 +137,8 @@ def start_detached(
     code = (
         "import sys; from pathlib import Path; from drctl_sandbox.control import serve; "
         "serve(Path(sys.argv[1]), Path(sys.argv[2]), port=int(sys.argv[3]), "
-        "health_interval=float(sys.argv[4]), log=Path(sys.argv[5]))"
+        "health_interval=float(sys.argv[4]), log=Path(sys.argv[5]), "
+        "time_scale=float(sys.argv[6]) or None, latencies=Path(sys.argv[7]) if sys.argv[7] else None)"
     )
     args = [
         str(plan_path.resolve()),
@@ -138,6 +146,8 @@ def start_detached(
         str(port),
         str(health_interval),
         str(log.resolve()),
+        str(time_scale or 0),
+        str(latencies.resolve()) if latencies else "",
     ]
     with log.open("ab") as out:
         child = subprocess.Popen(

@@ -33,7 +33,9 @@ from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
 from drctl.settings import Settings
 from drctl_sandbox.aws import metrics
+from drctl_sandbox.aws.outage import OutageMode
 from drctl_sandbox.demo_env import DemoEnvironment
+from drctl_sandbox.latencies import LatencyTable
 
 WARM_UP = timedelta(seconds=3)
 SETTLE = timedelta(seconds=15)
@@ -48,6 +50,8 @@ class DemoResult(BaseModel):
     failure: str
     reports: list[Path]
     seconds: float
+    time_scale: float = 1.0
+    """Wall seconds per AWS second the sandbox ran at (1: instant AWS operations, real time)."""
 
 
 def run_demo(
@@ -57,14 +61,19 @@ def run_demo(
     subscribers: Callable[[Runbook], Sequence[Subscriber]] = lambda _rb: (),
     say: Callable[[str], None] = lambda _line: None,
     hold: Callable[[DemoEnvironment], None] | None = None,
+    time_scale: float | None = None,
+    latency_table: LatencyTable | None = None,
+    api_failure: OutageMode = "unavailable",
 ) -> DemoResult:
     """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view).
 
     `hold`, if given, is called with the environment still up once the report is written
     (e.g. to let someone inspect the sandbox with the aws CLI before it goes away).
+    With `time_scale`, AWS operations take their modelled latencies at that scale;
+    `api_failure` says how the failed region's APIs fail (503 at once, or hang).
     """
     started = time.monotonic()
-    with DemoEnvironment(out_dir) as env:
+    with DemoEnvironment(out_dir, time_scale=time_scale, latency_table=latency_table) as env:
         assert env.plan is not None
         plan, settings = env.plan, env.settings()
         say(
@@ -73,7 +82,7 @@ def run_demo(
         if scenario is Scenario.FAILBACK:
             _fail_over_first(env, plan, settings, subscribers, say)
         runbook = compile_plan(plan, scenario)
-        injector = SandboxInjector(env, plan, scenario)
+        injector = SandboxInjector(env, plan, scenario, api_failure)
         engine = Engine(settings, subscribers=[AuditSubscriber(settings), *subscribers(runbook)])
         measured = MeasuredRun(engine, sandbox_hooks(env, plan))
         run_id = measured.start(runbook, plan, actor="drctl demo", auto_approve=True,
@@ -88,7 +97,7 @@ def run_demo(
             hold(env)
     return DemoResult(
         run=run, plan=plan, failure=injector.failure, reports=reports,
-        seconds=time.monotonic() - started,
+        seconds=time.monotonic() - started, time_scale=time_scale or 1.0,
     )  # fmt: skip
 
 
@@ -116,8 +125,15 @@ def sandbox_hooks(env: DemoEnvironment, plan: Plan) -> ProbeHooks:
 class SandboxInjector:
     """Injects the scenario's failure into the sandbox (a drill injects nothing)."""
 
-    def __init__(self, env: DemoEnvironment, plan: Plan, scenario: Scenario) -> None:
+    def __init__(
+        self,
+        env: DemoEnvironment,
+        plan: Plan,
+        scenario: Scenario,
+        api_failure: OutageMode = "unavailable",
+    ) -> None:
         self.env, self.plan, self.scenario = env, plan, scenario
+        self.api_failure = api_failure
         self.failure = "none (a drill rehearses in the DR region without touching production)"
 
     def inject(self) -> Injection:
@@ -128,8 +144,15 @@ class SandboxInjector:
                 f"none: a planned return to {primary}, measured from its start like a failure"
             )
         elif self.scenario is Scenario.REGION_FAILURE:
-            self.env.sandbox.fail_region(primary, api_outage=True)
-            self.failure = f"loss of {primary}: app down, replication stopped, every {primary} AWS API answers 503"
+            self.env.sandbox.fail_region(primary, api_outage=True, api_failure=self.api_failure)
+            self.failure = (
+                f"loss of {primary}: app down, replication stopped, every {primary} AWS API "
+                + (
+                    "answers 503"
+                    if self.api_failure == "unavailable"
+                    else "hangs without an answer"
+                )
+            )
         elif self.scenario is Scenario.AZ_FAILURE:
             zone = self.plan.resources_of(EksCluster)[0].availability_zones[primary][0]
             self.env.kube["primary"].cluster.fail_zone(zone)

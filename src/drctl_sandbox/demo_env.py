@@ -19,10 +19,13 @@ import yaml
 
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
+from drctl.plan.resources import EksCluster
 from drctl.settings import Settings
 from drctl_sandbox.estate.model import SEED_PLAN
 from drctl_sandbox.kube.api import FakeKubeApi
 from drctl_sandbox.kube.argocd import FakeArgoCd
+from drctl_sandbox.kube.node_joins import NodeJoins
+from drctl_sandbox.latencies import LatencyTable
 from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
 from drctl_sandbox.runtime import Sandbox
 
@@ -36,9 +39,19 @@ SIMULATED = (
 class DemoEnvironment:
     """Starts everything the demo runs against and stops it again."""
 
-    def __init__(self, out_dir: Path, seed: Path = SEED_PLAN) -> None:
+    def __init__(
+        self,
+        out_dir: Path,
+        seed: Path = SEED_PLAN,
+        *,
+        time_scale: float | None = None,
+        latency_table: LatencyTable | None = None,
+    ) -> None:
         self.out_dir = out_dir
         self.seed = seed
+        self.time_scale = time_scale
+        self.latency_table = latency_table
+        self._joins: NodeJoins | None = None
         self.kube = {"primary": FakeKubeApi(), "dr": FakeKubeApi()}
         self.argocd = FakeArgoCd()
         self._sandbox: Sandbox | None = None
@@ -57,14 +70,22 @@ class DemoEnvironment:
         data = yaml.safe_load(self.seed.read_text(encoding="utf-8"))
         self.plan = self._write_plan(data, port)
         self._seed_clusters()
-        self._sandbox = Sandbox(self.plan, app_port=port, health_interval=1.0).start()
+        self._sandbox = Sandbox(
+            self.plan,
+            app_port=port,
+            health_interval=1.0,
+            time_scale=self.time_scale,
+            latency_table=self.latency_table,
+        ).start()
         os.environ.update(self.sandbox.env())
         os.environ["ARGOCD_AUTH_TOKEN"] = self.argocd.token
         return self
 
     def settings(self) -> Settings:
         """drctl settings that send every AWS call to the sandbox."""
-        return Settings(aws_endpoint_url=self.sandbox.endpoint_url)
+        return Settings(
+            aws_endpoint_url=self.sandbox.endpoint_url, time_scale=self.time_scale or 1.0
+        )
 
     def region_of(self, address: str) -> str | None:
         """Which region's app listens on `address`."""
@@ -118,11 +139,31 @@ class DemoEnvironment:
         primary.seed_cluster(region=regions.primary, zones=zones[regions.primary])
         primary.add_external_secret("my-app", "db-credentials", ready_after=0.0)
         dr = self.kube["dr"].cluster
-        dr.seed_cluster(region=regions.secondary, zones=zones[regions.secondary], ready_after=2.0)
+        # Faithful: the DR cluster has its standby nodes; a scale-out's nodes join later.
+        standby = sum(
+            ng.standby.desired
+            for eks in self.plan.resources_of(EksCluster)
+            for ng in eks.nodegroups
+        )
+        dr.seed_cluster(
+            region=regions.secondary,
+            zones=zones[regions.secondary],
+            ready_after=2.0,
+            node_count=standby if self.time_scale else None,
+        )
+        if self.time_scale:
+            clusters = {
+                (regions.secondary, eks.clusters[regions.secondary]): dr
+                for eks in self.plan.resources_of(EksCluster)
+                if regions.secondary in eks.clusters
+            }
+            self._joins = NodeJoins(clusters, zones).start()
         dr.add_external_secret("my-app", "db-credentials", ready_after=1.0)
         self.argocd.seed_apps(sync_after=1.0)
 
     def stop(self) -> None:
+        if self._joins is not None:
+            self._joins.stop()
         if self._sandbox is not None:
             self._sandbox.stop()
         for api in (*self.kube.values(), self.argocd):

@@ -7,6 +7,11 @@
 
 The health interval is compressed (default 1 s instead of Route 53's 10 or 30 s) so a
 failover shows within seconds.
+
+With `time_scale` the sandbox is faithful: every modelled AWS operation takes its latency
+from the table (`latencies.py`) on the sandbox clock running at that scale, and `env()`
+exports `DRCTL_TIME_SCALE` so drctl's own timeouts and polls run at the same scale.
+Without it every operation is instant (kinder than AWS; docs/sandbox.md).
 """
 
 from __future__ import annotations
@@ -16,13 +21,16 @@ from types import TracebackType
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
+from drctl_sandbox import latencies
 from drctl_sandbox.aws import fis_faults, metrics, outage, route53_health
 from drctl_sandbox.aws.replication import Replicator
 from drctl_sandbox.aws.route53_health import HealthEvaluator
 from drctl_sandbox.aws.server import SandboxServer
+from drctl_sandbox.clock import CLOCK
 from drctl_sandbox.estate.app_readiness import WriteReadiness
 from drctl_sandbox.estate.model import SEED_PLAN, AppEndpoint, Estate, provision
 from drctl_sandbox.estate.sample_app import FailureMode, SampleApp, SampleApps
+from drctl_sandbox.latencies import LatencyTable
 
 
 class Sandbox:
@@ -36,7 +44,11 @@ class Sandbox:
         replication_lag: float = 0.5,
         port: int = 0,
         app_port: int = 0,
+        time_scale: float | None = None,
+        latency_table: LatencyTable | None = None,
     ) -> None:
+        self.time_scale = time_scale
+        self.latency_table = latency_table
         self.plan = plan if plan is not None else load_plan(SEED_PLAN)
         self.server = SandboxServer(port=port)
         regions = [self.plan.regions.primary, self.plan.regions.secondary]
@@ -56,8 +68,9 @@ class Sandbox:
         return self._estate
 
     def env(self) -> dict[str, str]:
-        """Environment for boto3 and the aws CLI (endpoint, fake credentials, primary region)."""
-        return {**self.server.env(), "AWS_DEFAULT_REGION": self.plan.regions.primary}
+        """Environment for boto3, the aws CLI and drctl (endpoint, fake credentials, region, scale)."""
+        scale = {"DRCTL_TIME_SCALE": f"{self.time_scale:g}"} if self.time_scale else {}
+        return {**self.server.env(), "AWS_DEFAULT_REGION": self.plan.regions.primary, **scale}
 
     def app_endpoints(self) -> dict[str, AppEndpoint]:
         return {
@@ -71,6 +84,9 @@ class Sandbox:
         moto keeps resources per process, not per server: starting a `Sandbox` first forgets
         whatever an earlier one in this process created, so run one `Sandbox` at a time.
         """
+        if self.time_scale is not None:
+            latencies.use(self.latency_table or LatencyTable())
+            CLOCK.set_scale(self.time_scale)
         self.server.start()
         try:
             self.server.reset()
@@ -97,19 +113,28 @@ class Sandbox:
         self.replication.stop()
         self.apps.stop()
         self.server.stop()
+        if self.time_scale is not None:
+            latencies.use(LatencyTable.instant())
+            CLOCK.set_scale(1.0)
 
     def fail_region(
-        self, region: str, mode: FailureMode = "unavailable", *, api_outage: bool = False
+        self,
+        region: str,
+        mode: FailureMode = "unavailable",
+        *,
+        api_outage: bool = False,
+        api_failure: outage.OutageMode = "unavailable",
     ) -> None:
         """Simulate a region failure: its app fails (503 or down) and it replicates nothing.
 
-        With `api_outage`, every AWS API call scoped to the region answers 503 as well,
-        so whatever still works is proven not to depend on the failed region.
+        With `api_outage`, every AWS API call scoped to the region fails as well (a 503, or
+        with `api_failure="hang"` no answer until the client gives up), so whatever still
+        works is proven not to depend on the failed region.
         """
         self._app(region).fail(mode)
         self.replication.isolate(region)
         if api_outage:
-            outage.block(region)
+            outage.block(region, api_failure)
 
     def recover_region(self, region: str) -> None:
         """Undo `fail_region`: the app serves again and queued replication resumes."""

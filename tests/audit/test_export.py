@@ -198,3 +198,22 @@ def test_destination_and_retention_come_from_the_plans_audit_section(seed_plan_p
         "my-app-dr-evidence", "drctl/", "ap-northeast-1", "COMPLIANCE", 365,
     )  # fmt: skip
     assert export_destination(plan, "s3://other/x")[0].bucket == "other"
+
+
+def test_a_region_that_does_not_answer_is_asked_once_not_once_per_event_name(
+    aws_env: SandboxServer,
+) -> None:
+    clients = AwsClients(Settings(aws_endpoint_url="http://127.0.0.1:9"), max_attempts=1)
+    window = TrailWindow(
+        start=datetime.now(UTC),
+        end=datetime.now(UTC),
+        regions=[REGION],
+        event_names=["CreateSecret", "PutSecretValue", "DeleteSecret"],
+    )
+    evidence = lookup_run_calls(clients, window)
+    assert len(evidence.errors) == 2
+    assert evidence.errors[0].startswith("CreateSecret in ap-northeast-1: cannot reach")
+    assert (
+        evidence.errors[1]
+        == "PutSecretValue, DeleteSecret in ap-northeast-1: not looked up, the region did not answer"
+    )

@@ -76,6 +76,7 @@ WRITE_COMMANDS = {
     "sandbox fail",
     "sandbox heal",
     "sandbox up",
+    "simulate",
 }
 
 

@@ -242,3 +242,24 @@ def test_a_hand_written_echo_runbook_labelled_as_a_drill_is_not_counted(
     assert f"- Runbook provenance: edited (accepted: {why})" in third
     assert f"counts as a drill exercise of plan my-app (edited runbook accepted: {why})" in third
     assert "## Who acted (verified identities)" in third and " start: " in third
+
+
+def test_runs_latencies_writes_step_durations_in_aws_time_that_the_sandbox_reads(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    from drctl.yamlsource import load_model
+    from drctl_sandbox.latencies import LatencyFile
+
+    path = write(tmp_path, "  - {id: a, title: A, action: shell, params: {command: 'sleep 0.2'}}\n")
+    assert cli(capsys, "run", str(path), "--as", "alice", "--run-id", "lat-1")[0] == 0
+    out = tmp_path / "latencies.yaml"
+
+    code, printed, _ = cli(
+        capsys, "runs", "latencies", "lat-1", "-o", str(out), "--time-scale", "0.01"
+    )
+
+    assert code == 0 and "wrote 1 step durations" in printed
+    assert out.read_text().startswith("# Measured step durations of run lat-1, in AWS time")
+    steps = load_model(out, LatencyFile).steps
+    assert list(steps) == ["a"]
+    assert 20 <= steps["a"].total_seconds() <= 200  # 0.2 s of wall time at scale 0.01

@@ -138,3 +138,41 @@ def test_fail_and_heal_a_region_of_a_running_sandbox_from_another_process(
     assert healed.returncode == 0, healed.stderr
     assert [f["target"] for f in json.loads(healed.stdout)] == ["ap-northeast-1"]
     assert httpx.get(f"{primary_url}/health").status_code == 200
+
+
+def test_up_with_a_time_scale_serves_aws_state_machines_and_exports_the_scale(
+    tmp_path: Path,
+) -> None:
+    home = tmp_path / ".drctl"
+    latencies = tmp_path / "latencies.yaml"
+    latencies.write_text("latencies:\n  aurora_global_failover: 30m\n", encoding="utf-8")
+    started = drctl(
+        home, "sandbox", "up", "--detach", "--json", "--time-scale", "0.01",
+        "--latencies", str(latencies),
+    )  # fmt: skip
+    assert started.returncode == 0, started.stderr
+    state = json.loads(started.stdout)
+    try:
+        env = state["env"]
+        assert env["DRCTL_TIME_SCALE"] == "0.01"
+        rds = boto3.client(
+            "rds",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name="ap-southeast-1",
+            aws_access_key_id=env["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=env["AWS_SECRET_ACCESS_KEY"],
+        )
+        target = rds.describe_db_clusters(DBClusterIdentifier="orders-apse1")["DBClusters"][0]
+        rds.failover_global_cluster(
+            GlobalClusterIdentifier="orders-global",
+            TargetDbClusterIdentifier=target["DBClusterArn"],
+            AllowDataLoss=True,
+        )
+        gc = rds.describe_global_clusters(GlobalClusterIdentifier="orders-global")[
+            "GlobalClusters"
+        ][0]
+        assert gc["FailoverState"]["ToDbClusterArn"] == target["DBClusterArn"]  # 30 AWS min: 18 s
+        assert drctl(home, "sandbox", "down").returncode == 0
+    finally:
+        if alive(state["pid"]):
+            os.kill(state["pid"], signal.SIGKILL)

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import JsonValue
 
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws.clients import AwsClients, aws_errors
 
@@ -77,13 +77,17 @@ def lookup_run_calls(
         if region in failed:
             errors.append(f"{region}: not looked up, the region is down in this run")
             continue
-        for name in window.event_names:
+        for i, name in enumerate(window.event_names):
             try:
                 events.extend(_lookup(clients, region, name, window))
             except DrctlError as exc:
                 errors.append(f"{name} in {region}: {exc.message}")
-                if getattr(exc, "code", "") in REGION_DOWN_CODES:
-                    skipped = window.event_names[window.event_names.index(name) + 1 :]
+                down_code = getattr(exc, "code", "") in REGION_DOWN_CODES
+                unanswered = isinstance(exc, ProviderError) and exc.retryable
+                if down_code or unanswered:
+                    # The region does not answer (a failed region may hang every call until
+                    # the client's timeout): say so once instead of waiting once per name.
+                    skipped = window.event_names[i + 1 :]
                     if skipped:
                         errors.append(
                             f"{', '.join(skipped)} in {region}: not looked up, "

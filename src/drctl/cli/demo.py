@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import signal
 import threading
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,7 @@ from rich.table import Table
 
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
-from drctl.cli.options import ScenarioOption
+from drctl.cli.options import LatenciesOption, ScenarioOption
 from drctl.cli.output import console
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
@@ -24,6 +25,11 @@ if TYPE_CHECKING:
     from drctl.runbook.model import Runbook
     from drctl_sandbox.demo import DemoResult
     from drctl_sandbox.demo_env import DemoEnvironment
+
+
+DEMO_TIME_SCALE = 0.04
+"""25x faster than AWS: the seed's region failure (~6 AWS minutes of modelled latencies)
+runs in well under a minute."""
 
 
 @app.command()
@@ -44,6 +50,16 @@ def demo(
         False, "--lag", help="With --lab: hold back WAL shipping so writes are lost."
     ),
     sync: bool = typer.Option(False, "--sync", help="With --lab: a synchronous standby (RPO 0)."),
+    time_scale: float = typer.Option(
+        DEMO_TIME_SCALE,
+        "--time-scale",
+        min=0.0001,
+        max=1.0,
+        metavar="X",
+        help="AWS latencies run X times real time (the default keeps the demo under a minute); "
+        "1 with --latencies unset: instant AWS operations, as the sandbox without a scale.",
+    ),
+    latencies: LatenciesOption = None,
 ) -> None:
     """Run the offline sandbox demo: inject a failure, run the compiled runbook, measure RTO/RPO, report.
 
@@ -52,6 +68,7 @@ def demo(
     with sandbox_extra():
         from drctl_sandbox.demo import run_demo
         from drctl_sandbox.demo_env import SIMULATED
+        from drctl_sandbox.latencies import LatencyTable
     from drctl import engine
     from drctl.cli.progress import ProgressView
 
@@ -64,13 +81,21 @@ def demo(
     console.print(
         "approvals are given automatically (--auto-approve) and recorded as 'auto-approve (demo)'"
     )
+    faithful = time_scale < 1 or latencies is not None
+    if faithful:
+        console.print(
+            f"time scale {time_scale:g}: AWS operations take their modelled latencies "
+            f"(docs/sandbox.md), {1 / time_scale:g}x faster than on AWS"
+        )
+    table = LatencyTable.load(latencies) if latencies else None
 
     def views(runbook: Runbook) -> list[ProgressView]:
         return [ProgressView(runbook, console)]
 
     try:
         result = run_demo(scenario, output, subscribers=views, say=lambda line: console.print(line),
-                          hold=_hold_until_signal if keep else None)  # fmt: skip
+                          hold=_hold_until_signal if keep else None,
+                          time_scale=time_scale if faithful else None, latency_table=table)  # fmt: skip
     finally:
         engine.shutdown()
     _summary(result)
@@ -79,17 +104,26 @@ def demo(
 
 
 def _summary(result: DemoResult) -> None:
-    run = result.run
-    table = Table("step", "status", "duration", title=f"run {run.id}: {run.status}")
+    run, scale = result.run, result.time_scale
+    scaled = scale < 1
+    columns = ("step", "status", "wall", "AWS time") if scaled else ("step", "status", "duration")
+    table = Table(*columns, title=f"run {run.id}: {run.status}")
     for step in run.steps:
-        duration = f"{step.duration.total_seconds():.1f}s" if step.duration else "-"
-        table.add_row(step.id, step.status, duration)
+        wall = step.duration.total_seconds() if step.duration else None
+        cells = [f"{wall:.1f}s" if wall is not None else "-"]
+        if scaled:
+            cells.append(format_duration(timedelta(seconds=round(wall / scale))) if wall else "-")
+        table.add_row(step.id, step.status, *cells)
     console.print(table)
     for m in run.measurements:
         measured = format_duration(m.value) if m.value is not None else "not measured"
         target = format_duration(m.target) if m.target is not None else "-"
         verdict = "[green]PASS[/green]" if m.passed else "[red]FAIL[/red]"
         seconds = f" ({m.value.total_seconds():.2f}s)" if m.value is not None else ""
+        # RPO comes from the replication lag, which is not on the scaled clock: wall only.
+        if scaled and m.value is not None and m.name == "rto":
+            aws = timedelta(seconds=round(m.value.total_seconds() / scale))
+            seconds = f" wall, {format_duration(aws)} in AWS time at time scale {scale:g}"
         console.print(
             f"measured {m.name.upper()} {measured}{seconds} against a target of {target}: {verdict} — {m.detail}"
         )

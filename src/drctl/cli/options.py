@@ -109,3 +109,24 @@ DrillsFormatOption = Annotated[
 RunbookFormatOption = Annotated[
     RunbookFormat, typer.Option("--format", help="Waves as a tree, or a Mermaid flowchart.")
 ]
+TimeScaleOption = Annotated[
+    float | None,
+    typer.Option(
+        "--time-scale",
+        min=0.0001,
+        max=1.0,
+        metavar="X",
+        help="Run the sandbox's AWS latencies (and drctl's waits) X times real time, "
+        "e.g. 0.02: a 60 s AWS failover takes 1.2 s.",
+    ),
+]
+LatenciesOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--latencies",
+        metavar="FILE",
+        exists=True,
+        dir_okay=False,
+        help="YAML of AWS latencies overriding the sandbox's table (docs/sandbox.md).",
+    ),
+]

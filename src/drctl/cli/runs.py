@@ -1,6 +1,8 @@
-"""`drctl runs list|show|cancel|resume|recover` and `drctl approve|reject`."""
+"""`drctl runs list|show|latencies|cancel|resume|recover` and `drctl approve|reject`."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import typer
 
@@ -21,6 +23,7 @@ from drctl.engine import shutdown
 from drctl.errors import DrctlError
 from drctl.measure import MeasuredRun, measured_of
 from drctl.plan.load import load_plan
+from drctl.runbook import latency_file
 from drctl.runbook.io import parse_runbook
 from drctl.settings import Settings
 
@@ -68,6 +71,27 @@ def show(run_id: RunIdArgument, output: OutputOption = None, json_out: JsonOptio
         print_data(run_data(found, measured), fmt)
     else:
         print_run(found, measured)
+
+
+@runs_app.command("latencies")
+def latencies(
+    run_id: RunIdArgument,
+    out: Path = typer.Option(..., "-o", "--output", help="The latency file to write (YAML)."),
+    time_scale: float | None = typer.Option(
+        None,
+        "--time-scale",
+        min=0.0001,
+        max=1.0,
+        help="The sandbox's time scale the run ran at (default: $DRCTL_TIME_SCALE, else 1).",
+    ),
+) -> None:
+    """Write a run's measured step durations, in AWS time, as a latency file (`steps:`).
+
+    Example: drctl runs latencies my-app-region-failure-20260101-120000-ab12 -o latencies.yaml
+    """
+    scale = time_scale or Settings().time_scale
+    written = latency_file.write(out, cli_engine().status(run_id), scale)
+    console.print(f"wrote {len(written)} step durations to {out}")
 
 
 @runs_app.command("cancel")

@@ -8,7 +8,7 @@ import typer
 
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
-from drctl.cli.options import JsonOption, OptionalPlanOption
+from drctl.cli.options import JsonOption, LatenciesOption, OptionalPlanOption, TimeScaleOption
 from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.settings import Settings
 
@@ -27,6 +27,7 @@ ENV_ORDER = (
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
     "AWS_DEFAULT_REGION",
+    "DRCTL_TIME_SCALE",
 )
 
 
@@ -53,18 +54,26 @@ def up(
     health_interval: float = typer.Option(
         1.0, help="Seconds between health-check probes (compressed; Route 53 uses 10 or 30)."
     ),
+    time_scale: TimeScaleOption = None,
+    latencies: LatenciesOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Start moto on 127.0.0.1, the sample apps and the estate; print the endpoint and env vars.
 
-    Example: drctl sandbox up --detach && eval "$(drctl sandbox status --env)"
+    With --time-scale every modelled AWS operation takes its AWS latency at that scale
+    (a faithful sandbox); without it they are instant.
+
+    Example: drctl sandbox up --detach --time-scale 0.02 && eval "$(drctl sandbox status --env)"
     """
     with sandbox_extra():
         from drctl_sandbox import control
         from drctl_sandbox.estate.model import SEED_PLAN
     home, plan = Settings().home, plan or SEED_PLAN
     if detach:
-        state = control.start_detached(plan, home, port=port, health_interval=health_interval)
+        state = control.start_detached(
+            plan, home, port=port, health_interval=health_interval, time_scale=time_scale,
+            latencies=latencies,
+        )  # fmt: skip
         if json_out:
             print_json(state)
         else:
@@ -78,7 +87,10 @@ def up(
             _print_state(state, detached=False)
             console.print("press Ctrl-C to stop")
 
-    control.serve(plan, home, port=port, health_interval=health_interval, on_ready=ready)
+    control.serve(
+        plan, home, port=port, health_interval=health_interval, on_ready=ready,
+        time_scale=time_scale, latencies=latencies,
+    )  # fmt: skip
 
 
 @sandbox_app.command()

@@ -18,7 +18,7 @@ from dbos import DBOS, SetWorkflowID
 from pydantic import JsonValue
 
 from drctl.audit.event import canonical_json
-from drctl.clock import Clock, SystemClock
+from drctl.clock import Clock, clock_for
 from drctl.engine import approvals, runtime
 from drctl.engine.events import EventKind, HumanKind, RunEvent, Subscriber
 from drctl.engine.journal import Journal
@@ -62,7 +62,7 @@ class Engine:
     ) -> None:
         self.settings = settings
         self.database_url = settings.state_database_url()
-        self.clock: Clock = clock or SystemClock()
+        self.clock: Clock = clock or clock_for(settings.time_scale)
         self.publisher = Publisher(subscribers, self.clock)
 
     @property

@@ -108,7 +108,9 @@ def trail_entries(
     )
     primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
     down = down_regions(run.scenario, primary)
-    found = lookup_run_calls(AwsClients(settings), window, down=down)
+    # A report is often written while a region is still out: bounded attempts and reads.
+    clients = AwsClients(settings, max_attempts=3, connect_timeout=3.0, read_timeout=5.0)
+    found = lookup_run_calls(clients, window, down=down)
     entries = [_attributed(e, run.intents) for e in found.events]
     return entries, list(found.errors)
 

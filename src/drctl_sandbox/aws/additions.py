@@ -4,9 +4,10 @@ See shared SANDBOX-FACTS.md. Each addition follows the AWS API reference, error 
 included, and is tested through boto3 over HTTP. `install()` is idempotent.
 
 - RDS `FailoverGlobalCluster` (AllowDataLoss or Switchover) and `SwitchoverGlobalCluster`:
-  the target secondary becomes the writer, the old writer a secondary; instant unless
-  `set_promotion_time()` gives the operation a duration, during which the global cluster
-  reports `FailoverState` and refuses a second operation.
+  the target secondary becomes the writer, the old writer a secondary, after the latency
+  table's `aurora_global_failover` / `aurora_global_switchover` on the sandbox clock;
+  meanwhile the global cluster reports `FailoverState` (`pending`, then `failing-over` or
+  `switching-over`) and refuses a second operation (`InvalidGlobalClusterStateFault`).
 - RDS `RemoveFromGlobalCluster`: moto looks the global cluster up in the caller's region
   (it lives in us-east-1's backend) and silently answers nothing; here it detaches the
   member and the detached cluster becomes a standalone writer (detach-and-promote).
@@ -14,7 +15,8 @@ included, and is tested through boto3 over HTTP. `install()` is idempotent.
 - RDS `CreateGlobalCluster` from a source cluster: the source becomes the writer member.
 - RDS `PromoteReadReplica`: the promoted instance stops naming its source, and the source
   stops listing it (moto keeps both links).
-- Secrets Manager `StopReplicationToReplica`: the replica becomes a standalone secret.
+- Secrets Manager `StopReplicationToReplica`: the replica becomes a standalone secret, after
+  the latency table's `secret_replica_promotion`.
 - EFS replication configurations (see `efs_replication.py`).
 - ElastiCache Global Datastores (see `elasticache_global.py`).
 - CloudTrail `LookupEvents` answered from every API call the server saw (see `cloudtrail.py`).
@@ -22,7 +24,6 @@ included, and is tested through boto3 over HTTP. `install()` is idempotent.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,10 +35,18 @@ from moto.secretsmanager.exceptions import InvalidRequestException, SecretNotFou
 from moto.secretsmanager.models import FakeSecret, ReplicaSecret, SecretsManagerBackend
 from moto.secretsmanager.responses import SecretsManagerResponse
 
-from drctl_sandbox.aws import cloudtrail, efs_replication, elasticache_global, outage
+from drctl_sandbox import latencies
+from drctl_sandbox.aws import (
+    cloudtrail,
+    efs_replication,
+    elasticache_global,
+    outage,
+    rds_promotion,
+    state_changes,
+)
+from drctl_sandbox.clock import CLOCK
 
 _installed = False
-_promotion_seconds = 0.0
 
 
 @dataclass
@@ -46,17 +55,18 @@ class _Operation:
 
     target: DBCluster
     from_arn: str
+    started_at: float
     done_at: float
     data_loss: bool
+    promoted: bool = False
 
 
 _operations: dict[str, _Operation] = {}  # global cluster identifier -> operation
 
 
-def set_promotion_time(seconds: float) -> None:
-    """How long a global failover or switchover takes from now on (0: instant, the default)."""
-    global _promotion_seconds
-    _promotion_seconds = seconds
+def reset() -> None:
+    """Forget global cluster operations in progress (the server's reset)."""
+    _operations.clear()
 
 
 def install() -> None:
@@ -81,6 +91,8 @@ def install() -> None:
     for cls, name, function in patches:
         setattr(cls, name, function)
     cloudtrail.install()
+    rds_promotion.install()
+    state_changes.install()
     efs_replication.install()
     elasticache_global.install()
 
@@ -136,11 +148,10 @@ def _promote(
             "InvalidGlobalClusterStateFault", f"Global cluster {identifier} is {gc.status}."
         )
     writer = next((c for c in gc.members if c.is_writer), None)
+    took = latencies.seconds("aurora_global_failover" if data_loss else "aurora_global_switchover")
+    now = CLOCK.now()
     _operations[gc.global_cluster_identifier] = _Operation(
-        target,
-        writer.db_cluster_arn if writer else "",
-        time.monotonic() + _promotion_seconds,
-        data_loss,
+        target, writer.db_cluster_arn if writer else "", now, now + took, data_loss
     )
     gc.status = "failing-over" if data_loss else "switching-over"
     _settle(gc)
@@ -148,32 +159,39 @@ def _promote(
 
 
 def _settle(gc: GlobalCluster) -> None:
-    """Finish an operation whose time has come; show FailoverState while it runs."""
+    """Move an operation along on the sandbox clock; show FailoverState while it runs.
+
+    FailoverState is `pending` for `aurora_failover_pending`, then `failing-over` (or
+    `switching-over`) until the operation's latency has passed; then the target is the
+    writer and FailoverState is gone.
+    """
     op = _operations.get(gc.global_cluster_identifier)
     if op is None:
         return
-    vars(gc)["failover_state"] = {
-        "Status": gc.status,
-        "FromDbClusterArn": op.from_arn,
-        "ToDbClusterArn": op.target.db_cluster_arn,
-        "IsDataLossAllowed": op.data_loss,
-    }
-    if time.monotonic() < op.done_at:
+    now = CLOCK.now()
+    if not op.promoted and now < op.done_at:
+        pending = now < op.started_at + latencies.seconds("aurora_failover_pending")
+        vars(gc)["failover_state"] = {
+            "Status": "pending" if pending else gc.status,
+            "FromDbClusterArn": op.from_arn,
+            "ToDbClusterArn": op.target.db_cluster_arn,
+            "IsDataLossAllowed": op.data_loss,
+        }
         return
-    for cluster in gc.members:
-        cluster.is_writer = cluster is op.target
-    # The writer is listed first, as DescribeGlobalClusters does on AWS.
-    gc.members.sort(key=lambda c: not c.is_writer)
-    # Unconfirmed by AWS: the sandbox keeps a failover unfinished while the old writer's region
-    # is out (its cluster cannot be made a secondary yet); the new writer serves meanwhile.
-    if (
-        op.data_loss
-        and op.from_arn.split(":")[3:4]
-        and op.from_arn.split(":")[3] in outage.blocked()
-    ):
+    if not op.promoted:
+        op.promoted = True
+        vars(gc).pop("failover_state", None)
+        for cluster in gc.members:
+            cluster.is_writer = cluster is op.target
+        # The writer is listed first, as DescribeGlobalClusters does on AWS.
+        gc.members.sort(key=lambda c: not c.is_writer)
+    # Unconfirmed by AWS: while the old writer's region is out its cluster cannot be made a
+    # secondary, so the sandbox keeps the global cluster's Status `failing-over` (refusing
+    # further operations) until that region is back; the new writer serves meanwhile.
+    old_region = op.from_arn.split(":")[3] if op.from_arn.count(":") >= 3 else ""
+    if op.data_loss and old_region in outage.blocked():
         return
     del _operations[gc.global_cluster_identifier]
-    vars(gc).pop("failover_state", None)
     gc.status = "available"
 
 
@@ -293,6 +311,8 @@ def _unlinking_promotion(original: Any) -> Any:
 
 
 def _stop_replication_to_replica(self: SecretsManagerResponse) -> str:
+    # The promotion answers after `secret_replica_promotion` (seconds; AWS gives no figure).
+    CLOCK.sleep(latencies.seconds("secret_replica_promotion"))
     secret_id: str = self._get_param("SecretId")
     backend: SecretsManagerBackend = self.backend
     if secret_id not in backend.secrets:

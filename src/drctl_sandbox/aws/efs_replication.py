@@ -6,6 +6,10 @@ until the configuration is deleted; then it is writable (`ENABLED`). File data i
 Deletion honours `deletionMode`: `ALL_CONFIGURATIONS` (the default) must reach both regions and
 fails while the other one is out (`outage.block`); `LOCAL_CONFIGURATION_ONLY` removes only the
 caller's side, and the other side keeps its (now unrecoverable) configuration.
+Deletion takes `efs_replication_delete` on the sandbox clock: meanwhile the configuration is
+still described, with its destination `DELETING`, the destination stays read-only, and a
+second delete is refused with `ConflictException` (unconfirmed: AWS documents the DELETING
+status, not what a second call gets; refusing it is the conservative reading).
 """
 
 from __future__ import annotations
@@ -19,13 +23,33 @@ from moto.efs.exceptions import EFSError, FileSystemNotFound
 from moto.efs.models import EFSBackend, FileSystem, efs_backends
 from moto.efs.responses import EFSResponse
 
+from drctl_sandbox import latencies
 from drctl_sandbox.aws import outage
+from drctl_sandbox.clock import CLOCK
 
 TYPE_RESPONSE = tuple[str, dict[str, Any]]
 # (account, source file system id) → replication description
 _CONFIGS: dict[tuple[str, str], dict[str, Any]] = {}
 # the regions that still hold each configuration (LOCAL_CONFIGURATION_ONLY removes one side)
 _SIDES: dict[tuple[str, str], set[str]] = {}
+# deletions in progress: key -> (done at, in AWS seconds; the regions being removed)
+_DELETING: dict[tuple[str, str], tuple[float, set[str]]] = {}
+
+
+def reset() -> None:
+    """Forget every configuration (the server's reset)."""
+    _CONFIGS.clear()
+    _SIDES.clear()
+    _DELETING.clear()
+
+
+def _settle() -> None:
+    """Finish the deletions whose time has come."""
+    now = CLOCK.now()
+    for key, (done_at, removed) in list(_DELETING.items()):
+        if now >= done_at:
+            del _DELETING[key]
+            _finish_delete(key, removed)
 
 
 class ReplicationNotFound(EFSError):
@@ -72,6 +96,7 @@ def _protect(file_system: FileSystem, state: str) -> None:
 
 
 def _create(self: EFSResponse) -> TYPE_RESPONSE:
+    _settle()
     source = _file_system(self.efs_backend, self._get_param("SourceFileSystemId"))
     key = (self.current_account, source.file_system_id)
     if key in _CONFIGS:
@@ -115,6 +140,7 @@ def _matching(account: str, file_system_id: str, region: str) -> list[dict[str, 
 
 
 def _describe(self: EFSResponse) -> TYPE_RESPONSE:
+    _settle()
     file_system_id = self._get_param("FileSystemId")
     found = (
         _matching(self.current_account, file_system_id, self.region)
@@ -153,23 +179,43 @@ def _deletion_sides(self: EFSResponse, key: tuple[str, str]) -> set[str]:
 
 
 def _delete(self: EFSResponse) -> TYPE_RESPONSE:
+    _settle()
     file_system_id = self._get_param("SourceFileSystemId")
     found = _matching(self.current_account, file_system_id, self.region)
     if not found:
         raise ReplicationNotFound(file_system_id)
     key = (self.current_account, found[0]["SourceFileSystemId"])
+    if key in _DELETING:
+        raise EFSError(
+            "ConflictException",
+            f"The replication configuration of {file_system_id} is being deleted.",
+        )
     removed = _deletion_sides(self, key)
+    took = latencies.seconds("efs_replication_delete")
+    if took <= 0:
+        _finish_delete(key, removed)
+    else:
+        for dest in _CONFIGS[key]["Destinations"]:
+            dest["Status"] = "DELETING"
+        _DELETING[key] = (CLOCK.now() + took, removed)
+    return "", {"status": 204, "Content-Type": "application/json"}
+
+
+def _finish_delete(key: tuple[str, str], removed: set[str]) -> None:
+    account = key[0]
     _SIDES[key] -= removed
     config = _CONFIGS[key]
     if not _SIDES[key]:
         del _CONFIGS[key], _SIDES[key]
+    else:
+        for dest in config["Destinations"]:
+            dest["Status"] = "ENABLED" if dest["Status"] == "DELETING" else dest["Status"]
     for dest in config["Destinations"]:
         if dest["Region"] not in removed:
             continue
-        backend: EFSBackend = efs_backends[self.current_account][dest["Region"]]
+        backend: EFSBackend = efs_backends[account][dest["Region"]]
         if dest["FileSystemId"] in backend.file_systems_by_id:
             _protect(backend.file_systems_by_id[dest["FileSystemId"]], "ENABLED")
-    return "", {"status": 204, "Content-Type": "application/json"}
 
 
 def install() -> None:

@@ -1,4 +1,9 @@
-"""Regional API outage: while a region is failed, every AWS API call scoped to it answers 503.
+"""Regional API outage: while a region is failed, every AWS API call scoped to it fails.
+
+Two ways, chosen per failure, as a real outage shows either: `unavailable` answers HTTP 503
+`ServiceUnavailable` at once; `hang` holds the request without answering (the client's
+timeout, not the sandbox, ends it, as with an endpoint that accepts nothing), up to
+`HANG_LIMIT` wall seconds or until the region is unblocked, then answers 503.
 
 A real region failure takes the region's endpoints with it. Blocking them in the sandbox
 proves what DESIGN.md demands of a region-failure runbook: it must work entirely from
@@ -9,15 +14,18 @@ never blocked, even when the failed region is us-east-1, where their control pla
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import Any, Literal
 from xml.sax.saxutils import escape
 
 from moto.core.exceptions import JsonRESTError
 from moto.core.responses import BaseResponse
 
 GLOBAL_SERVICES = frozenset({"route53", "iam", "sts", "organizations", "cloudfront"})
-_blocked: set[str] = set()
+OutageMode = Literal["unavailable", "hang"]
+HANG_LIMIT = 120.0
+_blocked: dict[str, OutageMode] = {}
 _lock = threading.Lock()
+_changed = threading.Condition(_lock)
 _installed = False
 
 
@@ -41,22 +49,30 @@ def _xml_body(message: str) -> str:
     )
 
 
-def block(region: str) -> None:
-    """Start answering 503 to every API call in `region`."""
-    with _lock:
-        _blocked.add(region)
+def block(region: str, mode: OutageMode = "unavailable") -> None:
+    """Fail every API call in `region`: a 503 at once (`unavailable`) or no answer (`hang`)."""
+    with _changed:
+        _blocked[region] = mode
+        _changed.notify_all()
 
 
 def unblock(region: str) -> None:
-    """Serve `region` again."""
-    with _lock:
-        _blocked.discard(region)
+    """Serve `region` again (held requests are answered 503: their connection is gone)."""
+    with _changed:
+        _blocked.pop(region, None)
+        _changed.notify_all()
 
 
 def blocked() -> frozenset[str]:
     """Regions currently out."""
     with _lock:
         return frozenset(_blocked)
+
+
+def _hold(region: str) -> None:
+    """Keep a request to a hanging region unanswered until the limit or the region is back."""
+    with _changed:
+        _changed.wait_for(lambda: _blocked.get(region) != "hang", timeout=HANG_LIMIT)
 
 
 def install() -> None:
@@ -71,6 +87,10 @@ def install() -> None:
         original(self, request, *args, **kwargs)
         region = getattr(self, "region", "")
         if region in blocked() and self.service_name not in GLOBAL_SERVICES:
+            with _lock:
+                mode = _blocked.get(region)
+            if mode == "hang":
+                _hold(region)
             error = RegionUnavailable(region)
             if "json" not in str(request.headers.get("Content-Type", "")):
                 error.content_type = "application/xml"

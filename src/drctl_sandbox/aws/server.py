@@ -10,10 +10,13 @@ from moto.server import ThreadedMotoServer
 from drctl_sandbox.aws import (
     additions,
     cloudtrail,
+    efs_replication,
     elasticache_global,
     outage,
+    rds_promotion,
     replication,
     route53_health,
+    state_changes,
 )
 from drctl_sandbox.loopback import free_port
 
@@ -56,11 +59,7 @@ class SandboxServer:
 
     def reset(self) -> None:
         """Forget every resource and queued replication: moto's backends are process-wide."""
-        from moto.moto_api._internal.models import moto_api_backend
-
-        moto_api_backend.reset()
-        replication.reset()
-        elasticache_global.reset()
+        reset_backends()
 
     def __enter__(self) -> SandboxServer:
         return self.start()
@@ -72,3 +71,16 @@ class SandboxServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def reset_backends() -> None:
+    """Forget every resource and queued replication: moto's backends are process-wide."""
+    from moto.moto_api._internal.models import moto_api_backend
+
+    moto_api_backend.reset()
+    replication.reset()
+    elasticache_global.reset()
+    efs_replication.reset()
+    rds_promotion.reset()
+    state_changes.reset()
+    additions.reset()

@@ -39,9 +39,14 @@ class SimulatedCluster:
         nodes_per_az: int = 1,
         deployments: Mapping[str, int] | None = None,
         ready_after: float | None = 0.0,
+        node_count: int | None = None,
     ) -> None:
         """The seed's my-cluster: ng-1 across `zones`, system pods, `deployments` ("ns/name": replicas)."""
-        for z, zone in enumerate(zones):
+        if node_count is not None:  # exactly this many, spread over the zones
+            for n in range(node_count):
+                z = n % len(zones)
+                self.add_node(f"ip-10-0-{z + 1}-{10 + n}.{region}.compute.internal", zones[z])
+        for z, zone in enumerate(zones if node_count is None else ()):
             for n in range(nodes_per_az):
                 self.add_node(f"ip-10-0-{z + 1}-{10 + n}.{region}.compute.internal", zone)
         self.add_daemonset("kube-system", "aws-node")
@@ -283,6 +288,13 @@ class SimulatedCluster:
                     node["spec"]["taints"] = [
                         {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"}
                     ]
+
+    def set_node_ready(self, name: str, ready: bool) -> None:
+        """A node's kubelet reports Ready (or not) from now on."""
+        with self._locked() as store:
+            for node in store.items("nodes"):
+                if node["metadata"]["name"] == name:
+                    node["status"]["conditions"] = [condition("Ready", ready, "KubeletReady")]
 
     def never_ready(self, namespace: str, name: str) -> None:
         """Make one pod crash-loop from now on."""

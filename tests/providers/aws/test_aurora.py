@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,7 +23,9 @@ from drctl.providers.aws.aurora_cluster import (
     FailoverCluster,
     FailoverClusterParams,
 )
-from drctl_sandbox.aws import additions, outage
+from drctl_sandbox import latencies
+from drctl_sandbox.aws import outage
+from drctl_sandbox.latencies import LatencyTable
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
@@ -31,10 +33,12 @@ PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 @pytest.fixture
 def slow_promotion() -> Iterator[None]:
     """Global failovers take a few seconds, as they take time on AWS (long enough for a loaded CI)."""
-    additions.set_promotion_time(4.0)
-    yield
+    table = LatencyTable(
+        {"aurora_global_failover": timedelta(seconds=4), "aurora_failover_pending": timedelta()}
+    )
+    with latencies.in_force(table, 1.0):
+        yield
     outage.unblock(PRIMARY)
-    additions.set_promotion_time(0.0)
 
 
 def global_database(aws: Any) -> tuple[str, str, str]:

@@ -203,12 +203,16 @@ class _GlobalPromotion(AwsAction[GlobalPromotionParams]):
         target = self._target()
 
         def problem(gc: GlobalClusterState) -> str:
-            writer = gc.writer.cluster_arn if gc.writer else "none"
-            if writer != target.arn:
+            member = gc.member(target.arn)
+            if member is None or not member.is_writer:
+                writer = gc.writer.cluster_arn if gc.writer else "none"
                 return f"writer is {writer}, not {target.arn}"
+            if gc.operation is not None:
+                return f"FailoverState is {gc.operation.status}"
             if self.mode == "failover":
-                # The global cluster may not settle while the old primary's region is down;
-                # the new writer being available is what the failover is for.
+                # The global cluster's Status may stay failing-over while the old primary's
+                # region is down (unconfirmed by AWS): the target being the writer with no
+                # operation left in FailoverState is what the failover is for.
                 return ""
             return "" if gc.status == "available" else f"global cluster is {gc.status}"
 

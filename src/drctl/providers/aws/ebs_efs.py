@@ -188,7 +188,9 @@ class RestoreVolume(AwsAction[RestoreParams]):
         if p.source_region is None:
             return []
         try:
-            copy = newest_copy(self.clients, p.volume, p.source_region, p.region)
+            # The source region may be the failed one: ask briefly (a hanging region would
+            # otherwise cost eight 30 s reads), and fall back to drctl's own copies.
+            copy = newest_copy(self.clients.for_probing(), p.volume, p.source_region, p.region)
         except ProviderError as err:
             if not err.retryable:
                 raise

@@ -135,6 +135,13 @@ class PromoteReplica(AwsAction[PromoteParams]):
             return Outcome(
                 changed=False, detail=f"{p.file_system} is not replicated into (already writable)"
             )
+        if any(status == "DELETING" for _, status in state.destinations.values()):
+            # After a crash mid-step: the deletion requested before is still running (it takes
+            # minutes); a second DeleteReplicationConfiguration would be refused. Go to verify.
+            return Outcome(
+                changed=False,
+                detail=f"deletion of the replication from {state.source_file_system} in progress",
+            )
         mode = self._deletion_mode(state)
         with aws_errors(f"EFS file system {p.file_system}", p.region):
             self.client("efs", p.region).delete_replication_configuration(
@@ -152,7 +159,9 @@ class PromoteReplica(AwsAction[PromoteParams]):
         if state.source_region == self.params.region:
             return "ALL_CONFIGURATIONS"  # same-Region replication: LOCAL is a BadRequest
         try:
-            read_efs_replication(self.clients, state.source_file_system, state.source_region)
+            read_efs_replication(
+                self.clients.for_probing(), state.source_file_system, state.source_region
+            )
         except ProviderError as err:
             if not err.retryable:
                 raise

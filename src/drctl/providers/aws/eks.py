@@ -6,13 +6,19 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, JsonValue
 
 from drctl.errors import ConfigError, NotFoundError, ProviderError
 from drctl.model import Frozen
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Outcome, Output, Params
+from drctl.providers.kube.access import KubeAccess, connect
+from drctl.providers.kube.errors import kube_errors
+
+NODEGROUP_LABEL = "eks.amazonaws.com/nodegroup"
+UPDATE_BOUND = 15 * 60.0
+"""How long (AWS seconds) a scale step waits for someone else's nodegroup update to end."""
 
 
 class NodegroupState(Frozen):
@@ -80,11 +86,13 @@ class Size(Params):
 
 
 class ScaleParams(Params):
-    """The cluster and the sizes its nodegroups must have."""
+    """The cluster, the sizes its nodegroups must have, and (optionally) its Kubernetes API
+    (`nodes`), through which the step waits for the nodes to be Ready."""
 
     region: str
     cluster: str
     nodegroups: list[Size] = Field(min_length=1)
+    nodes: KubeAccess | None = None
 
 
 class ScaleNodegroups(AwsAction[ScaleParams]):
@@ -111,8 +119,14 @@ class ScaleNodegroups(AwsAction[ScaleParams]):
     def apply(self) -> Outcome:
         p, states, changed = self.params, self._states(), []
         for want in p.nodegroups:
-            if want.matches(states[want.name]):
-                continue
+            state = states[want.name]
+            if want.matches(state):
+                continue  # also an update of ours still UPDATING after a crash: verify waits
+            if state.status == "UPDATING":
+                # Another update runs: a second one now is ResourceInUseException (EKS API).
+                state = self._settled(want.name)
+                if want.matches(state):
+                    continue
             with aws_errors(f"nodegroup {want.name} of EKS cluster {p.cluster}", p.region):
                 self.client("eks", p.region).update_nodegroup_config(
                     clusterName=p.cluster,
@@ -125,6 +139,15 @@ class ScaleNodegroups(AwsAction[ScaleParams]):
                 )
             changed.append(want.name)
         return Outcome(changed=bool(changed), detail=f"resized: {', '.join(changed) or 'none'}")
+
+    def _settled(self, name: str) -> NodegroupState:
+        p = self.params
+        return self.wait(
+            lambda: read_nodegroup(self.clients, p.cluster, name, p.region),
+            lambda s: "" if s.status != "UPDATING" else f"{name} is UPDATING",
+            self.ctx.clock.monotonic() + UPDATE_BOUND,
+            f"nodegroup {name} of EKS cluster {p.cluster} in {p.region}",
+        )
 
     def verify(self, deadline: float) -> Output:
         wants = {n.name: n for n in self.params.nodegroups}
@@ -143,7 +166,39 @@ class ScaleNodegroups(AwsAction[ScaleParams]):
             deadline,
             f"EKS cluster {self.params.cluster} in {self.params.region}",
         )
-        return {name: dump(state) for name, state in states.items()}
+        out: Output = {name: dump(state) for name, state in states.items()}
+        if self.params.nodes is not None:
+            out["ready_nodes"] = self._wait_nodes_ready(deadline)
+        return out
+
+    def _wait_nodes_ready(self, deadline: float) -> dict[str, JsonValue]:
+        """ACTIVE is not capacity: wait until each nodegroup has `desired` Ready nodes."""
+        assert self.params.nodes is not None
+        kube = connect(self.params.nodes, self.ctx.settings)
+
+        def read() -> dict[str, int]:
+            with kube_errors(kube.server, "list nodes"):
+                nodes = kube.core.list_node(_request_timeout=kube.timeout).items
+            ready: dict[str, int] = {name: 0 for name in wants}
+            for node in nodes:
+                group = (node.metadata.labels or {}).get(NODEGROUP_LABEL)
+                conditions = (node.status.conditions if node.status else None) or []
+                if group in ready and any(
+                    c.type == "Ready" and c.status == "True" for c in conditions
+                ):
+                    ready[group] += 1
+            return ready
+
+        wants = {n.name: n.desired for n in self.params.nodegroups}
+
+        def problem(ready: dict[str, int]) -> str:
+            short = [
+                f"{g} has {ready[g]}/{w} nodes Ready" for g, w in wants.items() if ready[g] < w
+            ]
+            return "; ".join(short)
+
+        counted = self.wait(read, problem, deadline, f"nodes of EKS cluster {self.params.cluster}")
+        return {name: count for name, count in counted.items()}
 
 
 class ClusterParams(Params):

@@ -9,6 +9,9 @@ from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.aws.markers import has_marker, put_marker
 from drctl.providers.base import Outcome, Output, Params
 
+PROMOTING = frozenset({"modifying", "rebooting"})
+"""Statuses a read replica passes through while it is promoted (USER_ReadRepl.Promote)."""
+
 
 class InstanceState(Frozen):
     """One RDS instance: status, endpoint, replication links, Multi-AZ placement."""
@@ -72,6 +75,13 @@ class PromoteReadReplica(AwsAction[InstanceParams]):
         if instance.replica_source is None:
             return Outcome(
                 changed=False, detail=f"{instance.identifier} is not a replica (already promoted)"
+            )
+        if instance.status in PROMOTING:
+            # After a crash mid-step: the promotion requested before is still running, and a
+            # second PromoteReadReplica would fail with InvalidDBInstanceState; go to verify.
+            return Outcome(
+                changed=False,
+                detail=f"promotion of {instance.identifier} already in progress ({instance.status})",
             )
         with aws_errors(f"DB instance {p.instance}", p.region):
             self.client("rds", p.region).promote_read_replica(DBInstanceIdentifier=p.instance)

@@ -9,6 +9,7 @@ from drctl.plan.model import Strategy
 from drctl.plan.resources import EksCluster
 from drctl.providers.aws import eks as aws_eks
 from drctl.providers.kube import drain, evidence, readiness, zones
+from drctl.providers.kube.access import KubeAccess
 from drctl.runbook.draft import Draft
 from drctl.runbook.recipes.base import Recipe
 from drctl.runbook.steps import M, S, kube_target
@@ -63,7 +64,10 @@ class EksClusterRecipe(Recipe[EksCluster]):
             after = [self._create(d, region, cluster, needs)]
         if self.plan.strategy is not Strategy.MULTI_SITE:
             params = aws_eks.ScaleNodegroups.Params(
-                region=region, cluster=cluster, nodegroups=self.sizes("active")
+                region=region,
+                cluster=cluster,
+                nodegroups=self.sizes("active"),
+                nodes=KubeAccess(**kube_target(self.res, region)),
             )
             title = f"Scale nodegroups of {cluster} in {region} to active capacity"
             scaled = d.add(
