@@ -61,6 +61,7 @@ class SandboxServer:
         moto_api_backend.reset()
         replication.reset()
         elasticache_global.reset()
+        route53_health.cut_checkers(set())
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -304,18 +304,20 @@ class HealthStatus(AwsAction[HealthStatusParams]):
     def describe(self) -> str:
         return f"read health checks of {self.params.record} (zone {self.params.hosted_zone})"
 
-    def _read(self) -> dict[str, HealthCheckState]:
+    def _read(self, diagnose: bool = False) -> dict[str, HealthCheckState]:
         p = self.params
         records = read_failover_records(self.clients, p.hosted_zone, p.record, p.type)
         sides = {"primary": records.primary, "secondary": records.secondary}
         return {
-            side: read_health_check(self.clients, rec.health_check_id)
+            side: read_health_check(
+                self.clients, rec.health_check_id, now=self.ctx.clock.now(), diagnose=diagnose
+            )
             for side, rec in sides.items()
             if rec is not None and rec.health_check_id
         }
 
     def current(self) -> Output:
-        return {side: dump(state) for side, state in self._read().items()}
+        return {side: dump(state) for side, state in self._read(diagnose=True).items()}
 
     def apply(self) -> Outcome:
         return Outcome(changed=False, detail="read-only")
