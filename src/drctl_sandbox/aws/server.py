@@ -10,6 +10,7 @@ from moto.server import ThreadedMotoServer
 from drctl_sandbox.aws import (
     additions,
     cloudtrail,
+    cloudwatch_dimensions,
     elasticache_global,
     outage,
     replication,
@@ -44,6 +45,7 @@ class SandboxServer:
         # werkzeug logs every request at INFO; the sandbox is not news (`--debug` shows it).
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         additions.install()
+        cloudwatch_dimensions.install()
         route53_health.install()
         replication.install()
         outage.install()
