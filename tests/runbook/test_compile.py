@@ -78,10 +78,26 @@ def test_region_failure_waits_for_the_plans_two_person_rule(seed_plan_path: Path
     assert step.approval is not None and step.approval.required == 2
 
 
-def test_region_failure_uses_only_the_dr_region(seed_plan_path: Path) -> None:
+def test_region_failure_uses_only_the_dr_region_and_route53s_home_for_its_trail(
+    seed_plan_path: Path,
+) -> None:
     runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
-    regions = {s.region for s in runbook.steps if s.region}
-    assert regions == {"ap-southeast-1"}
+    regions = {s.id: s.region for s in runbook.steps if s.region}
+    assert set(regions.values()) == {"ap-southeast-1", "us-east-1"}
+    assert [i for i, r in regions.items() if r == "us-east-1"] == ["evidence-cloudtrail-us-east-1"]
+
+
+def test_route53_events_are_looked_up_in_us_east_1_and_the_rest_where_the_calls_went(
+    seed_plan_path: Path,
+) -> None:
+    runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
+    dr, r53 = runbook.step("evidence-cloudtrail"), runbook.step("evidence-cloudtrail-us-east-1")
+    assert r53.params["event_names"] == ["ChangeResourceRecordSets", "UpdateHealthCheck"]
+    assert r53.params["expect_from"] == {
+        "switch-my-app-dns": ["ChangeResourceRecordSets", "UpdateHealthCheck"]
+    }
+    assert "UpdateHealthCheck" not in dr.params["event_names"]
+    assert dr.params["expect_from"]["failover-orders-db"] == ["FailoverGlobalCluster"]
 
 
 def test_seed_region_failure_estimate_fits_the_rto(seed_plan_path: Path) -> None:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
@@ -47,6 +48,8 @@ class StepJob:
     confirmations: bool = False
     calls: threading.Semaphore | None = None
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
+    run_started_at: datetime | None = None
+    changed_steps: frozenset[str] = frozenset()
 
 
 def execute_step(job: StepJob) -> StepRun:
@@ -111,6 +114,8 @@ def _build(job: StepJob) -> Action:
         if job.confirmations
         else job.outputs,
         dry_run=job.dry_run,
+        run_started_at=job.run_started_at,
+        changed_steps=job.changed_steps,
     )
     try:
         return registry.create(job.step.action, params, ctx)

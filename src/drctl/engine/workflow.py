@@ -181,6 +181,9 @@ class _Scheduler:
         self.blocked: dict[str, str] = {}
         self.failed = False
         self.engine = runtime.engine_of(run_id)
+        self.changed: set[str] = set()
+        run = self.engine.journal.get_run(run_id)
+        self.started_at = run.started_at if run is not None else None
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -232,6 +235,8 @@ class _Scheduler:
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
             calls=self.calls,
+            run_started_at=self.started_at,
+            changed_steps=frozenset(self.changed),
         )
         reservation = DBOS.reserve_step()
         if not self.running and not self.gates and not self.queue:
@@ -288,6 +293,8 @@ class _Scheduler:
         result = StepRun.model_validate_json(self.running.pop(step_id).result())
         if result.status == "succeeded":
             self.outputs[step_id] = result.output
+            if result.changed:
+                self.changed.add(step_id)
         elif self.runbook.step(step_id).on_failure == "stop":
             self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
             self.failed = True

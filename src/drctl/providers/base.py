@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from pydantic import JsonValue
@@ -62,6 +63,10 @@ class ActionContext:
     outputs: Mapping[str, Output] = field(default_factory=dict)
     log: Callable[[str], None] = field(default=lambda _line: None)
     dry_run: bool = False
+    run_started_at: datetime | None = None
+    """When the run began (evidence looks up the run's own window); None outside a run."""
+    changed_steps: frozenset[str] = frozenset()
+    """Ids of the run's finished steps whose `apply()` changed the world."""
 
 
 class Action(Protocol):

@@ -21,6 +21,8 @@ class AwsAction(Generic[P]):
     kind: ClassVar[str]
     Params: ClassVar[type[Params]]
     events: ClassVar[frozenset[str]] = frozenset()
+    events_region: ClassVar[str | None] = None
+    """Where CloudTrail records `events` when not in the step's region (a global service's home)."""
 
     def __init__(self, params: P, ctx: ActionContext, clients: AwsClients | None = None) -> None:
         self.params = params

@@ -95,34 +95,71 @@ def read_trail_status(clients: AwsClients, trail: str, region: str) -> TrailStat
     )
 
 
+# CloudTrail delivers an event to event history within about 5 minutes of the call, at worst
+# about 15: https://docs.aws.amazon.com/awscloudtrail/latest/userguide/how-cloudtrail-works.html
+DELIVERY_WAIT = timedelta(minutes=15)
+WINDOW_SLACK = timedelta(minutes=1)  # clock skew between this host and AWS
+
+
 class LookupParams(Params):
-    """Event names to look up in a region over the last `window`."""
+    """Event names to look up in a region, over the run's own window (outside a run: `window`).
+
+    `expect_from` maps the run's write steps to the events they record in this region: for
+    every one of them that changed something, the lookup waits (at most `wait`) until one
+    of its events has been delivered.
+    """
 
     region: str
     event_names: list[str] = Field(min_length=1)
     window: Duration = timedelta(hours=1)
     expect_at_least: int = 0
+    expect_from: dict[str, list[str]] = {}
+    wait: Duration = DELIVERY_WAIT
 
 
 class Lookup(AwsAction[LookupParams]):
-    """Read-only evidence: CloudTrail events by name in a time window (e.g. FailoverGlobalCluster)."""
+    """Read-only evidence: CloudTrail events by name in the run's window (e.g. FailoverGlobalCluster)."""
 
     kind = "aws.cloudtrail.lookup"
     Params = LookupParams
 
     def describe(self) -> str:
         p = self.params
-        return f"look up CloudTrail events {', '.join(p.event_names)} in {p.region} over the last {p.window}"
+        since = "since the run began" if self.ctx.run_started_at else f"over the last {p.window}"
+        return f"look up CloudTrail events {', '.join(p.event_names)} in {p.region} {since}"
+
+    def _start(self, end: datetime) -> datetime:
+        started = self.ctx.run_started_at
+        return started - WINDOW_SLACK if started is not None else end - self.params.window
 
     def _events(self) -> list[EventSummary]:
         end = self.ctx.clock.now()
+        start = self._start(end)
         return [
             e
             for name in self.params.event_names
-            for e in lookup_events(
-                self.clients, self.params.region, name, end - self.params.window, end
-            )
+            for e in lookup_events(self.clients, self.params.region, name, start, end)
         ]
+
+    def expected(self) -> dict[str, list[str]]:
+        """The run's steps that changed something here, and the events one of which each recorded."""
+        return {
+            step: names
+            for step, names in self.params.expect_from.items()
+            if step in self.ctx.changed_steps
+        }
+
+    def _problem(self, events: list[EventSummary]) -> str:
+        seen = {e.event_name for e in events}
+        missing = [
+            f"{step} ({' or '.join(names)})"
+            for step, names in self.expected().items()
+            if not seen.intersection(names)
+        ]
+        if missing:
+            return f"no CloudTrail event in {self.params.region} yet for {', '.join(missing)}"
+        want = self.params.expect_at_least
+        return "" if len(events) >= want else f"{len(events)} event(s), expected {want}"
 
     def current(self) -> Output:
         return {"events": [dump(e) for e in self._events()]}
@@ -131,12 +168,9 @@ class Lookup(AwsAction[LookupParams]):
         return Outcome(changed=False, detail="read-only")
 
     def verify(self, deadline: float) -> Output:
-        want = self.params.expect_at_least
+        bound = min(deadline, self.ctx.clock.monotonic() + self.params.wait.total_seconds())
         events = self.wait(
-            self._events,
-            lambda es: "" if len(es) >= want else f"{len(es)} event(s), expected {want}",
-            deadline,
-            f"CloudTrail in {self.params.region}",
+            self._events, self._problem, bound, f"CloudTrail in {self.params.region}"
         )
         return {"events": [dump(e) for e in events]}
 

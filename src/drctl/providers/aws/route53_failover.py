@@ -275,6 +275,7 @@ class ActivateSecondary(_Switch):
 
     kind = "aws.route53.activate-secondary"
     events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
+    events_region = ROUTE53_REGION  # Route 53's control plane records its events in us-east-1
     to_secondary = True
 
 
@@ -283,6 +284,7 @@ class RestorePrimary(_Switch):
 
     kind = "aws.route53.restore-primary"
     events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
+    events_region = ROUTE53_REGION  # Route 53's control plane records its events in us-east-1
     to_secondary = False
 
 
