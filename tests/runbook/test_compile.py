@@ -155,3 +155,24 @@ def test_compiling_twice_gives_the_same_text(seed_plan_path: Path) -> None:
     assert dump_runbook(compile_plan(plan, Scenario.DRILL)) == dump_runbook(
         compile_plan(plan, Scenario.DRILL)
     )
+
+
+def test_az_failure_reboots_an_rds_source_only_when_the_plan_says_it_is_multi_az(
+    seed_plan_path: Path, tmp_path: Path
+) -> None:
+    text = seed_plan_path.read_text(encoding="utf-8")
+    unstated = tmp_path / "plan.yaml"
+    unstated.write_text(
+        "\n".join(line for line in text.splitlines() if "multi_az:" not in line) + "\n",
+        encoding="utf-8",
+    )
+
+    stated = compile_plan(load_plan(seed_plan_path), Scenario.AZ_FAILURE)
+    default = compile_plan(load_plan(unstated), Scenario.AZ_FAILURE)
+
+    reboot = stated.step("failover-legacy-db")
+    assert reboot.action == "aws.rds.reboot-failover"
+    assert reboot.params["away_from_az"] == "ap-northeast-1a"
+    assert not any(s.action == "aws.rds.reboot-failover" for s in default.steps)
+    evidence = [s for s in default.steps if s.action == "aws.cloudtrail.lookup"]
+    assert not any("RebootDBInstance" in s.params["event_names"] for s in evidence)

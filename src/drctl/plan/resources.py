@@ -125,7 +125,13 @@ class Route53Failover(ResourceBase):
     health_check: HealthCheck = HealthCheck()
     switch: Literal[
         "health-check", "disable-health-check", "invert-health-check", "record-upsert"
-    ] = "disable-health-check"
+    ] = Field(
+        default="disable-health-check",
+        description="How region-failure moves traffic. The default changes the primary's health "
+        "check (UpdateHealthCheck: Disabled and Inverted, a Route 53 control-plane call in "
+        "us-east-1); `health-check` changes nothing and leaves it to Route 53's health checks; "
+        "`record-upsert` rewrites the PRIMARY record (ChangeResourceRecordSets).",
+    )
 
 
 class AuroraGlobal(ResourceBase):
@@ -152,7 +158,12 @@ class RdsReplica(ResourceBase):
     name: Name
     source: RegionalInstance
     replica: RegionalInstance
-    multi_az: bool = True
+    multi_az: bool = Field(
+        default=False,
+        description="The source instance is Multi-AZ. Only then does the az-failure runbook "
+        "fail it over: RebootDBInstance with ForceFailover, and only while its writer is in "
+        "the failed AZ. Default false: the az-failure runbook does not touch the instance.",
+    )
 
 
 class DynamoDbGlobalTable(ResourceBase):
@@ -240,7 +251,12 @@ class GitOps(ResourceBase):
     name: Name
     tool: Literal["argocd", "flux"] = "argocd"
     server: str = ""
-    applications: list[Name] = Field(default=["*"], min_length=1)
+    applications: list[Name] = Field(
+        default=["*"],
+        min_length=1,
+        description="The applications to sync in the DR cluster; `*` (the default) syncs "
+        "every application whose destination is that cluster.",
+    )
     clusters: dict[Region, str] = {}
     sync_timeout: Duration = timedelta(minutes=10)
 
