@@ -93,6 +93,12 @@ class FailoverTarget(Strict):
     alb: AliasTarget | None = None
     value: str | None = None
     health_check_host: str | None = None
+    set_identifier: str | None = Field(
+        default=None,
+        description="The record's SetIdentifier when it exists already; rendered templates "
+        "and change batches use it (default `Primary` / `Secondary`, what drctl's template "
+        "creates; `drctl iac render --live` reads it from the live record instead).",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> FailoverTarget:
