@@ -117,6 +117,18 @@ class HealthCheck(Strict):
     failure_threshold: int = Field(default=3, ge=1, le=10)
 
 
+class ArcRoutingControls(Strict):
+    """An ARC cluster's regional endpoints and the routing control that arms each side."""
+
+    cluster_endpoints: dict[str, str] = Field(
+        min_length=1,
+        description="region → endpoint URL, from `describe-cluster`'s ClusterEndpoints; "
+        "drctl tries them in this order",
+    )
+    primary: str = Field(min_length=1, description="routing control ARN of the primary")
+    secondary: str = Field(min_length=1, description="routing control ARN of the secondary")
+
+
 class Route53Failover(ResourceBase):
     """PRIMARY/SECONDARY failover records with health checks (seed 1.2)."""
 
@@ -130,14 +142,27 @@ class Route53Failover(ResourceBase):
     secondary: FailoverTarget
     health_check: HealthCheck = HealthCheck()
     switch: Literal[
-        "health-check", "disable-health-check", "invert-health-check", "record-upsert"
+        "health-check",
+        "disable-health-check",
+        "invert-health-check",
+        "record-upsert",
+        "arc-routing-control",
     ] = Field(
         default="disable-health-check",
         description="How region-failure moves traffic. The default changes the primary's health "
         "check (UpdateHealthCheck: Disabled and Inverted, a Route 53 control-plane call in "
         "us-east-1); `health-check` changes nothing and leaves it to Route 53's health checks; "
-        "`record-upsert` rewrites the PRIMARY record (ChangeResourceRecordSets).",
+        "`record-upsert` rewrites the PRIMARY record (ChangeResourceRecordSets); "
+        "`arc-routing-control` turns ARC routing controls On/Off on the cluster's regional "
+        "endpoints (data plane; needs `arc`) and checks the answer with a DNS query.",
     )
+    arc: ArcRoutingControls | None = None
+
+    @model_validator(mode="after")
+    def _arc_for_arc_switch(self) -> Route53Failover:
+        if self.switch == "arc-routing-control" and self.arc is None:
+            raise ValueError("`switch: arc-routing-control` needs `arc` (endpoints and controls)")
+        return self
 
 
 class AuroraGlobal(ResourceBase):

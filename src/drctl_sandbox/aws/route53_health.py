@@ -37,6 +37,8 @@ from moto.route53 import urls as route53_urls
 from moto.route53.models import FakeZone, HealthCheck, RecordSet, route53_backends
 from moto.route53.responses import Route53
 
+from drctl_sandbox.aws import arc_cluster
+
 STATE_ATTR = "_drctl_health"
 # HealthCheckConfig.Regions: the health checker regions, all used when none are given.
 CHECKER_REGIONS = (
@@ -87,8 +89,15 @@ def percentage_healthy(check: HealthCheck) -> float:
 
 
 def is_healthy(check: HealthCheck) -> bool:
-    """The status Route 53 acts on: > 18 % of checkers, `Disabled` counts as healthy, `Inverted` flips."""
-    base = True if check.disabled else percentage_healthy(check) > 100 * HEALTHY_ABOVE
+    """The status Route 53 acts on: > 18 % of checkers, `Disabled` counts as healthy, `Inverted` flips.
+
+    A `RECOVERY_CONTROL` check is healthy while its ARC routing control is On.
+    """
+    control = arc_cluster.routing_control_of(check)
+    if control is not None:
+        base = True if check.disabled else arc_cluster.control_state(control) == "On"
+    else:
+        base = True if check.disabled else percentage_healthy(check) > 100 * HEALTHY_ABOVE
     return not base if check.inverted else base
 
 
@@ -329,6 +338,7 @@ _TEST_DNS_PATH = r"{0}/(?P<api_version>[\d_-]+)/testdnsanswer$"
 
 def install() -> None:
     """Patch moto's Route53 responses (idempotent; before the server's first Route53 request)."""
+    arc_cluster.install()
     Route53.get_health_check_status = _get_health_check_status  # type: ignore[method-assign]
     Route53.test_dns_answer = _test_dns_answer  # type: ignore[attr-defined]
     route53_urls.url_paths.setdefault(_TEST_DNS_PATH, Route53.dispatch)

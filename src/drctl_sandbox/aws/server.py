@@ -9,6 +9,7 @@ from moto.server import ThreadedMotoServer
 
 from drctl_sandbox.aws import (
     additions,
+    arc_cluster,
     cloudtrail,
     cloudwatch_dimensions,
     elasticache_global,
@@ -64,6 +65,7 @@ class SandboxServer:
         replication.reset()
         elasticache_global.reset()
         route53_health.cut_checkers(set())
+        arc_cluster.reset()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

@@ -205,6 +205,22 @@ class AwsClients:
                 )
         return self._clients[key]
 
+    def client_at(self, service: str, region: str, endpoint_url: str, attempts: int = 2) -> Any:
+        """A cached client for one given endpoint (ARC cluster endpoints), with few retries:
+        callers rotate to the next endpoint instead of waiting on a dead one."""
+        from botocore.config import Config
+
+        key = (service, f"{region}@{endpoint_url}")
+        if key not in self._clients:
+            config = self._config.merge(
+                Config(retries={"mode": "standard", "total_max_attempts": attempts})
+            )
+            with aws_errors(f"{service} client", region):
+                self._clients[key] = self._session_for(region).client(
+                    service, region_name=region, endpoint_url=endpoint_url, config=config
+                )
+        return self._clients[key]
+
     def _session_for(self, region: str) -> boto3.Session:
         if not self._settings.aws_role_arn:
             return self._base
