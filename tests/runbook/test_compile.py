@@ -176,3 +176,24 @@ def test_az_failure_reboots_an_rds_source_only_when_the_plan_says_it_is_multi_az
     assert not any(s.action == "aws.rds.reboot-failover" for s in default.steps)
     evidence = [s for s in default.steps if s.action == "aws.cloudtrail.lookup"]
     assert not any("RebootDBInstance" in s.params["event_names"] for s in evidence)
+
+
+def test_failback_backfills_s3_with_batch_replication_before_the_approval(
+    seed_plan_path: Path, tmp_path: Path
+) -> None:
+    text = seed_plan_path.read_text(encoding="utf-8").replace(
+        "    replication_time_control: true\n",
+        "    replication_time_control: true\n"
+        "    failback_role_arn: arn:aws:iam::123456789012:role/failback\n",
+        1,
+    )
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(text, encoding="utf-8")
+
+    runbook = compile_plan(load_plan(plan_file), Scenario.FAILBACK)
+
+    backfill = runbook.step("backfill-assets")
+    assert backfill.action == "aws.s3.batch-replicate"
+    assert backfill.needs == ["reprotect-assets"]
+    assert backfill.params["statuses"] == ["NONE", "FAILED"]
+    assert "backfill-assets" in runbook.step("approve-failback").needs

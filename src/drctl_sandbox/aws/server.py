@@ -16,6 +16,7 @@ from drctl_sandbox.aws import (
     outage,
     replication,
     route53_health,
+    s3_batch_jobs,
 )
 from drctl_sandbox.loopback import free_port
 
@@ -49,6 +50,7 @@ class SandboxServer:
         cloudwatch_dimensions.install()
         route53_health.install()
         replication.install()
+        s3_batch_jobs.install()
         outage.install()
         cloudtrail.RECORDER.clear()  # the recorder is process-wide; this server's trail starts empty
         self._server.start()
@@ -66,6 +68,7 @@ class SandboxServer:
         elasticache_global.reset()
         route53_health.cut_checkers(set())
         arc_cluster.reset()
+        s3_batch_jobs.reset()
 
     def __enter__(self) -> SandboxServer:
         return self.start()

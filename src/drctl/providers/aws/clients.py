@@ -160,6 +160,26 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         ) from err
 
 
+def _keep_ip_endpoint(client: Any, endpoint_url: str | None) -> None:
+    """S3 Control puts the account id in front of the endpoint's host (`123….s3-control…`);
+    in front of an IP address (the sandbox) that name cannot resolve, so take it off again."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoint_url or "").hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+
+    def strip(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.hostname and parts.hostname.endswith("." + host):
+            request.url = request.url.replace(parts.hostname, host, 1)
+
+    client.meta.events.register("before-send.s3-control", strip)
+
+
 class AwsClients:
     """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries.
 
@@ -203,6 +223,7 @@ class AwsClients:
                 self._clients[key] = session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
                 )
+            _keep_ip_endpoint(self._clients[key], self.endpoint_url)
         return self._clients[key]
 
     def client_at(self, service: str, region: str, endpoint_url: str, attempts: int = 2) -> Any:
