@@ -50,6 +50,7 @@ class StepJob:
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
     run_started_at: datetime | None = None
     changed_steps: frozenset[str] = frozenset()
+    shared: dict[str, Any] | None = None
 
 
 def execute_step(job: StepJob) -> StepRun:
@@ -116,6 +117,7 @@ def _build(job: StepJob) -> Action:
         dry_run=job.dry_run,
         run_started_at=job.run_started_at,
         changed_steps=job.changed_steps,
+        shared=job.shared if job.shared is not None else {},
     )
     try:
         return registry.create(job.step.action, params, ctx)

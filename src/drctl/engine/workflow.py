@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from typing import Any
 
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
@@ -182,6 +183,7 @@ class _Scheduler:
         self.failed = False
         self.engine = runtime.engine_of(run_id)
         self.changed: set[str] = set()
+        self.shared: dict[str, Any] = {}  # one AWS client factory per run, shared by its steps
         run = self.engine.journal.get_run(run_id)
         self.started_at = run.started_at if run is not None else None
 
@@ -237,6 +239,7 @@ class _Scheduler:
             calls=self.calls,
             run_started_at=self.started_at,
             changed_steps=frozenset(self.changed),
+            shared=self.shared,
         )
         reservation = DBOS.reserve_step()
         if not self.running and not self.gates and not self.queue:

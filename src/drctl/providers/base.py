@@ -18,7 +18,7 @@ Actions never catch broad exceptions: SDK errors are translated once per SDK int
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Protocol
@@ -67,6 +67,8 @@ class ActionContext:
     """When the run began (evidence looks up the run's own window); None outside a run."""
     changed_steps: frozenset[str] = frozenset()
     """Ids of the run's finished steps whose `apply()` changed the world."""
+    shared: MutableMapping[str, Any] = field(default_factory=dict)
+    """Per-run objects steps share (the run's AWS client factory), kept by the engine."""
 
 
 class Action(Protocol):

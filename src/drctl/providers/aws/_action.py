@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -27,7 +28,7 @@ class AwsAction(Generic[P]):
     def __init__(self, params: P, ctx: ActionContext, clients: AwsClients | None = None) -> None:
         self.params = params
         self.ctx = ctx
-        self.clients = clients or AwsClients(ctx.settings)
+        self.clients = clients or shared_clients(ctx)
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client from the shared factory."""
@@ -38,6 +39,18 @@ class AwsAction(Generic[P]):
     ) -> T:
         """Poll `read` with backoff on the context's clock until `problem` is empty."""
         return wait_for(read, problem, clock=self.ctx.clock, deadline=deadline, where=where)
+
+
+_SHARING = threading.Lock()
+
+
+def shared_clients(ctx: ActionContext) -> AwsClients:
+    """The run's one client factory (one session, clients per service and region), made once."""
+    with _SHARING:
+        found = ctx.shared.get("aws")
+        if not isinstance(found, AwsClients):
+            found = ctx.shared["aws"] = AwsClients(ctx.settings)
+        return found
 
 
 def dump(model: Any) -> Output:

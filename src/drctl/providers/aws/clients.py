@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -208,6 +209,7 @@ class AwsClients:
         )
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()  # boto3 sessions are not thread-safe; clients are
 
     @property
     def endpoint_url(self) -> str | None:
@@ -215,7 +217,11 @@ class AwsClients:
         return self._settings.aws_endpoint_url or None
 
     def client(self, service: str, region: str) -> Any:
-        """A cached client for `service` in `region`."""
+        """A cached client for `service` in `region` (thread-safe: steps share one factory)."""
+        with self._lock:
+            return self._client(service, region)
+
+    def _client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             session = self._session_for(region)
@@ -229,9 +235,16 @@ class AwsClients:
     def client_at(self, service: str, region: str, endpoint_url: str, attempts: int = 2) -> Any:
         """A cached client for one given endpoint (ARC cluster endpoints), with few retries:
         callers rotate to the next endpoint instead of waiting on a dead one."""
-        from botocore.config import Config
 
         key = (service, f"{region}@{endpoint_url}")
+        with self._lock:
+            return self._client_at(service, key, region, endpoint_url, attempts)
+
+    def _client_at(
+        self, service: str, key: tuple[str, str], region: str, endpoint_url: str, attempts: int
+    ) -> Any:
+        from botocore.config import Config
+
         if key not in self._clients:
             config = self._config.merge(
                 Config(retries={"mode": "standard", "total_max_attempts": attempts})
