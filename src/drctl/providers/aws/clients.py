@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
+from drctl.errors import (
+    ConfigError,
+    CouldNotCheck,
+    NotFoundError,
+    ProviderError,
+    StateError,
+    ThrottledError,
+)
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -131,7 +138,9 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         yield
     except ClientError as err:
         raise translate(err, resource, region) from err
-    except (NoCredentialsError, ProfileNotFound) as err:
+    except ProfileNotFound as err:
+        raise _no_profile(err) from None
+    except NoCredentialsError as err:
         raise ConfigError(
             f"AWS credentials are not usable: {err}",
             hint="set AWS_PROFILE / DRCTL_AWS_PROFILE or credentials; for the sandbox run `drctl sandbox up`",
@@ -159,6 +168,15 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         raise ProviderError(
             str(err), hint=_OTHER_HINT, where=where, code=type(err).__name__
         ) from err
+
+
+def _no_profile(err: Exception) -> CouldNotCheck:
+    return CouldNotCheck(
+        f"AWS profile not usable: {err}",
+        hint="list profiles with `aws configure list-profiles`, then set AWS_PROFILE or "
+        "DRCTL_AWS_PROFILE to one of them",
+        where="AWS config (~/.aws/config)",
+    )
 
 
 def _keep_ip_endpoint(client: Any, endpoint_url: str | None) -> None:
@@ -199,9 +217,13 @@ class AwsClients:
     ) -> None:
         import boto3
         from botocore.config import Config
+        from botocore.exceptions import ProfileNotFound
 
         self._settings = settings
-        self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
+        try:
+            self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
+        except ProfileNotFound as err:
+            raise _no_profile(err) from None
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
