@@ -25,7 +25,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -47,6 +47,7 @@ CHECKER_REGIONS = (
 )  # fmt: skip
 HEALTHY_ABOVE = 0.18  # healthy when more than 18 % of the checkers report healthy
 METRIC_REGION = "us-east-1"
+_MAX_POINTS = 50_000
 _unreachable_from: set[str] = set()
 _PROBED_TYPES = {"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"}
 
@@ -208,7 +209,13 @@ def publish_status(check: HealthCheck, account_id: str = DEFAULT_ACCOUNT_ID) -> 
     """Put the check's HealthCheckStatus and HealthCheckPercentageHealthy into CloudWatch (us-east-1)."""
     dimensions = [{"Name": "HealthCheckId", "Value": check.id}]
     now = utcnow()  # moto compares naive UTC timestamps
-    cloudwatch_backends[account_id][METRIC_REGION].put_metric_data(
+    backend = cloudwatch_backends[account_id][METRIC_REGION]
+    if len(backend.metric_data) > _MAX_POINTS:  # a sandbox left up for days stays fast
+        cutoff = now - timedelta(hours=1)
+        backend.metric_data = [
+            d for d in backend.metric_data if d.namespace != "AWS/Route53" or d.timestamp >= cutoff
+        ]
+    backend.put_metric_data(
         "AWS/Route53",
         [
             {
