@@ -34,6 +34,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     executor_id: str = ""
     aws_endpoint_url: str = ""
+    dns_servers: list[str] = []
+    """Authoritative name servers (`host[:port]`) to verify DNS with; empty: the zone's NS."""
     aws_profile: str = ""
     aws_role_arn: str = ""
     actor: str = ""

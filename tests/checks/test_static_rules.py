@@ -81,8 +81,27 @@ def test_route53_health_check_path_warns_for_another_path(tmp_path: Path) -> Non
     ]
 
 
-def test_route53_data_plane_failover_passes_with_health_check_inversion(seed: Plan) -> None:
-    assert only("route53-data-plane-failover", static(seed)) == []
+def test_route53_data_plane_failover_names_each_control_plane_call_of_the_default_switch(
+    seed: Plan,
+) -> None:
+    found = only("route53-data-plane-failover", static(seed))
+    assert [f.message for f in found] == [
+        "switching my-app.example.com (disable-health-check) depends on Route 53 "
+        "control-plane calls in us-east-1: UpdateHealthCheck, GetHealthCheck"
+    ]
+
+
+def test_route53_data_plane_failover_passes_with_arc_routing_controls(tmp_path: Path) -> None:
+    arc = {
+        "cluster_endpoints": {"us-west-2": "https://host-aaaaaa.us-west-2.example.com/v1"},
+        "primary": "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/a",
+        "secondary": "arn:aws:route53-recovery-control::111122223333:controlpanel/p/routingcontrol/b",
+    }
+    plan, path = variant(
+        tmp_path,
+        lambda d: resource(d, "my-app-dns").update(switch="arc-routing-control", arc=arc),
+    )
+    assert only("route53-data-plane-failover", static(plan, path)) == []
 
 
 def test_route53_data_plane_failover_warns_when_the_switch_upserts_records(tmp_path: Path) -> None:

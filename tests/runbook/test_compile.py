@@ -78,10 +78,26 @@ def test_region_failure_waits_for_the_plans_two_person_rule(seed_plan_path: Path
     assert step.approval is not None and step.approval.required == 2
 
 
-def test_region_failure_uses_only_the_dr_region(seed_plan_path: Path) -> None:
+def test_region_failure_uses_only_the_dr_region_and_route53s_home_for_its_trail(
+    seed_plan_path: Path,
+) -> None:
     runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
-    regions = {s.region for s in runbook.steps if s.region}
-    assert regions == {"ap-southeast-1"}
+    regions = {s.id: s.region for s in runbook.steps if s.region}
+    assert set(regions.values()) == {"ap-southeast-1", "us-east-1"}
+    assert [i for i, r in regions.items() if r == "us-east-1"] == ["evidence-cloudtrail-us-east-1"]
+
+
+def test_route53_events_are_looked_up_in_us_east_1_and_the_rest_where_the_calls_went(
+    seed_plan_path: Path,
+) -> None:
+    runbook = compile_plan(load_plan(seed_plan_path), Scenario.REGION_FAILURE)
+    dr, r53 = runbook.step("evidence-cloudtrail"), runbook.step("evidence-cloudtrail-us-east-1")
+    assert r53.params["event_names"] == ["ChangeResourceRecordSets", "UpdateHealthCheck"]
+    assert r53.params["expect_from"] == {
+        "switch-my-app-dns": ["ChangeResourceRecordSets", "UpdateHealthCheck"]
+    }
+    assert "UpdateHealthCheck" not in dr.params["event_names"]
+    assert dr.params["expect_from"]["failover-orders-db"] == ["FailoverGlobalCluster"]
 
 
 def test_seed_region_failure_estimate_fits_the_rto(seed_plan_path: Path) -> None:
@@ -139,3 +155,45 @@ def test_compiling_twice_gives_the_same_text(seed_plan_path: Path) -> None:
     assert dump_runbook(compile_plan(plan, Scenario.DRILL)) == dump_runbook(
         compile_plan(plan, Scenario.DRILL)
     )
+
+
+def test_az_failure_reboots_an_rds_source_only_when_the_plan_says_it_is_multi_az(
+    seed_plan_path: Path, tmp_path: Path
+) -> None:
+    text = seed_plan_path.read_text(encoding="utf-8")
+    unstated = tmp_path / "plan.yaml"
+    unstated.write_text(
+        "\n".join(line for line in text.splitlines() if "multi_az:" not in line) + "\n",
+        encoding="utf-8",
+    )
+
+    stated = compile_plan(load_plan(seed_plan_path), Scenario.AZ_FAILURE)
+    default = compile_plan(load_plan(unstated), Scenario.AZ_FAILURE)
+
+    reboot = stated.step("failover-legacy-db")
+    assert reboot.action == "aws.rds.reboot-failover"
+    assert reboot.params["away_from_az"] == "ap-northeast-1a"
+    assert not any(s.action == "aws.rds.reboot-failover" for s in default.steps)
+    evidence = [s for s in default.steps if s.action == "aws.cloudtrail.lookup"]
+    assert not any("RebootDBInstance" in s.params["event_names"] for s in evidence)
+
+
+def test_failback_backfills_s3_with_batch_replication_before_the_approval(
+    seed_plan_path: Path, tmp_path: Path
+) -> None:
+    text = seed_plan_path.read_text(encoding="utf-8").replace(
+        "    replication_time_control: true\n",
+        "    replication_time_control: true\n"
+        "    failback_role_arn: arn:aws:iam::123456789012:role/failback\n",
+        1,
+    )
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(text, encoding="utf-8")
+
+    runbook = compile_plan(load_plan(plan_file), Scenario.FAILBACK)
+
+    backfill = runbook.step("backfill-assets")
+    assert backfill.action == "aws.s3.batch-replicate"
+    assert backfill.needs == ["reprotect-assets"]
+    assert backfill.params["statuses"] == ["NONE", "FAILED"]
+    assert "backfill-assets" in runbook.step("approve-failback").needs

@@ -25,7 +25,7 @@ class SharedClients(AwsClients):
 
     def __init__(self, settings: Settings, **kwargs: Any) -> None:
         super().__init__(settings, **kwargs)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def client(self, service: str, region: str) -> Any:
         with self._lock:

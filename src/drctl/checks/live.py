@@ -130,7 +130,9 @@ class Route53PrimaryHealthy(LiveRule[Route53Failover]):
         primary = _records(ctx, resource).primary
         if primary is None or not primary.health_check_id:
             return []  # route53-records reports it
-        state = read_health_check(ctx.aws, primary.health_check_id)
+        state = read_health_check(
+            ctx.aws, primary.health_check_id, now=ctx.clock.now(), diagnose=True
+        )
         problems = [
             text
             for text, bad in (

@@ -85,29 +85,51 @@ class Route53HealthChecks(ResourceRule[Route53Failover]):
         return [self.finding(resource.name, f"health check probes {path}, not {HEALTH_PATH}")]
 
 
+CONTROL_PLANE_CALLS: dict[str, tuple[str, ...]] = {
+    # switch → the Route 53 control-plane calls (us-east-1) its switch step makes
+    "record-upsert": ("ChangeResourceRecordSets", "GetChange"),
+    "disable-health-check": ("UpdateHealthCheck",),
+    "invert-health-check": ("UpdateHealthCheck",),
+    "health-check": (),
+    "arc-routing-control": (),
+}
+
+
+def control_plane_calls(resource: Route53Failover) -> list[str]:
+    """Every Route 53 control-plane call a runbook makes for `resource` during a failover."""
+    calls = list(CONTROL_PLANE_CALLS[resource.switch])
+    if resource.switch != "arc-routing-control":
+        calls.append("GetHealthCheck")  # reading the record's health check configuration
+        if resource.primary.value is not None:
+            calls.append("TestDNSAnswer")  # verifying the answer
+    return calls
+
+
 class ControlPlaneSwitch(ResourceRule[Route53Failover]):
-    """Warn when failover needs Route 53's control plane (us-east-1)."""
+    """Warn when failover needs Route 53's control plane (us-east-1), naming each call."""
 
     id = "route53-data-plane-failover"
     title = "Failover does not depend on the Route 53 control plane"
     rationale = (
-        "ChangeResourceRecordSets is a Route 53 control-plane call served from us-east-1; "
-        "AWS advises not to rely on control planes during recovery. Health-check driven "
-        "failover (or inverting a health check) keeps the switch on the data plane."
+        "Record changes, health check updates, GetChange and TestDNSAnswer are Route 53 "
+        "control-plane calls served from us-east-1; AWS advises not to rely on control "
+        "planes during recovery. ARC routing controls are changed on the cluster's regional "
+        "endpoints (data plane) and DNS answers are read from the name servers."
     )
     severity = Severity.WARNING
-    hint = "use `switch: disable-health-check` (or `health-check`) instead of `record-upsert`"
+    hint = "use `switch: arc-routing-control` (ARC routing controls) for a data-plane failover"
     kind = Route53Failover
 
     def wants(self, plan: Plan, resource: Route53Failover) -> bool:
-        return resource.switch == "record-upsert"
+        return bool(control_plane_calls(resource))
 
     def check(self, ctx: CheckContext, resource: Route53Failover) -> list[Finding]:
+        calls = ", ".join(control_plane_calls(resource))
         return [
             self.finding(
                 resource.name,
-                f"switching {resource.record} calls ChangeResourceRecordSets, a control-plane "
-                "API in us-east-1, during the failover",
+                f"switching {resource.record} ({resource.switch}) depends on Route 53 "
+                f"control-plane calls in us-east-1: {calls}",
             )
         ]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import typer
 
@@ -40,9 +41,14 @@ def _root(
     _version: bool = typer.Option(
         False, "--version", is_eager=True, callback=_print_version, help="Print the version."
     ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="AWS profile to use (as DRCTL_AWS_PROFILE; AWS_PROFILE works too)."
+    ),
 ) -> None:
     """Disaster recovery as code for AWS EKS workloads."""
     console.quiet = quiet
+    if profile:
+        os.environ["DRCTL_AWS_PROFILE"] = profile  # read by Settings where a command builds it
     logging.basicConfig(level=logging.DEBUG if debug else logging.WARNING)
     for noisy in ("dbos", "botocore", "urllib3", "werkzeug", "httpx"):
         logging.getLogger(noisy).setLevel(logging.DEBUG if debug else logging.WARNING)

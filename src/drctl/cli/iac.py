@@ -10,10 +10,10 @@ from rich.table import Table
 from drctl.cli.app import app
 from drctl.cli.options import JsonOption
 from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
-from drctl.errors import EXIT_FAILED, PlanError
+from drctl.errors import EXIT_FAILED, CouldNotCheck, PlanError
 from drctl.iac.context import RenderContext
 from drctl.iac.drift import DriftReport, detect_drift
-from drctl.iac.files import Kind, write_files
+from drctl.iac.files import Kind, RenderedFile, write_files
 from drctl.iac.live import render_context
 from drctl.iac.render import render
 from drctl.plan.load import load_plan
@@ -54,6 +54,8 @@ def render_cmd(
     if live:
         ctx = render_context(plan, AwsClients(Settings()), ctx)
     files = render(plan, ctx, _kinds(only) if only else None)
+    if live:
+        _refuse_unfilled(files, ctx)
     write_files(files, out_dir)
     if json_out:
         rows = [{"path": f.path, "kind": f.kind, "variables": list(f.variables)} for f in files]
@@ -63,6 +65,21 @@ def render_cmd(
         needs = f"  [dim]needs {', '.join(file.variables)}[/dim]" if file.variables else ""
         console.print(f"wrote {out_dir / file.path}{needs}")
     console.print(f"{len(files)} files from plan {plan.metadata.name}")
+
+
+def _refuse_unfilled(files: list[RenderedFile], ctx: RenderContext) -> None:
+    """With `--live`, a placeholder left for an AWS value is an error, not a file to deploy."""
+    for file in files:
+        for name in file.variables:
+            if name == "GIT_REPO_URL":
+                continue  # not an AWS value: --repo-url gives it
+            reason = ctx.unresolved.get(name, "the live estate does not hold it")
+            raise CouldNotCheck(
+                f"--live could not fill ${{{name}}}: {reason}",
+                hint="create the record and its health check (or fix the plan's zone and "
+                "record), or render without --live and fill the placeholder yourself",
+                where=file.path,
+            )
 
 
 def _kinds(names: list[str]) -> list[Kind]:

@@ -16,6 +16,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from pydantic import JsonValue
@@ -48,6 +49,9 @@ class StepJob:
     confirmations: bool = False
     calls: AbstractContextManager[object] | None = None
     """Held while `apply()` calls the world; `verify()` waits without it (see `RunOptions`)."""
+    run_started_at: datetime | None = None
+    changed_steps: frozenset[str] = frozenset()
+    shared: dict[str, Any] | None = None
 
 
 class StepWrites:
@@ -176,6 +180,9 @@ def _build(job: StepJob) -> Action:
         else job.outputs,
         dry_run=job.dry_run,
         expected_at=job.engine.clock.monotonic() + job.step.estimate.total_seconds(),
+        run_started_at=job.run_started_at,
+        changed_steps=job.changed_steps,
+        shared=job.shared if job.shared is not None else {},
     )
     try:
         return registry.create(job.step.action, params, ctx)

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
+from typing import Any
 
 from dbos import DBOS, SetWorkflowID
 from dbos import error as dbos_error
@@ -204,6 +205,10 @@ class _Scheduler:
         self.blocked: dict[str, str] = {}
         self.failed = False
         self.engine = runtime.engine_of(run_id)
+        self.changed: set[str] = set()
+        self.shared: dict[str, Any] = {}  # one AWS client factory per run, shared by its steps
+        run = self.engine.journal.get_run(run_id)
+        self.started_at = run.started_at if run is not None else None
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -256,6 +261,9 @@ class _Scheduler:
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
             calls=slots,
+            run_started_at=self.started_at,
+            changed_steps=frozenset(self.changed),
+            shared=self.shared,
         )
         reservation = DBOS.reserve_step()
         urgency = -self.remaining[step.id]
@@ -324,6 +332,8 @@ class _Scheduler:
         result = StepRun.model_validate_json(self.running.pop(step_id).result())
         if result.status == "succeeded":
             self.outputs[step_id] = result.output
+            if result.changed:
+                self.changed.add(step_id)
         elif self.runbook.step(step_id).on_failure == "stop":
             self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
             self.failed = True

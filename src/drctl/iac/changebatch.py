@@ -45,7 +45,9 @@ def change_batch(
 ) -> dict[str, Any]:
     """The change batch that points the PRIMARY record at the DR target, or back."""
     points_at: Role = "secondary" if direction == "failover" else "primary"
-    intent = record_intent(resource, "primary", points_at=points_at)
+    intent = record_intent(
+        resource, "primary", points_at, ctx.set_identifier(resource.name, "primary")
+    )
     region = (resource.secondary if direction == "failover" else resource.primary).region
     return {
         "Comment": f"drctl {direction}: {resource.record} to {region} "

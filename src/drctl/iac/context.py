@@ -24,6 +24,9 @@ class RenderContext(Strict):
 
     account_id: str | None = None
     health_check_ids: dict[str, str] = {}
+    set_identifiers: dict[str, str] = {}
+    unresolved: dict[str, str] = {}
+    """`--live` only: placeholder → why the live estate could not fill it."""
     git_repo_url: str | None = None
     git_revision: str = "main"
 
@@ -35,6 +38,10 @@ class RenderContext(Strict):
         """The id of a failover resource's health check, or `${<RESOURCE>_<ROLE>_HEALTH_CHECK_ID}`."""
         key = health_check_key(resource, role)
         return self.health_check_ids.get(key) or "${" + env_name(key, "health-check-id") + "}"
+
+    def set_identifier(self, resource: str, role: Role) -> str | None:
+        """The live record's SetIdentifier, when `--live` read it."""
+        return self.set_identifiers.get(health_check_key(resource, role))
 
     def repo_url(self) -> str:
         """The Git repository holding the manifests, or `${GIT_REPO_URL}`."""

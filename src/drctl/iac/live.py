@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from drctl.errors import NotFoundError
-from drctl.iac.context import RenderContext, health_check_key
+from drctl.iac.context import RenderContext, env_name, health_check_key
 from drctl.iac.route53 import ROLES
 from drctl.iac.s3 import ReplicationIntent
 from drctl.model import Frozen
@@ -227,16 +227,37 @@ def account_id(clients: AwsClients, region: str) -> str:
 
 
 def render_context(plan: Plan, clients: AwsClients, base: RenderContext) -> RenderContext:
-    """`base` with the account id and the failover health check ids read from the live estate."""
-    ids = dict(base.health_check_ids)
+    """`base` with the account id, failover health check ids and set identifiers of the live estate.
+
+    Records are matched by their `Failover` role, not by set identifier: the live records
+    may be named anything. What cannot be read lands in `unresolved`, keyed by placeholder.
+    """
+    ids, idents = dict(base.health_check_ids), dict(base.set_identifiers)
+    unresolved = dict(base.unresolved)
     for resource in plan.resources_of(Route53Failover):
         zone_id = hosted_zone_id(clients, resource.hosted_zone)
         records = (
             failover_records(clients, zone_id, resource.record, resource.type) if zone_id else {}
         )
         for role in ROLES:
-            record = records.get(role.capitalize())
-            if record and record.failover == role.upper() and record.health_check_id:
-                ids.setdefault(health_check_key(resource.name, role), record.health_check_id)
+            key = health_check_key(resource.name, role)
+            record = next((r for r in records.values() if r.failover == role.upper()), None)
+            if record is not None:
+                idents.setdefault(key, record.set_identifier)
+            if record is not None and record.health_check_id:
+                ids.setdefault(key, record.health_check_id)
+            elif key not in ids:
+                where = f"{resource.record} ({resource.type}) in zone {resource.hosted_zone}"
+                why = "has no health check" if record else "does not exist"
+                unresolved[env_name(key, "health-check-id")] = (
+                    f"the {role.upper()} failover record {where} {why}"
+                )
     account = base.account_id or account_id(clients, plan.regions.primary)
-    return base.model_copy(update={"account_id": account, "health_check_ids": ids})
+    return base.model_copy(
+        update={
+            "account_id": account,
+            "health_check_ids": ids,
+            "set_identifiers": idents,
+            "unresolved": unresolved,
+        }
+    )

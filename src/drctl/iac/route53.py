@@ -79,8 +79,16 @@ def _ip(host: str) -> str | None:
         return None
 
 
+def set_identifier(resource: Route53Failover, role: Role) -> str:
+    """The SetIdentifier of `role`'s record: the plan's, else `Primary` / `Secondary`."""
+    return target(resource, role).set_identifier or role.capitalize()
+
+
 def record_intent(
-    resource: Route53Failover, role: Role, points_at: Role | None = None
+    resource: Route53Failover,
+    role: Role,
+    points_at: Role | None = None,
+    identifier: str | None = None,
 ) -> RecordIntent:
     """The `role` record, aimed at `points_at`'s target (its own unless a manual switch says so)."""
     end = target(resource, points_at or role)
@@ -88,7 +96,7 @@ def record_intent(
         role=role,
         name=resource.record,
         type=resource.type,
-        set_identifier=role.capitalize(),
+        set_identifier=identifier or set_identifier(resource, role),
         failover=role.upper(),
         alias=end.alb,
         value=end.value,

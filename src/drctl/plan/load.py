@@ -102,6 +102,8 @@ def _region_values(value: Any, loc: Loc, depth: int = 0) -> list[tuple[Loc, str]
     found: list[tuple[Loc, str]] = []
     if isinstance(value, dict):
         for key, item in value.items():
+            if key == "arc":
+                continue  # an ARC cluster's endpoints live in ARC's own regions, not the plan's
             if isinstance(key, str) and key in AWS_REGIONS:
                 found.append(((*loc, key, "[key]"), key))
             found += _region_values(item, (*loc, str(key)), depth + 1)

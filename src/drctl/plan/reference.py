@@ -61,6 +61,13 @@ def _section(
         default = "**required**" if field in required else _default(prop)
         lines.append(f"| `{field}` | {_type(prop, defs)} | {default} |")
     lines.append("")
+    described = [
+        (f, p["description"])
+        for f, p in schema.get("properties", {}).items()
+        if p.get("description")
+    ]
+    if described:
+        lines += [f"- `{field}`: {text}" for field, text in described] + [""]
     if example:
         lines += ["```yaml", example.rstrip("\n"), "```", ""]
     return lines

@@ -93,6 +93,12 @@ class FailoverTarget(Strict):
     alb: AliasTarget | None = None
     value: str | None = None
     health_check_host: str | None = None
+    set_identifier: str | None = Field(
+        default=None,
+        description="The record's SetIdentifier when it exists already; rendered templates "
+        "and change batches use it (default `Primary` / `Secondary`, what drctl's template "
+        "creates; `drctl iac render --live` reads it from the live record instead).",
+    )
 
     @model_validator(mode="after")
     def _one_target(self) -> FailoverTarget:
@@ -111,6 +117,18 @@ class HealthCheck(Strict):
     failure_threshold: int = Field(default=3, ge=1, le=10)
 
 
+class ArcRoutingControls(Strict):
+    """An ARC cluster's regional endpoints and the routing control that arms each side."""
+
+    cluster_endpoints: dict[str, str] = Field(
+        min_length=1,
+        description="region → endpoint URL, from `describe-cluster`'s ClusterEndpoints; "
+        "drctl tries them in this order",
+    )
+    primary: str = Field(min_length=1, description="routing control ARN of the primary")
+    secondary: str = Field(min_length=1, description="routing control ARN of the secondary")
+
+
 class Route53Failover(ResourceBase):
     """PRIMARY/SECONDARY failover records with health checks (seed 1.2)."""
 
@@ -124,8 +142,27 @@ class Route53Failover(ResourceBase):
     secondary: FailoverTarget
     health_check: HealthCheck = HealthCheck()
     switch: Literal[
-        "health-check", "disable-health-check", "invert-health-check", "record-upsert"
-    ] = "disable-health-check"
+        "health-check",
+        "disable-health-check",
+        "invert-health-check",
+        "record-upsert",
+        "arc-routing-control",
+    ] = Field(
+        default="disable-health-check",
+        description="How region-failure moves traffic. The default changes the primary's health "
+        "check (UpdateHealthCheck: Disabled and Inverted, a Route 53 control-plane call in "
+        "us-east-1); `health-check` changes nothing and leaves it to Route 53's health checks; "
+        "`record-upsert` rewrites the PRIMARY record (ChangeResourceRecordSets); "
+        "`arc-routing-control` turns ARC routing controls On/Off on the cluster's regional "
+        "endpoints (data plane; needs `arc`) and checks the answer with a DNS query.",
+    )
+    arc: ArcRoutingControls | None = None
+
+    @model_validator(mode="after")
+    def _arc_for_arc_switch(self) -> Route53Failover:
+        if self.switch == "arc-routing-control" and self.arc is None:
+            raise ValueError("`switch: arc-routing-control` needs `arc` (endpoints and controls)")
+        return self
 
 
 class AuroraGlobal(ResourceBase):
@@ -152,7 +189,12 @@ class RdsReplica(ResourceBase):
     name: Name
     source: RegionalInstance
     replica: RegionalInstance
-    multi_az: bool = True
+    multi_az: bool = Field(
+        default=False,
+        description="The source instance is Multi-AZ. Only then does the az-failure runbook "
+        "fail it over: RebootDBInstance with ForceFailover, and only while its writer is in "
+        "the failed AZ. Default false: the az-failure runbook does not touch the instance.",
+    )
 
 
 class DynamoDbGlobalTable(ResourceBase):
@@ -240,7 +282,12 @@ class GitOps(ResourceBase):
     name: Name
     tool: Literal["argocd", "flux"] = "argocd"
     server: str = ""
-    applications: list[Name] = Field(default=["*"], min_length=1)
+    applications: list[Name] = Field(
+        default=["*"],
+        min_length=1,
+        description="The applications to sync in the DR cluster; `*` (the default) syncs "
+        "every application whose destination is that cluster.",
+    )
     clusters: dict[Region, str] = {}
     sync_timeout: Duration = timedelta(minutes=10)
 

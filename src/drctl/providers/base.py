@@ -18,8 +18,9 @@ Actions never catch broad exceptions: SDK errors are translated once per SDK int
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, Protocol
 
 from pydantic import JsonValue
@@ -65,6 +66,12 @@ class ActionContext:
     expected_at: float | None = None
     """When the step is expected to be done, on `clock.monotonic()` (its start plus its
     estimate): waits poll slowly before it and every second around and after it."""
+    run_started_at: datetime | None = None
+    """When the run began (evidence looks up the run's own window); None outside a run."""
+    changed_steps: frozenset[str] = frozenset()
+    """Ids of the run's finished steps whose `apply()` changed the world."""
+    shared: MutableMapping[str, Any] = field(default_factory=dict)
+    """Per-run objects steps share (the run's AWS client factory), kept by the engine."""
 
 
 class Action(Protocol):

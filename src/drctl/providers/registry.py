@@ -57,6 +57,7 @@ _KINDS: dict[str, str] = {
     "aws.eks.verify-cluster": "drctl.providers.aws.eks:VerifyCluster",
     "aws.eks.create-cluster": "drctl.providers.aws.eks:CreateCluster",
     "aws.cloudtrail.lookup": "drctl.providers.aws.cloudtrail:Lookup",
+    "aws.s3.batch-replicate": "drctl.providers.aws.s3_batch:BatchReplicate",
     "aws.cloudwatch.replication-lag": "drctl.providers.aws.cloudtrail:ReplicationLag",
     "postgres.promote": "drctl.providers.postgres:Promote",
     "postgres.fence": "drctl.providers.postgres:Fence",

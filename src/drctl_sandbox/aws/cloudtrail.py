@@ -10,6 +10,7 @@ IAM) are recorded in the region their requests are signed for (us-east-1 with bo
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import uuid
@@ -18,6 +19,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import botocore.exceptions
+import botocore.session
 from botocore.model import OperationNotFoundError
 from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core.exceptions import JsonRESTError
@@ -170,6 +173,16 @@ def _parameters(response: BaseResponse, request: Any, action: str) -> dict[str, 
     return dict(parsed)
 
 
+@functools.cache
+def event_source(service: str) -> str:
+    """CloudTrail's eventSource: the service's endpoint prefix (`cloudwatch` → `monitoring.amazonaws.com`)."""
+    try:
+        prefix = botocore.session.get_session().get_service_model(service).endpoint_prefix
+    except botocore.exceptions.UnknownServiceError:
+        prefix = service
+    return f"{prefix}.amazonaws.com"
+
+
 def _record(response: BaseResponse, request: Any) -> None:
     environ = getattr(request, "environ", None)
     if environ is None or environ.get(_MARK):
@@ -184,7 +197,7 @@ def _record(response: BaseResponse, request: Any) -> None:
             event_id=str(uuid.uuid4()),
             event_name=action,
             event_time=datetime.now(UTC),
-            event_source=f"{service}.amazonaws.com",
+            event_source=event_source(service),
             region=response.region,
             account_id=response.current_account,
             access_key_id=response.access_key,

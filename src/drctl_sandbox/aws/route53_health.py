@@ -1,15 +1,22 @@
 """Route53 health-check evaluation and failover resolution, which moto does not do.
 
 `HealthEvaluator` really probes every health check's endpoint (HTTP/HTTPS GET on
-IP:port/path, TCP connect) on a background thread. As on Route 53, 2xx and 3xx answers
-are healthy, and `FailureThreshold` consecutive results against the current status flip
-it; `Disabled` checks count as healthy, and `Inverted` turns the result around. The
-`interval` argument compresses time: every check is probed that often instead of its
-`RequestInterval` (the demo uses 1 s so a failover shows within seconds).
+IP:port/path, TCP connect) on a background thread, once per health checker region (the
+check's `Regions`, else all eight). As on Route 53, 2xx and 3xx answers are healthy, and
+`FailureThreshold` consecutive results against a checker's current status flip that
+checker; the check is healthy when **more than 18 %** of its checkers say so; `Disabled`
+checks count as healthy, and `Inverted` turns the result around. `cut_checkers()` makes
+the endpoint unreachable from some checker regions (a network path failure), which is
+how the 18 % rule shows. The `interval` argument compresses time: every check is probed
+that often instead of its `RequestInterval` (the demo uses 1 s).
 
-`install()` patches moto's Route53 responses so `GetHealthCheckStatus` reports the
-observed status and `TestDNSAnswer` answers per failover routing; `resolve()` gives
-in-process callers the same answer.
+Every evaluation publishes the check's `HealthCheckStatus` (1/0) and
+`HealthCheckPercentageHealthy` into moto's CloudWatch in us-east-1 (namespace
+`AWS/Route53`, dimension `HealthCheckId`), the signal Route 53 gives production readers.
+
+`install()` patches moto's Route53 responses so `GetHealthCheckStatus` answers one
+observation per checker and `TestDNSAnswer` answers per failover routing; `resolve()`
+gives in-process callers the same answer.
 """
 
 from __future__ import annotations
@@ -18,18 +25,30 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from moto.cloudwatch.models import cloudwatch_backends
 from moto.core.models import DEFAULT_ACCOUNT_ID
 from moto.core.responses import ActionResult
+from moto.core.utils import utcnow
 from moto.route53 import urls as route53_urls
 from moto.route53.models import FakeZone, HealthCheck, RecordSet, route53_backends
 from moto.route53.responses import Route53
 
+from drctl_sandbox.aws import arc_cluster
+
 STATE_ATTR = "_drctl_health"
-CHECKER_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-1")
+# HealthCheckConfig.Regions: the health checker regions, all used when none are given.
+CHECKER_REGIONS = (
+    "us-east-1", "us-west-1", "us-west-2", "eu-west-1",
+    "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1",
+)  # fmt: skip
+HEALTHY_ABOVE = 0.18  # healthy when more than 18 % of the checkers report healthy
+METRIC_REGION = "us-east-1"
+_MAX_POINTS = 50_000
+_unreachable_from: set[str] = set()
 _PROBED_TYPES = {"HTTP", "HTTPS", "HTTP_STR_MATCH", "HTTPS_STR_MATCH", "TCP"}
 
 
@@ -51,18 +70,42 @@ class CheckState:
             self.healthy, self.streak = ok, 0
 
 
-def _state(check: HealthCheck) -> CheckState:
-    state: CheckState | None = getattr(check, STATE_ATTR, None)
-    if state is None:
-        state = CheckState()
-        setattr(check, STATE_ATTR, state)
-    return state
+def checker_regions(check: HealthCheck) -> tuple[str, ...]:
+    """The regions whose checkers probe `check`: its `Regions`, else all of them."""
+    return tuple(check.regions) if check.regions else CHECKER_REGIONS
+
+
+def _checkers(check: HealthCheck) -> dict[str, CheckState]:
+    states: dict[str, CheckState] | None = getattr(check, STATE_ATTR, None)
+    if states is None or set(states) != set(checker_regions(check)):
+        states = {region: CheckState() for region in checker_regions(check)}
+        setattr(check, STATE_ATTR, states)
+    return states
+
+
+def percentage_healthy(check: HealthCheck) -> float:
+    """The share of checkers (0-100) whose own status is healthy now."""
+    states = _checkers(check).values()
+    return 100.0 * sum(s.healthy for s in states) / len(states)
 
 
 def is_healthy(check: HealthCheck) -> bool:
-    """The status Route 53 acts on: observed, `Disabled` counts as healthy, `Inverted` flips."""
-    base = True if check.disabled else _state(check).healthy
+    """The status Route 53 acts on: > 18 % of checkers, `Disabled` counts as healthy, `Inverted` flips.
+
+    A `RECOVERY_CONTROL` check is healthy while its ARC routing control is On.
+    """
+    control = arc_cluster.routing_control_of(check)
+    if control is not None:
+        base = True if check.disabled else arc_cluster.control_state(control) == "On"
+    else:
+        base = True if check.disabled else percentage_healthy(check) > 100 * HEALTHY_ABOVE
     return not base if check.inverted else base
+
+
+def cut_checkers(regions: set[str]) -> None:
+    """Make endpoints unreachable from the checkers in `regions` (a network path failure)."""
+    _unreachable_from.clear()
+    _unreachable_from.update(regions)
 
 
 def probe(check: HealthCheck, timeout: float) -> tuple[bool, str]:
@@ -118,16 +161,31 @@ class HealthEvaluator:
         """Seconds between probes: the compressed interval, else the check's RequestInterval."""
         return self.interval if self.interval is not None else float(check.request_interval)
 
-    def evaluate_once(self) -> None:
-        """Probe every check that is due now."""
+    def evaluate_once(self, only: set[str] | None = None) -> None:
+        """Probe every check (or those in `only`) due now from each checker, then publish its metrics."""
         now = time.monotonic()
         for check in list(route53_backends[self.account_id]["aws"].health_checks.values()):
-            state = _state(check)
-            if check.disabled or str(check.type_) not in _PROBED_TYPES or now < state.next_due:
+            if only is not None and check.id not in only:
                 continue
-            state.next_due = now + self.interval_for(check)
-            ok, report = probe(check, timeout=min(2.0, max(0.5, self.interval_for(check))))
-            state.record(ok, report, int(check.failure_threshold))
+            states = _checkers(check)
+            if now < min(s.next_due for s in states.values()):
+                continue
+            for state in states.values():
+                state.next_due = now + self.interval_for(check)
+            if not check.disabled and str(check.type_) in _PROBED_TYPES:
+                self._probe_from_each_checker(check, states)
+            publish_status(check, self.account_id)
+
+    def _probe_from_each_checker(self, check: HealthCheck, states: dict[str, CheckState]) -> None:
+        ok, report = probe(check, timeout=min(2.0, max(0.5, self.interval_for(check))))
+        for region, state in states.items():
+            if region in _unreachable_from:
+                cut = (
+                    "Failure: Connection timed out. The endpoint or the internet connection is down"
+                )
+                state.record(False, cut, int(check.failure_threshold))
+            else:
+                state.record(ok, report, int(check.failure_threshold))
 
     def _run(self) -> None:
         while not self._stop.wait(0.05):
@@ -145,6 +203,43 @@ class HealthEvaluator:
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
+
+
+def publish_status(check: HealthCheck, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """Put the check's HealthCheckStatus and HealthCheckPercentageHealthy into CloudWatch (us-east-1)."""
+    dimensions = [{"Name": "HealthCheckId", "Value": check.id}]
+    now = utcnow()  # moto compares naive UTC timestamps
+    backend = cloudwatch_backends[account_id][METRIC_REGION]
+    if len(backend.metric_data) > _MAX_POINTS:  # a sandbox left up for days stays fast
+        cutoff = now - timedelta(hours=1)
+        backend.metric_data = [
+            d for d in backend.metric_data if d.namespace != "AWS/Route53" or d.timestamp >= cutoff
+        ]
+    backend.put_metric_data(
+        "AWS/Route53",
+        [
+            {
+                "MetricName": "HealthCheckStatus",
+                "Dimensions": dimensions,
+                "Value": 1.0 if is_healthy(check) else 0.0,
+                "Unit": "None",
+                "Timestamp": now,
+            },
+            {
+                "MetricName": "HealthCheckPercentageHealthy",
+                "Dimensions": dimensions,
+                "Value": percentage_healthy(check),
+                "Unit": "Percent",
+                "Timestamp": now,
+            },
+        ],
+    )
+
+
+def publish_status_of(health_check_id: str, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+    """Publish one check's metrics now, without probing (for sandboxes run without an evaluator)."""
+    check = route53_backends[account_id]["aws"].get_health_check(health_check_id)
+    publish_status(check, account_id)
 
 
 def _name(value: str) -> str:
@@ -201,18 +296,31 @@ def resolve(
     return []
 
 
-def _get_health_check_status(self: Route53) -> ActionResult:
-    check = self.backend.get_health_check(self._get_param("HealthCheckId"))
-    state = _state(check)
-    healthy = is_healthy(check)
+def checker_ip(region: str) -> str:
+    """An address for the checker in `region`, inside ip-ranges.json's ROUTE53_HEALTHCHECKS 15.177.0.0/18."""
+    return f"15.177.{CHECKER_REGIONS.index(region) * 8 if region in CHECKER_REGIONS else 63}.10"
+
+
+def _observation(check: HealthCheck, region: str, state: CheckState) -> dict[str, Any]:
+    # One observation per checker: its own status (threshold applied) and last result.
+    healthy = True if check.disabled else state.healthy
+    if check.inverted:
+        healthy = not healthy
     detail = "Health check is disabled" if check.disabled else state.report.split(": ", 1)[-1]
     status = ("Success: " if healthy else "Failure: ") + detail
     if check.inverted:
         status += " (health check is inverted)"
-    report = {"Status": status, "CheckedTime": state.checked_at}
+    return {
+        "Region": region,
+        "IPAddress": checker_ip(region),
+        "StatusReport": {"Status": status, "CheckedTime": state.checked_at},
+    }
+
+
+def _get_health_check_status(self: Route53) -> ActionResult:
+    check = self.backend.get_health_check(self._get_param("HealthCheckId"))
     observations = [
-        {"Region": region, "IPAddress": "127.0.0.1", "StatusReport": report}
-        for region in CHECKER_REGIONS
+        _observation(check, region, state) for region, state in _checkers(check).items()
     ]
     return ActionResult({"HealthCheckObservations": observations})
 
@@ -237,6 +345,7 @@ _TEST_DNS_PATH = r"{0}/(?P<api_version>[\d_-]+)/testdnsanswer$"
 
 def install() -> None:
     """Patch moto's Route53 responses (idempotent; before the server's first Route53 request)."""
+    arc_cluster.install()
     Route53.get_health_check_status = _get_health_check_status  # type: ignore[method-assign]
     Route53.test_dns_answer = _test_dns_answer  # type: ignore[attr-defined]
     route53_urls.url_paths.setdefault(_TEST_DNS_PATH, Route53.dispatch)

@@ -9,13 +9,16 @@ from moto.server import ThreadedMotoServer
 
 from drctl_sandbox.aws import (
     additions,
+    arc_cluster,
     cloudtrail,
+    cloudwatch_dimensions,
     efs_replication,
     elasticache_global,
     outage,
     rds_promotion,
     replication,
     route53_health,
+    s3_batch_jobs,
     state_changes,
 )
 from drctl_sandbox.loopback import free_port
@@ -47,8 +50,10 @@ class SandboxServer:
         # werkzeug logs every request at INFO; the sandbox is not news (`--debug` shows it).
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         additions.install()
+        cloudwatch_dimensions.install()
         route53_health.install()
         replication.install()
+        s3_batch_jobs.install()
         outage.install()
         cloudtrail.RECORDER.clear()  # the recorder is process-wide; this server's trail starts empty
         self._server.start()
@@ -84,3 +89,6 @@ def reset_backends() -> None:
     rds_promotion.reset()
     state_changes.reset()
     additions.reset()
+    route53_health.cut_checkers(set())
+    arc_cluster.reset()
+    s3_batch_jobs.reset()

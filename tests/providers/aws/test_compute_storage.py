@@ -316,12 +316,31 @@ def test_promote_read_replica_makes_it_standalone_and_repeats_as_a_no_op(aws: An
 def test_reboot_with_failover_runs_once_per_step(aws: Any) -> None:
     source, _ = source_and_replica(aws)
     action = rds.RebootFailover(
-        rds.InstanceParams(region=PRIMARY, instance=source), aws.ctx("az"), aws.clients()
+        rds.AzFailoverParams(region=PRIMARY, instance=source), aws.ctx("az"), aws.clients()
     )
 
     first, _ = aws.prove_idempotent(action, PRIMARY)
 
     assert first.changed is True
+
+
+def test_reboot_with_failover_leaves_a_writer_that_is_outside_the_failed_az_alone(
+    aws: Any,
+) -> None:
+    source, _ = source_and_replica(aws)
+    writer_az = rds.read_instance(aws.clients(), source, PRIMARY).availability_zone
+    elsewhere = "ap-northeast-1d" if writer_az != "ap-northeast-1d" else "ap-northeast-1c"
+    action = rds.RebootFailover(
+        rds.AzFailoverParams(region=PRIMARY, instance=source, away_from_az=elsewhere),
+        aws.ctx("az"),
+        aws.clients(),
+    )
+
+    first, _ = aws.prove_idempotent(action, PRIMARY)
+
+    assert first.changed is False
+    assert first.detail == f"writer is in {writer_az}, not {elsewhere}: no failover needed"
+    assert "RebootDBInstance" not in aws.writes(PRIMARY, since=aws.started)
 
 
 def test_reboot_with_failover_of_a_single_az_instance_is_a_state_error(aws: Any) -> None:
@@ -338,7 +357,7 @@ def test_reboot_with_failover_of_a_single_az_instance_is_a_state_error(aws: Any)
 
     with pytest.raises(StateError) as err:
         rds.RebootFailover(
-            rds.InstanceParams(region=PRIMARY, instance=name), aws.ctx(), aws.clients()
+            rds.AzFailoverParams(region=PRIMARY, instance=name), aws.ctx(), aws.clients()
         ).apply()
 
     assert err.value.where == f"DB instance {name} in {PRIMARY}" and "Multi-AZ" in err.value.hint

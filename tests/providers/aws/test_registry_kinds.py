@@ -10,7 +10,8 @@ AWS_KINDS = [k for k in registry.kinds() if k.startswith("aws.")]
 
 
 def test_every_aws_kind_is_registered_with_drill_cleanup_and_elasticache() -> None:
-    assert len(AWS_KINDS) == 29
+    assert len(AWS_KINDS) == 30
+    assert "aws.s3.batch-replicate" in AWS_KINDS
     assert "aws.ebs.delete-restored-volumes" in AWS_KINDS
     assert "aws.elasticache.failover-global" in AWS_KINDS
 

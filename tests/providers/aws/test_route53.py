@@ -15,6 +15,7 @@ from drctl.providers.aws.route53_failover import (
     HealthStatusParams,
     RestorePrimary,
 )
+from drctl_sandbox.aws import route53_health
 
 GLOBAL = "us-east-1"
 
@@ -149,6 +150,7 @@ def test_record_upsert_failback_refuses_to_leave_the_primary_without_a_health_ch
 
 def test_health_status_reports_each_side_and_changes_nothing(aws: Any) -> None:
     zone, record, hc = failover_zone(aws)
+    route53_health.publish_status_of(hc)  # what Route 53 puts into CloudWatch every minute
     action = HealthStatus(
         HealthStatusParams(hosted_zone=zone, record=record, expect_healthy=["primary"]),
         aws.ctx(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -21,11 +22,13 @@ class AwsAction(Generic[P]):
     kind: ClassVar[str]
     Params: ClassVar[type[Params]]
     events: ClassVar[frozenset[str]] = frozenset()
+    events_region: ClassVar[str | None] = None
+    """Where CloudTrail records `events` when not in the step's region (a global service's home)."""
 
     def __init__(self, params: P, ctx: ActionContext, clients: AwsClients | None = None) -> None:
         self.params = params
         self.ctx = ctx
-        self.clients = clients or AwsClients(ctx.settings)
+        self.clients = clients or shared_clients(ctx)
 
     def client(self, service: str, region: str) -> Any:
         """A boto3 client from the shared factory."""
@@ -43,6 +46,18 @@ class AwsAction(Generic[P]):
             where=where,
             expected_at=self.ctx.expected_at,
         )
+
+
+_SHARING = threading.Lock()
+
+
+def shared_clients(ctx: ActionContext) -> AwsClients:
+    """The run's one client factory (one session, clients per service and region), made once."""
+    with _SHARING:
+        found = ctx.shared.get("aws")
+        if not isinstance(found, AwsClients):
+            found = ctx.shared["aws"] = AwsClients(ctx.settings)
+        return found
 
 
 def dump(model: Any) -> Output:

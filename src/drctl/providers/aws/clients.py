@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from drctl.errors import ConfigError, NotFoundError, ProviderError, StateError, ThrottledError
+from drctl.errors import (
+    ConfigError,
+    CouldNotCheck,
+    NotFoundError,
+    ProviderError,
+    StateError,
+    ThrottledError,
+)
 from drctl.providers import intents
 from drctl.settings import Settings
 
@@ -131,7 +139,9 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         yield
     except ClientError as err:
         raise translate(err, resource, region) from err
-    except (NoCredentialsError, ProfileNotFound) as err:
+    except ProfileNotFound as err:
+        raise _no_profile(err) from None
+    except NoCredentialsError as err:
         raise ConfigError(
             f"AWS credentials are not usable: {err}",
             hint="set AWS_PROFILE / DRCTL_AWS_PROFILE or credentials; for the sandbox run `drctl sandbox up`",
@@ -165,6 +175,35 @@ PROBE_TIMEOUT = 3.0
 """Seconds a reachability probe of another region waits to connect, and for the answer."""
 
 
+def _no_profile(err: Exception) -> CouldNotCheck:
+    return CouldNotCheck(
+        f"AWS profile not usable: {err}",
+        hint="list profiles with `aws configure list-profiles`, then set AWS_PROFILE or "
+        "DRCTL_AWS_PROFILE to one of them",
+        where="AWS config (~/.aws/config)",
+    )
+
+
+def _keep_ip_endpoint(client: Any, endpoint_url: str | None) -> None:
+    """S3 Control puts the account id in front of the endpoint's host (`123….s3-control…`);
+    in front of an IP address (the sandbox) that name cannot resolve, so take it off again."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    host = urlsplit(endpoint_url or "").hostname or ""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return
+
+    def strip(request: Any, **_: Any) -> None:
+        parts = urlsplit(request.url)
+        if parts.hostname and parts.hostname.endswith("." + host):
+            request.url = request.url.replace(parts.hostname, host, 1)
+
+    client.meta.events.register("before-send.s3-control", strip)
+
+
 class AwsClients:
     """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries.
 
@@ -183,9 +222,13 @@ class AwsClients:
     ) -> None:
         import boto3
         from botocore.config import Config
+        from botocore.exceptions import ProfileNotFound
 
         self._settings = settings
-        self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
+        try:
+            self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
+        except ProfileNotFound as err:
+            raise _no_profile(err) from None
         self._config = Config(
             retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             connect_timeout=connect_timeout,
@@ -193,6 +236,7 @@ class AwsClients:
         )
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str], Any] = {}
+        self._lock = threading.RLock()  # boto3 sessions are not thread-safe; clients are
 
     def for_probing(self) -> AwsClients:
         """Clients for asking whether a possibly failed region answers: one attempt, short
@@ -211,13 +255,42 @@ class AwsClients:
         return self._settings.aws_endpoint_url or None
 
     def client(self, service: str, region: str) -> Any:
-        """A cached client for `service` in `region`."""
+        """A cached client for `service` in `region` (thread-safe: steps share one factory)."""
+        with self._lock:
+            return self._client(service, region)
+
+    def _client(self, service: str, region: str) -> Any:
         key = (service, region)
         if key not in self._clients:
             session = self._session_for(region)
             with aws_errors(f"{service} client", region):
                 self._clients[key] = session.client(
                     service, region_name=region, endpoint_url=self.endpoint_url, config=self._config
+                )
+            intents.hook(self._clients[key], region)
+            _keep_ip_endpoint(self._clients[key], self.endpoint_url)
+        return self._clients[key]
+
+    def client_at(self, service: str, region: str, endpoint_url: str, attempts: int = 2) -> Any:
+        """A cached client for one given endpoint (ARC cluster endpoints), with few retries:
+        callers rotate to the next endpoint instead of waiting on a dead one."""
+
+        key = (service, f"{region}@{endpoint_url}")
+        with self._lock:
+            return self._client_at(service, key, region, endpoint_url, attempts)
+
+    def _client_at(
+        self, service: str, key: tuple[str, str], region: str, endpoint_url: str, attempts: int
+    ) -> Any:
+        from botocore.config import Config
+
+        if key not in self._clients:
+            config = self._config.merge(
+                Config(retries={"mode": "standard", "total_max_attempts": attempts})
+            )
+            with aws_errors(f"{service} client", region):
+                self._clients[key] = self._session_for(region).client(
+                    service, region_name=region, endpoint_url=endpoint_url, config=config
                 )
             intents.hook(self._clients[key], region)
         return self._clients[key]

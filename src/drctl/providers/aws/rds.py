@@ -102,15 +102,23 @@ class PromoteReadReplica(AwsAction[InstanceParams]):
         return {"endpoint": ready.endpoint, "arn": ready.arn}
 
 
-class RebootFailover(AwsAction[InstanceParams]):
-    """Reboot a Multi-AZ instance with ForceFailover (AZ failure drill); once per run step (marker tag)."""
+class AzFailoverParams(InstanceParams):
+    """A Multi-AZ instance, and the AZ its writer must leave (None: fail over wherever it is)."""
+
+    away_from_az: str | None = None
+
+
+class RebootFailover(AwsAction[AzFailoverParams]):
+    """Reboot a Multi-AZ instance with ForceFailover while its writer is in the failed AZ; once per step."""
 
     kind = "aws.rds.reboot-failover"
     events = frozenset({"RebootDBInstance"})
-    Params = InstanceParams
+    Params = AzFailoverParams
 
     def describe(self) -> str:
-        return f"reboot {self.params.instance} in {self.params.region} with Multi-AZ failover"
+        p = self.params
+        where = f" if its writer is in {p.away_from_az}" if p.away_from_az else ""
+        return f"reboot {p.instance} in {p.region} with Multi-AZ failover{where}"
 
     def _read(self) -> InstanceState:
         return read_instance(self.clients, self.params.instance, self.params.region)
@@ -123,6 +131,12 @@ class RebootFailover(AwsAction[InstanceParams]):
         if has_marker(self.clients, self.ctx, instance.arn, p.region):
             return Outcome(
                 changed=False, detail="this step already rebooted the instance with failover"
+            )
+        if p.away_from_az and instance.availability_zone != p.away_from_az:
+            return Outcome(
+                changed=False,
+                detail=f"writer is in {instance.availability_zone}, not {p.away_from_az}: "
+                "no failover needed",
             )
         if not instance.multi_az:
             raise StateError(

@@ -7,6 +7,7 @@ once the check flips, which AWS advises over record edits during a regional even
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import model_validator
@@ -67,13 +68,17 @@ class FailoverRecords(Frozen):
 
 
 class HealthCheckState(Frozen):
-    """A health check's configuration flags and what its checkers report now."""
+    """A health check's flags, its status as Route 53 publishes it, and (diagnosis) checker reports."""
 
     id: str
     inverted: bool
     disabled: bool
     healthy: bool
     reports: tuple[str, ...]
+    status_metric: float | None = None  # newest HealthCheckStatus minute (None: no datapoint)
+
+
+HEALTH_METRIC_WINDOW = timedelta(minutes=5)
 
 
 def fqdn(name: str) -> str:
@@ -147,24 +152,80 @@ def read_failover_records(
     )
 
 
-def read_health_check(clients: AwsClients, health_check_id: str) -> HealthCheckState:
-    """A health check's flags and its checkers' latest reports (healthy if most say Success)."""
-    client = route53(clients)
+def read_health_status_metric(
+    clients: AwsClients, health_check_id: str, now: datetime | None = None
+) -> float | None:
+    """The newest minute of CloudWatch `AWS/Route53` `HealthCheckStatus` (1 healthy, 0 not; Minimum).
+
+    Route 53 publishes it in us-east-1 with the single dimension `HealthCheckId`; it is the
+    status Route 53 acts on (> 18 % of checkers healthy), and CloudWatch is the supported
+    way to watch it (`GetHealthCheckStatus` is for diagnosis, not polling).
+    """
+    end = (now or datetime.now(UTC)) + timedelta(minutes=1)
+    query = {
+        "Id": "status",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": "AWS/Route53",
+                "MetricName": "HealthCheckStatus",
+                "Dimensions": [{"Name": "HealthCheckId", "Value": health_check_id}],
+            },
+            "Period": 60,
+            "Stat": "Minimum",
+        },
+    }
+    with aws_errors(f"HealthCheckStatus metric of {health_check_id}", ROUTE53_REGION):
+        result = clients.client("cloudwatch", ROUTE53_REGION).get_metric_data(
+            MetricDataQueries=[query],
+            StartTime=end - HEALTH_METRIC_WINDOW - timedelta(minutes=1),
+            EndTime=end,
+            ScanBy="TimestampDescending",
+        )
+    values = result["MetricDataResults"][0]["Values"] if result["MetricDataResults"] else []
+    return float(values[0]) if values else None
+
+
+def read_checker_reports(clients: AwsClients, health_check_id: str) -> tuple[str, ...]:
+    """Each health checker's last report, `region: status` (GetHealthCheckStatus, for diagnosis)."""
     with aws_errors(f"health check {health_check_id}", ROUTE53_REGION):
-        config = client.get_health_check(HealthCheckId=health_check_id)["HealthCheck"][
-            "HealthCheckConfig"
-        ]
-        observations = client.get_health_check_status(HealthCheckId=health_check_id)[
+        observations = route53(clients).get_health_check_status(HealthCheckId=health_check_id)[
             "HealthCheckObservations"
         ]
-    reports = tuple(o.get("StatusReport", {}).get("Status", "") for o in observations)
-    successes = sum(r.startswith("Success") for r in reports)
+    return tuple(
+        f"{o.get('Region', '?')}: {o.get('StatusReport', {}).get('Status', '')}"
+        for o in observations
+    )
+
+
+def read_health_check(
+    clients: AwsClients,
+    health_check_id: str,
+    *,
+    now: datetime | None = None,
+    diagnose: bool = False,
+) -> HealthCheckState:
+    """A health check's flags and its published status; with `diagnose`, why it is unhealthy."""
+    with aws_errors(f"health check {health_check_id}", ROUTE53_REGION):
+        config = route53(clients).get_health_check(HealthCheckId=health_check_id)["HealthCheck"][
+            "HealthCheckConfig"
+        ]
+    metric = read_health_status_metric(clients, health_check_id, now)
+    healthy = metric is not None and metric >= 1.0
+    reports: tuple[str, ...] = ()
+    if metric is None:
+        reports = (
+            f"no HealthCheckStatus datapoint in CloudWatch {ROUTE53_REGION} over the last "
+            f"{int(HEALTH_METRIC_WINDOW.total_seconds() // 60)} minutes",
+        )
+    elif diagnose and not healthy:
+        reports = read_checker_reports(clients, health_check_id)
     return HealthCheckState(
         id=health_check_id,
         inverted=bool(config.get("Inverted")),
         disabled=bool(config.get("Disabled")),
-        healthy=successes * 2 > len(reports),
+        healthy=healthy,
         reports=reports,
+        status_metric=metric,
     )
 
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar, Literal
 
-from pydantic import model_validator
+from pydantic import Field, model_validator
 
 from drctl.errors import NotFoundError, StateError
+from drctl.providers import dns_query
+from drctl.providers.aws import arc
 from drctl.providers.aws._action import AwsAction, dump
 from drctl.providers.aws.clients import aws_errors
 from drctl.providers.aws.route53 import (
@@ -39,7 +41,21 @@ from drctl.providers.aws.route53 import (
 )
 from drctl.providers.base import Outcome, Output, Params
 
-Method = Literal["health-check", "disable-health-check", "invert-health-check", "record-upsert"]
+Method = Literal[
+    "health-check",
+    "disable-health-check",
+    "invert-health-check",
+    "record-upsert",
+    "arc-routing-control",
+]
+
+
+class ArcControls(Params):
+    """An ARC cluster's regional endpoints (tried in order) and the routing control per side."""
+
+    endpoints: dict[str, str] = Field(min_length=1)
+    primary_control: str
+    secondary_control: str
 
 
 class FailoverParams(Params):
@@ -53,11 +69,14 @@ class FailoverParams(Params):
     secondary: Target | None = None
     health_check_id: str | None = None
     ttl: int = 60
+    arc: ArcControls | None = None
 
     @model_validator(mode="after")
     def _targets_for_upsert(self) -> FailoverParams:
         if self.method == "record-upsert" and (self.primary is None or self.secondary is None):
             raise ValueError("method record-upsert needs both `primary` and `secondary` targets")
+        if self.method == "arc-routing-control" and self.arc is None:
+            raise ValueError("method arc-routing-control needs `arc` (endpoints and controls)")
         return self
 
 
@@ -103,7 +122,33 @@ class _Switch(AwsAction[FailoverParams]):
             )
         return hc
 
+    def _arc_wanted(self) -> dict[str, str]:
+        controls = self.params.arc
+        assert controls is not None  # validated for arc-routing-control
+        on, off = (
+            (controls.secondary_control, controls.primary_control)
+            if self.to_secondary
+            else (controls.primary_control, controls.secondary_control)
+        )
+        return {on: "On", off: "Off"}
+
+    def _arc_states(self) -> dict[str, str]:
+        assert self.params.arc is not None
+        return arc.read_states(self.clients, self.params.arc.endpoints, list(self._arc_wanted()))
+
+    def _apply_arc(self) -> Outcome:
+        assert self.params.arc is not None
+        wanted = self._arc_wanted()
+        evidence: Output = {"routing_controls": dict(wanted)}
+        if self._arc_states() == wanted:
+            return Outcome(changed=False, detail="routing controls already set", output=evidence)
+        arc.update_states(self.clients, self.params.arc.endpoints, wanted)
+        states = ", ".join(f"{a.rsplit('/', 1)[-1]}={v}" for a, v in wanted.items())
+        return Outcome(changed=True, detail=f"routing controls: {states}", output=evidence)
+
     def current(self) -> Output:
+        if self.params.method == "arc-routing-control":
+            return {"routing_controls": dict(self._arc_states())}
         records = self._records()
         out: Output = {"records": dump(records)}
         if self.params.method in ("disable-health-check", "invert-health-check"):
@@ -113,6 +158,8 @@ class _Switch(AwsAction[FailoverParams]):
         return out
 
     def apply(self) -> Outcome:
+        if self.params.method == "arc-routing-control":
+            return self._apply_arc()
         records = self._records()
         if self.params.method == "record-upsert":
             return self._apply_record(records)
@@ -207,15 +254,29 @@ class _Switch(AwsAction[FailoverParams]):
                 else f"Route 53 answers {', '.join(answer) or 'nothing'}, not {value}"
             )
 
-        answer = self.wait(
-            lambda: dns_answer(self.clients, p.hosted_zone, p.record, p.type),
-            problem,
-            deadline,
-            self.where,
-        )
+        answer = self.wait(self._answer, problem, deadline, self.where)
         return {"dns_answer": list(answer)}
 
+    def _answer(self) -> tuple[str, ...]:
+        p = self.params
+        if p.method != "arc-routing-control":
+            return dns_answer(self.clients, p.hosted_zone, p.record, p.type)
+        # The data-plane switch is verified on the data plane: the zone's name servers.
+        zone = p.hosted_zone if "." in p.hosted_zone else p.record.split(".", 1)[-1]
+        return dns_query.authoritative_answer(zone, p.record, p.type, self.ctx.settings.dns_servers)
+
     def _verify_configuration(self, deadline: float) -> Output:
+        if self.params.method == "arc-routing-control":
+            controls = self._arc_wanted()
+            states = self.wait(
+                self._arc_states,
+                lambda got: (
+                    "" if got == controls else f"routing controls are {got}, want {controls}"
+                ),
+                deadline,
+                self.where,
+            )
+            return {"routing_controls": dict(states)}
         if self.params.method == "record-upsert":
             return self._verify_record(deadline)
         if self.params.method == "health-check":
@@ -275,6 +336,7 @@ class ActivateSecondary(_Switch):
 
     kind = "aws.route53.activate-secondary"
     events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
+    events_region = ROUTE53_REGION  # Route 53's control plane records its events in us-east-1
     to_secondary = True
 
 
@@ -283,6 +345,7 @@ class RestorePrimary(_Switch):
 
     kind = "aws.route53.restore-primary"
     events = frozenset({"UpdateHealthCheck", "ChangeResourceRecordSets"})
+    events_region = ROUTE53_REGION  # Route 53's control plane records its events in us-east-1
     to_secondary = False
 
 
@@ -304,18 +367,20 @@ class HealthStatus(AwsAction[HealthStatusParams]):
     def describe(self) -> str:
         return f"read health checks of {self.params.record} (zone {self.params.hosted_zone})"
 
-    def _read(self) -> dict[str, HealthCheckState]:
+    def _read(self, diagnose: bool = False) -> dict[str, HealthCheckState]:
         p = self.params
         records = read_failover_records(self.clients, p.hosted_zone, p.record, p.type)
         sides = {"primary": records.primary, "secondary": records.secondary}
         return {
-            side: read_health_check(self.clients, rec.health_check_id)
+            side: read_health_check(
+                self.clients, rec.health_check_id, now=self.ctx.clock.now(), diagnose=diagnose
+            )
             for side, rec in sides.items()
             if rec is not None and rec.health_check_id
         }
 
     def current(self) -> Output:
-        return {side: dump(state) for side, state in self._read().items()}
+        return {side: dump(state) for side, state in self._read(diagnose=True).items()}
 
     def apply(self) -> Outcome:
         return Outcome(changed=False, detail="read-only")

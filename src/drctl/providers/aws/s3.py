@@ -238,10 +238,12 @@ class ReverseReplication(AwsAction[ReverseParams]):
                 detail=f"{p.source_bucket} already replicates to {p.destination_bucket}",
             )
         s3 = self.client("s3", p.source_region)
+        others = [r for r in self._raw_rules() if r.get("ID") != p.rule_id]
         rule = {
             "ID": p.rule_id,
             "Status": "Enabled",
-            "Priority": 1,
+            # Priorities must be unique among rules with a Filter; keep every other rule.
+            "Priority": max((int(r.get("Priority") or 0) for r in others), default=0) + 1,
             "Filter": {"Prefix": ""},
             "DeleteMarkerReplication": {"Status": "Disabled"},
             "Destination": {"Bucket": f"arn:aws:s3:::{p.destination_bucket}"},
@@ -253,9 +255,21 @@ class ReverseReplication(AwsAction[ReverseParams]):
                 )
             s3.put_bucket_replication(
                 Bucket=p.source_bucket,
-                ReplicationConfiguration={"Role": p.role_arn, "Rules": [rule]},
+                ReplicationConfiguration={"Role": p.role_arn, "Rules": [*others, rule]},
             )
-        return Outcome(changed=True, detail=f"rule {p.rule_id} to {p.destination_bucket}")
+        kept = f", kept {len(others)} other rule(s)" if others else ""
+        return Outcome(changed=True, detail=f"rule {p.rule_id} to {p.destination_bucket}{kept}")
+
+    def _raw_rules(self) -> list[dict[str, Any]]:
+        p = self.params
+        try:
+            with aws_errors(f"bucket {p.source_bucket}", p.source_region):
+                config = self.client("s3", p.source_region).get_bucket_replication(
+                    Bucket=p.source_bucket
+                )["ReplicationConfiguration"]
+        except NotFoundError:
+            return []
+        return list(config.get("Rules", []))
 
     def verify(self, deadline: float) -> Output:
         p = self.params

@@ -75,7 +75,9 @@ class RdsReplicaRecipe(Recipe[RdsReplica]):
             f"failover-{self.res.name}",
             f"RDS {source.instance} (Multi-AZ) serves from outside {az}",
             rds.RebootFailover,
-            rds.RebootFailover.Params(region=source.region, instance=source.instance),
+            rds.RebootFailover.Params(
+                region=source.region, instance=source.instance, away_from_az=az
+            ),
             needs=needs,
             estimate=2 * M,
             region=source.region,

@@ -24,6 +24,15 @@ def _target(t: FailoverTarget) -> route53.Target:
     return route53.Target(value=t.value)
 
 
+def _arc(res: Route53Failover) -> route53_failover.ArcControls:
+    assert res.arc is not None
+    return route53_failover.ArcControls(
+        endpoints=dict(res.arc.cluster_endpoints),
+        primary_control=res.arc.primary,
+        secondary_control=res.arc.secondary,
+    )
+
+
 def health_url(res: Route53Failover, which: Side) -> str:
     """The /health URL of one side of a failover pair, as Route 53 probes it."""
     target = res.primary if which == "primary" else res.secondary
@@ -53,6 +62,7 @@ class Route53FailoverRecipe(Recipe[Route53Failover]):
             ttl=res.ttl,
             primary=_target(res.primary),
             secondary=_target(res.secondary),
+            **({} if res.arc is None else {"arc": _arc(res)}),
         )
 
     def switch_estimate(self) -> timedelta:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from drctl.plan.resources import S3Replication
 from drctl.providers import manual
-from drctl.providers.aws import s3
+from drctl.providers.aws import s3, s3_batch
 from drctl.runbook.draft import Draft
 from drctl.runbook.recipes.base import Recipe
 from drctl.runbook.steps import M, S
@@ -74,6 +74,19 @@ class S3ReplicationRecipe(Recipe[S3Replication]):
                 params,
                 needs=needs,
                 estimate=30 * S,
+                region=dst.region,
+                resource=name,
+            )
+            d.add(
+                f"backfill-{name}",
+                f"Batch-replicate what {dst.bucket} received during the outage to {src.bucket}",
+                s3_batch.BatchReplicate,
+                s3_batch.BatchReplicate.Params(
+                    **params.model_dump(exclude={"rule_id"}), statuses=["NONE", "FAILED"]
+                ),
+                needs=[f"reprotect-{name}"],
+                estimate=15 * M,
+                timeout=6 * 60 * M,
                 region=dst.region,
                 resource=name,
             )

@@ -9,7 +9,7 @@ import httpx
 from drctl.errors import PlanError
 from drctl.plan.model import Plan, Strategy
 from drctl.plan.resources import EbsSnapshots, Efs, Route53Failover
-from drctl.providers import approval, http
+from drctl.providers import approval, http, registry
 from drctl.providers.aws import cloudtrail
 from drctl.runbook.draft import Draft, needs_of
 from drctl.runbook.model import ApprovalGate, RetryPolicy
@@ -107,18 +107,42 @@ def evidence(d: Draft, region: str, needs: list[str]) -> None:
     """Capture each resource's state, and the CloudTrail events of the calls the run made."""
     for recipe in recipes(d.plan):
         recipe.capture(d, region, needs)
-    events = d.events()
-    if d.plan.audit.cloudtrail_lookup and events:
+    if not d.plan.audit.cloudtrail_lookup:
+        return
+    by_region = recorded_events(d, region)
+    for where in sorted(by_region, key=lambda r: (r != region, r)):
+        expect = by_region[where]
+        names = [n for events in expect.values() for n in events]
         d.add(
-            "evidence-cloudtrail",
-            f"Look up this run's API calls in CloudTrail ({region})",
+            "evidence-cloudtrail" if where == region else f"evidence-cloudtrail-{where}",
+            f"Look up this run's API calls in CloudTrail ({where})",
             cloudtrail.Lookup,
-            cloudtrail.Lookup.Params(region=region, event_names=events),
+            cloudtrail.Lookup.Params(
+                region=where, event_names=list(dict.fromkeys(names)), expect_from=expect
+            ),
             needs=needs,
             estimate=20 * S,
-            region=region,
+            timeout=cloudtrail.DELIVERY_WAIT + 5 * M,
+            region=where,
+            retry=RetryPolicy(attempts=1),  # the lookup already waits for late deliveries
             on_failure="continue",
         )
+
+
+def recorded_events(d: Draft, default_region: str) -> dict[str, dict[str, list[str]]]:
+    """region → step id → the CloudTrail events the step's writes record there.
+
+    An action's events are recorded in the region of its calls: the step's, or for a global
+    service the region its control plane signs for (Route 53: us-east-1).
+    """
+    found: dict[str, dict[str, list[str]]] = {}
+    for step in d.steps:
+        action = registry.action_class(step.action)
+        events = sorted(getattr(action, "events", frozenset()))
+        if events:
+            where = getattr(action, "events_region", None) or step.region or default_region
+            found.setdefault(where, {})[step.id] = events
+    return found
 
 
 def require_snapshots(plan: Plan) -> None:
