@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     aws_profile: str = ""
     aws_role_arn: str = ""
     actor: str = ""
+    notify_webhook_url: str = ""
+    """`DRCTL_NOTIFY_WEBHOOK_URL`: the dashboard posts a JSON event here (approvals, failures, overdue drills)."""
+    notify_slack_url: str = ""
+    """`DRCTL_NOTIFY_SLACK_URL`: a Slack incoming webhook for the same notifications (a secret)."""
+    dashboard_url: str = ""
+    """`DRCTL_DASHBOARD_URL`: the dashboard's public address, for links in notifications."""
 
     def state_database_url(self) -> str:
         """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""
