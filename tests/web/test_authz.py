@@ -23,7 +23,7 @@ from drctl.web.tokens import Role
 
 from .conftest import drill_runbook, sign_in
 
-V, O, A, D = Role.VIEWER, Role.OPERATOR, Role.APPROVER, Role.ADMIN
+V, OP, A, D = Role.VIEWER, Role.OPERATOR, Role.APPROVER, Role.ADMIN
 # (method, path, least role or None for public, status when allowed)
 MATRIX: list[tuple[str, str, Role | None, int]] = [
     ("GET", "/login", None, 200),
@@ -42,9 +42,9 @@ MATRIX: list[tuple[str, str, Role | None, int]] = [
     ("GET", "/api/runs/{run}", V, 200),
     ("GET", "/api/approvals", V, 200),
     ("GET", "/tokens", D, 200),
-    ("POST", "/runs", O, 409),
-    ("POST", "/runs/{run}/cancel", O, 409),
-    ("POST", "/runs/{run}/resume", O, 409),
+    ("POST", "/runs", OP, 409),
+    ("POST", "/runs/{run}/cancel", OP, 409),
+    ("POST", "/runs/{run}/resume", OP, 409),
     ("POST", "/runs/{run}/steps/declare/approve", A, 409),
     ("POST", "/runs/{run}/steps/declare/reject", A, 409),
     ("POST", "/tokens", D, 200),
