@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 SEED = ROOT / "examples" / "seed-estate.yaml"
 
 
-def drill_runbook(tmp_path: Path, name: str = "shop-drill") -> Path:
+def drill_runbook(tmp_path: Path, name: str = "shop-drill", plan: str = "shop") -> Path:
     """A drill runbook with a two-person gate between two shell steps (runs offline in seconds)."""
     path = tmp_path / f"{name}.yaml"
     path.write_text(
@@ -29,7 +29,7 @@ apiVersion: drctl/v1
 kind: Runbook
 name: {name}
 scenario: drill
-plan: shop
+plan: {plan}
 steps:
   - {{id: prepare, title: Prepare the DR side, action: shell, params: {{command: "echo prepare >> {tmp_path}/log"}}}}
   - {{id: declare, title: Declare the drill, action: approval, needs: [prepare], approval: {{required: 2, reason: a drill touches the DR region}}}}
