@@ -1,6 +1,7 @@
 """The dashboard in a real browser: Playwright driving Debian's Chromium against `drctl serve`.
 
-An operator starts a drill, one approver approves (and is refused a second time, with the
+An operator starts a drill of the sandbox estate (the demo's moto, simulated Kubernetes and
+ArgoCD), one approver approves (and is refused a second time, with the
 two-person message), a second approver approves, the operator's page follows the run live
 (server-sent events) until it succeeds, and the report opens. Each page is screenshotted
 into the test's directory; `DRCTL_UPDATE_SCREENSHOTS=1` also copies them to docs/screenshots/
@@ -9,6 +10,7 @@ for the README. Nothing is downloaded: the browser is /usr/bin/chromium (`make c
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -22,10 +24,16 @@ from pathlib import Path
 import httpx
 import pytest
 
+from drctl.plan.load import load_plan
+from drctl.plan.model import Scenario
+from drctl.runbook.compile import compile_plan
+from drctl.runbook.io import dump_runbook
+from drctl.runbook.model import ApprovalGate, Step
+
 from drctl.settings import Settings
 from drctl.web.tokens import Role, TokenStore
 
-from .conftest import ROOT, SEED
+from .conftest import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 DOCS = ROOT / "docs" / "screenshots"
@@ -37,27 +45,42 @@ pytestmark = [
 ]
 
 
-def browser_runbook(tmp_path: Path) -> Path:
-    """A drill with a two-person gate; the step after it lasts long enough to be seen running."""
-    path = tmp_path / "shop-drill.yaml"
-    path.write_text(
-        f"""\
-apiVersion: drctl/v1
-kind: Runbook
-name: shop-drill
-scenario: drill
-plan: shop
-description: Rehearse the shop's recovery in the DR region.
-steps:
-  - {{id: scale-dr, title: Scale the DR cluster, action: shell, params: {{command: "echo scale >> {tmp_path}/log"}}}}
-  - {{id: restore-db, title: Restore the database copy, action: shell, params: {{command: "echo restore >> {tmp_path}/log"}}}}
-  - {{id: declare, title: Declare the drill, action: approval, needs: [scale-dr, restore-db], approval: {{required: 2, reason: a drill switches test traffic}}}}
-  - {{id: switch, title: Switch test traffic, action: shell, needs: [declare], params: {{command: "sleep 3; echo switch >> {tmp_path}/log"}}}}
-  - {{id: verify, title: Verify the app, action: shell, needs: [switch], params: {{command: "echo verify >> {tmp_path}/log"}}}}
-""",
-        encoding="utf-8",
+def gated_drill(plan_path: Path, out: Path) -> Path:
+    """The sandbox plan's drill runbook with a two-person gate before its first steps.
+
+    The compiled drill has no approval gate (only failovers do), so the gate is added the
+    way a team would: by editing the runbook, which is data. Everything else is the drill
+    `drctl compile --scenario drill` makes, run against the sandbox.
+    """
+    compiled = compile_plan(load_plan(plan_path), Scenario.DRILL)
+    gate = Step(
+        id="declare",
+        title="Declare the drill",
+        action="approval",
+        approval=ApprovalGate(required=2, reason="a drill switches test traffic"),
     )
+    steps = [gate] + [
+        s if s.needs else s.model_copy(update={"needs": ["declare"]}) for s in compiled.steps
+    ]
+    path = out / "my-app-drill.yaml"
+    path.write_text(dump_runbook(compiled.model_copy(update={"steps": steps})), encoding="utf-8")
     return path
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[tuple[Path, dict[str, str]]]:
+    """The demo's sandbox (moto, simulated Kubernetes and ArgoCD) and the plan that points at it."""
+    from drctl_sandbox.demo_env import DemoEnvironment
+
+    before = dict(os.environ)
+    world = DemoEnvironment(tmp_path / "sandbox").start()
+    env = {**os.environ, "DRCTL_AWS_ENDPOINT_URL": world.sandbox.endpoint_url}
+    try:
+        yield tmp_path / "sandbox" / "plan.yaml", env
+    finally:
+        world.stop()
+        os.environ.clear()
+        os.environ.update(before)
 
 
 def _free_port() -> int:
@@ -68,8 +91,11 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
-    """`drctl serve` in its own process on 127.0.0.1, and tokens for four people."""
+def served(
+    tmp_path: Path, sandbox: tuple[Path, dict[str, str]]
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """`drctl serve` of the sandbox plan and its gated drill on 127.0.0.1; tokens for four people."""
+    plan_path, sandbox_env = sandbox
     home = tmp_path / ".drctl"
     store = TokenStore(Settings(home=home).state_database_url())
     people = {
@@ -81,7 +107,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
     secrets = {name: store.create(name, role)[1] for name, role in people.items()}
     store.dispose()
     port = _free_port()
-    env = {**os.environ, "DRCTL_HOME": str(home), "DRCTL_EXECUTOR_ID": "browser-test"}
+    env = {**sandbox_env, "DRCTL_HOME": str(home), "DRCTL_EXECUTOR_ID": "browser-test"}
     env.pop("DRCTL_DATABASE_URL", None)
     log = (tmp_path / "serve.log").open("w")
     process = subprocess.Popen(
@@ -90,8 +116,8 @@ def served(tmp_path: Path) -> Iterator[tuple[str, dict[str, str]]]:
             "-c",
             "from drctl.cli import main; main()",
             "serve",
-            str(SEED),
-            str(browser_runbook(tmp_path)),
+            str(plan_path),
+            str(gated_drill(plan_path, tmp_path)),
             "--port",
             str(port),
         ],
@@ -153,8 +179,8 @@ def test_a_drill_started_approved_twice_and_watched_live_in_chromium(
         operator = person("olivia")
         expect(operator.locator("#plan-my-app")).to_contain_text("warm-standby")
         shot(operator, "plans")
-        operator.select_option("#plan-shop-drill select[name=scenario]", "drill")
-        operator.click("#start-shop-drill")
+        operator.select_option("#plan-my-app-drill select[name=scenario]", "drill")
+        operator.click("#start-my-app-drill")
         expect(operator.locator("#run-status")).to_have_text("waiting-approval", timeout=30_000)
         run_id = operator.url.rsplit("/", 1)[1]
         expect(operator.locator("#gate-declare")).to_contain_text("0 of 2 approvals")
@@ -181,13 +207,14 @@ def test_a_drill_started_approved_twice_and_watched_live_in_chromium(
         bob.click("#gate-declare button[value=approve]")
 
         # The operator's page was not reloaded by the test: server-sent events move it on.
-        expect(operator.locator("#step-switch .status")).to_have_text("running", timeout=30_000)
+        expect(operator.locator("#run-status")).to_have_text("running", timeout=30_000)
+        expect(operator.locator(".node.s-succeeded").first).to_be_visible(timeout=30_000)
         shot(operator, "run-live")
         expect(operator.locator("#run-status")).to_have_text("succeeded", timeout=60_000)
         expect(operator.locator("#chain")).to_contain_text("chain verified")
         shot(operator, "run-succeeded")
 
-        operator.goto(f"{url}/runs?plan=shop&status=succeeded")
+        operator.goto(f"{url}/runs?plan=my-app&status=succeeded")
         expect(operator.locator("main")).to_contain_text(run_id)
         shot(operator, "runs")
 
@@ -197,12 +224,18 @@ def test_a_drill_started_approved_twice_and_watched_live_in_chromium(
         shot(operator, "report")
 
         admin = person("ada")
+        auth = {"Authorization": f"Bearer {secrets['ada']}"}
         admin.goto(f"{url}/tokens")
         expect(admin.locator("main")).to_contain_text("olivia")
         shot(admin, "tokens")
         browser.close()
 
-    assert (tmp_path / "log").read_text().splitlines()[-2:] == ["switch", "verify"]
+    run = json.loads(httpx.get(f"{url}/api/runs/{run_id}", headers=auth).text)
+    ids = {s["id"] for s in run["steps"]}
+    assert run["status"] == "succeeded" and len(ids) > 20
+    assert {"declare", "scale-my-cluster-ap-southeast-1", "sync-argocd-ap-southeast-1"} <= ids
+    assert all(s["status"] == "succeeded" for s in run["steps"])
+    assert [a["actor"] for a in run["approvals"]] == ["dashboard:alice", "dashboard:bob"]
     taken = sorted(p.name for p in shots.iterdir())
     assert taken == sorted(
         f"{n}.png"

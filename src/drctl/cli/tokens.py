@@ -9,7 +9,7 @@ from rich.table import Table
 
 from drctl.cli.app import app
 from drctl.cli.options import JsonOption
-from drctl.cli.output import console, print_json
+from drctl.cli.output import OutputOption, console, data_format, print_data, print_json
 from drctl.errors import DrctlError
 from drctl.plan.durations import parse_duration
 from drctl.settings import Settings
@@ -54,14 +54,14 @@ def create(
 
 
 @tokens_app.command("list")
-def list_cmd(json_out: JsonOption = False) -> None:
+def list_cmd(output: OutputOption = None, json_out: JsonOption = False) -> None:
     """List tokens (never their secrets): name, role, created, expires, state.
 
     Example: drctl tokens list --json
     """
     found, now = _store().all(), datetime.now(UTC)
-    if json_out:
-        print_json([{**t.model_dump(mode="json"), "state": t.state(now)} for t in found])
+    if fmt := data_format(output, json_out):
+        print_data([{**t.model_dump(mode="json"), "state": t.state(now)} for t in found], fmt)
         return
     table = Table(box=None)
     for column in ("name", "role", "created", "expires", "state"):
