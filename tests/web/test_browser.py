@@ -29,7 +29,6 @@ from drctl.plan.model import Scenario
 from drctl.runbook.compile import compile_plan
 from drctl.runbook.io import dump_runbook
 from drctl.runbook.model import ApprovalGate, Step
-
 from drctl.settings import Settings
 from drctl.web.tokens import Role, TokenStore
 
