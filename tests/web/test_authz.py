@@ -159,7 +159,7 @@ def test_the_session_cookie_is_httponly_and_samesite_strict_and_holds_no_token(
         "/login", data={"token": secrets[Role.VIEWER], "csrf": csrf}, follow_redirects=False
     )
     cookie = done.headers["set-cookie"]
-    assert "HttpOnly" in cookie and "SameSite=strict" in cookie
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Secure" not in cookie
     assert secrets[Role.VIEWER] not in cookie
     for path in ("/plans", "/runs", "/approvals", "/api/me"):
         assert secrets[Role.VIEWER] not in client.get(path).text
@@ -176,3 +176,16 @@ def test_a_wrong_token_or_a_forged_login_form_does_not_sign_in(
     forged = TestClient(app).post("/login", data={"token": secrets[Role.ADMIN], "csrf": "x"})
     assert "the form expired" in forged.text
     assert TestClient(app).get("/plans", follow_redirects=False).status_code == 303
+
+
+def test_over_https_the_session_cookie_is_also_secure(
+    app: FastAPI, secrets: dict[Role, str]
+) -> None:
+    client = TestClient(app, base_url="https://dashboard.example.com")
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    done = client.post(
+        "/login", data={"token": secrets[Role.VIEWER], "csrf": csrf}, follow_redirects=False
+    )
+    assert "Secure" in done.headers["set-cookie"]
+    assert client.get("/plans").status_code == 200

@@ -135,6 +135,8 @@ def served(
             assert process.poll() is None, (tmp_path / "serve.log").read_text()
             assert time.monotonic() < end, "drctl serve did not answer within 60 s"
             time.sleep(0.2)
+    with pytest.raises(httpx.ConnectError):  # bound to 127.0.0.1 only, not every address
+        httpx.get(f"http://127.0.0.2:{port}/login", timeout=2)
     yield url, secrets
     process.send_signal(signal.SIGTERM)
     try:
