@@ -189,3 +189,20 @@ def test_over_https_the_session_cookie_is_also_secure(
     )
     assert "Secure" in done.headers["set-cookie"]
     assert client.get("/plans").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "target", ["//evil.example.com/", "/\\evil.example.com", "https://evil.example.com"]
+)
+def test_login_never_redirects_off_the_site(
+    app: FastAPI, secrets: dict[Role, str], target: str
+) -> None:
+    client = TestClient(app)
+    page = client.get("/login")
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    done = client.post(
+        "/login",
+        data={"token": secrets[Role.VIEWER], "csrf": csrf, "next": target},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303 and done.headers["location"] == "/"

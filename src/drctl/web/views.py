@@ -71,7 +71,8 @@ def waves(run: Run) -> list[list[StepView]]:
             if step_id in journal:
                 wave.append(_view(step.id, step.title, step.action, list(step.needs), run))
             sorter.done(step_id)
-        found.append(wave)
+        if wave:
+            found.append(wave)
     return found
 
 

@@ -17,7 +17,8 @@ router = APIRouter(include_in_schema=False)
 
 def _safe_next(target: str) -> str:
     """Only a path on this site (no `//host` or scheme): no open redirect."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    local = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if local and "\\" not in target else "/"
 
 
 def _secure(request: Request) -> bool:
