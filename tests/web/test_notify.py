@@ -64,6 +64,7 @@ def test_pending_approval_failed_run_and_overdue_drills_are_posted(
         _until(lambda: board.engine.status(run_id).step("declare").status == "waiting-approval")
         board.engine.reject(run_id, "declare", "dashboard:boss", "not today")
         assert board.engine.wait(run_id, 60).status == "failed"
+        _until(lambda: len(_runs_told(receiver)) == 2)  # run.failed is published after the journal
         board.drill_program()
         board.drill_program()  # an overdue drill is told once per due date
         board.notifier.flush()
@@ -116,3 +117,45 @@ def _until(condition: object, timeout: float = 60) -> None:
     while not condition():  # type: ignore[operator]
         assert time.monotonic() < end, "timed out"
         time.sleep(0.05)
+
+
+def test_runs_started_elsewhere_are_notified_by_the_journal_watch_once(
+    settings: Settings, tmp_path: Path, receiver: Receiver
+) -> None:
+    from datetime import timedelta
+
+    from drctl import engine
+    from drctl.runbook.io import load_runbook
+
+    old = engine.start_run(
+        load_runbook(drill_runbook(tmp_path, "old-drill")), settings=settings, actor="cli"
+    )
+    _until(lambda: engine.status(old, settings=settings).status == "waiting-approval")
+    board = Dashboard(settings, [], receivers=Receivers(receiver.url("/hook")))
+    try:
+        board.watch(timedelta(seconds=0.2))  # what was already pending at start is old news
+        # `drctl run` in another process: its events reach no subscriber of the dashboard.
+        run_id = engine.start_run(
+            load_runbook(drill_runbook(tmp_path, "cli-drill")), settings=settings, actor="cli"
+        )
+        _until(lambda: len(_runs_told(receiver)) == 1)
+        engine.reject(run_id, "declare", "carol", "no", settings=settings)
+        assert engine.wait(run_id, 60, settings=settings).status == "failed"
+        _until(lambda: len(_runs_told(receiver)) == 2)
+        import time
+
+        time.sleep(1)  # several more watch rounds: nothing is sent twice
+        board.notifier.flush()
+    finally:
+        board.close()
+    assert _runs_told(receiver) == [
+        ("approval.requested", run_id, "declare"),
+        ("run.failed", run_id, None),
+    ]
+    engine.cancel(old, "test", settings=settings)
+
+
+def _runs_told(receiver: Receiver) -> list[tuple[object, object, object]]:
+    with receiver.lock:
+        bodies = list(receiver.bodies.get("/hook", []))
+    return [(b["event"], b["run_id"], b["step_id"]) for b in bodies if b["run_id"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -11,6 +12,9 @@ from drctl.cli.output import console
 from drctl.errors import DrctlError
 from drctl.plan.durations import parse_duration
 from drctl.settings import Settings
+
+WATCH_EVERY = timedelta(seconds=15)
+"""How often the dashboard reads the journal for runs of other processes to notify about."""
 
 
 @app.command()
@@ -42,6 +46,7 @@ def serve(
 
     settings = Settings()
     board = Dashboard(settings, plans or [], live=live, check_every=every)
+    board.watch(WATCH_EVERY)
     console.print(f"drctl dashboard on http://{host}:{port} (state: {_where(settings)})")
     try:
         uvicorn.run(create_app(board), host=host, port=port, log_level="warning")

@@ -8,6 +8,7 @@ Runs started here execute in this process, on the engine's own threads.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,10 +37,12 @@ from drctl.web.notify import Notifier, Receivers
 from drctl.web.readiness import ReadinessCache
 from drctl.web.session import SessionCodec
 from drctl.web.tokens import TokenStore
+from drctl.web.views import pending_gates
 from drctl.yamlsource import read_yaml
 
 TEMPLATES = Path(__file__).parent / "templates"
 HISTORY = 500
+WATCH_WINDOW = 100
 
 
 class ServedPlan:
@@ -105,6 +108,7 @@ class Dashboard:
             clock=self.clock,
             subscribers=[AuditSubscriber(log=self.audit), self.notifier],
         )
+        self._stop = threading.Event()
         self.readiness = ReadinessCache(
             settings, self.runs, self.clock, live=live, every=check_every
         )
@@ -142,13 +146,32 @@ class Dashboard:
         self.notifier.drills(program)
         return program
 
+    def watch(self, every: timedelta) -> threading.Thread:
+        """Notify, every `every`, failed runs and pending gates of runs started anywhere."""
+        recent = self.runs(WATCH_WINDOW)
+        self.notifier.mark_seen(recent, _pending_steps)
+
+        def loop() -> None:
+            while not self._stop.wait(every.total_seconds()):
+                self.notifier.runs(self.runs(WATCH_WINDOW), _pending_steps)
+                self.drill_program()
+
+        thread = threading.Thread(target=loop, daemon=True, name="drctl-watch")
+        thread.start()
+        return thread
+
     def now(self) -> datetime:
         return self.clock.now()
 
     def close(self) -> None:
+        self._stop.set()
         self.notifier.close()
         self.tokens.dispose()
         self.audit.dispose()
+
+
+def _pending_steps(run: Run) -> list[str]:
+    return [g.step_id for g in pending_gates(run)]
 
 
 def create_app(dashboard: Dashboard) -> FastAPI:

@@ -2,7 +2,9 @@
 
 `Notifier` is an engine `Subscriber` of the dashboard's runs. It never fails a step: the
 posts go through a queue to one sender thread, and a receiver that is down is logged
-(without its URL: a Slack webhook URL is a secret) and skipped.
+(without its URL: a Slack webhook URL is a secret) and skipped. Runs of other processes
+(the CLI, another dashboard on the same PostgreSQL) are seen by `Dashboard.watch`, which
+reads the journal; each notice goes out once whichever path saw it.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -17,6 +20,7 @@ import httpx
 from drctl.engine.events import RunEvent
 from drctl.model import Frozen
 from drctl.report.calendar import DrillStatus
+from drctl.runbook.run import Run
 from drctl.settings import Settings
 
 log = logging.getLogger("drctl.web.notify")
@@ -89,6 +93,8 @@ class Notifier:
         self._queue: queue.Queue[object] = queue.Queue()
         self._client = httpx.Client(timeout=timeout)
         self._sent_overdue: set[tuple[str, str, str]] = set()
+        self._seen: set[tuple[str, str | None, str | None]] = set()
+        self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._send_all, daemon=True, name="drctl-notify")
         self._thread.start()
 
@@ -105,7 +111,45 @@ class Notifier:
                 self._sent_overdue.add(key)
                 self.send(overdue_notice(status))
 
+    def runs(self, runs: Sequence[Run], pending: Callable[[Run], list[str]]) -> None:
+        """Notify what the journal shows that no event told this process (runs of other processes).
+
+        `pending` names a run's steps waiting for approval. Each notice goes out once,
+        whichever path saw it first.
+        """
+        link = self.receivers.dashboard_url.rstrip("/")
+        for run in runs:
+            url = f"{link}/runs/{run.id}" if link else None
+            if run.status == "failed":
+                self.send(
+                    Notice(event="run.failed", text=f"run {run.id} failed", run_id=run.id, url=url)
+                )
+            for step_id in pending(run):
+                text = f"run {run.id}: step {step_id} waits for approval"
+                self.send(
+                    Notice(
+                        event="approval.requested",
+                        text=text,
+                        run_id=run.id,
+                        step_id=step_id,
+                        url=url,
+                    )
+                )
+
+    def mark_seen(self, runs: Sequence[Run], pending: Callable[[Run], list[str]]) -> None:
+        """Remember what is already true at start, so a restart does not notify old news."""
+        for run in runs:
+            if run.status == "failed":
+                self._seen.add(("run.failed", run.id, None))
+            for step_id in pending(run):
+                self._seen.add(("approval.requested", run.id, step_id))
+
     def send(self, notice: Notice) -> None:
+        key = (notice.event, notice.run_id, notice.step_id)
+        with self._lock:
+            if notice.run_id is not None and key in self._seen:
+                return
+            self._seen.add(key)
         if self.receivers.any:
             self._queue.put(notice)
 
