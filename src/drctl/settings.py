@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     time_scale: float = Field(default=1.0, gt=0, le=1)
     """`DRCTL_TIME_SCALE`: wall seconds per AWS second when running against a scaled sandbox
     (`drctl sandbox up --time-scale 0.02` exports it); 1 against AWS."""
+    notify_webhook_url: str = ""
+    """`DRCTL_NOTIFY_WEBHOOK_URL`: the dashboard posts a JSON event here (approvals, failures, overdue drills)."""
+    notify_slack_url: str = ""
+    """`DRCTL_NOTIFY_SLACK_URL`: a Slack incoming webhook for the same notifications (a secret)."""
+    dashboard_url: str = ""
+    """`DRCTL_DASHBOARD_URL`: the dashboard's public address, for links in notifications."""
 
     def state_database_url(self) -> str:
         """The run-state database: `DRCTL_DATABASE_URL`, else SQLite under `home`."""

@@ -72,6 +72,7 @@ WRITE_COMMANDS = {
     "run",
     "runs recover",
     "runs resume",
+    "tokens create",
     "sandbox down",
     "sandbox fail",
     "sandbox heal",

@@ -19,7 +19,9 @@ from drctl.cli import run as _run  # noqa: F401
 from drctl.cli import runbook as _runbook  # noqa: F401
 from drctl.cli import runs as _runs  # noqa: F401
 from drctl.cli import sandbox as _sandbox  # noqa: F401
+from drctl.cli import serve as _serve  # noqa: F401
 from drctl.cli import simulate as _simulate  # noqa: F401
+from drctl.cli import tokens as _tokens  # noqa: F401
 from drctl.cli.app import app
 from drctl.cli.output import err_console
 from drctl.errors import DrctlError
