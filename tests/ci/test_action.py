@@ -120,9 +120,10 @@ def test_a_static_check_with_findings_writes_sarif_and_summary_and_fails_the_job
     assert runner.results == {"Validate the plan": 0, "Check readiness": 0, "Fail on findings": 1}
     summary = runner.summary.read_text()
     assert summary.startswith("# Readiness of my-app\n")
-    assert "23 checks (static) FAILED — 4 errors" in summary
+    assert "24 checks (static) FAILED — 4 errors" in summary
     sarif = json.loads((workdir / "drctl.sarif").read_text())
-    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["drill-recency"] * 4
+    rules = sorted(r["ruleId"] for r in sarif["runs"][0]["results"])
+    assert rules == ["drill-recency"] * 4 + ["route53-data-plane-failover"]
     assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "plan.yaml"},
         "region": {"startLine": 6},
@@ -151,7 +152,7 @@ def test_a_baseline_in_args_makes_the_job_pass(workdir: Path) -> None:
     runner.run_all()
     assert runner.outputs["check"]["exit-code"] == "0"
     assert runner.ran == ["Validate the plan", "Check readiness"]
-    assert "4 suppressed (0 inline, 4 baseline)" in runner.summary.read_text()
+    assert "5 suppressed (0 inline, 5 baseline)" in runner.summary.read_text()
 
 
 def test_live_without_credentials_is_could_not_check_once(workdir: Path) -> None:

@@ -39,7 +39,7 @@ def test_every_bad_region_url_and_zero_timeout_is_listed_at_its_line() -> None:
         (19, "5m", "0s"),
         (29, "ap-southeast-1", "ap-southeast-9"),
         (42, "ap-southeast-1", "ap-sotheast-1"),
-        (399, "https://", "https//"),
+        (402, "https://", "https//"),
     )
     assert sorted(_problems(text)) == sorted(
         [
@@ -47,7 +47,7 @@ def test_every_bad_region_url_and_zero_timeout_is_listed_at_its_line() -> None:
             "did you mean `ap-southeast-1`?",
             "rb.yaml:29:5: steps[1].params.region: `ap-southeast-9` is not an AWS region; "
             "did you mean `ap-southeast-7`?",
-            "rb.yaml:399:5: steps[18].params.url: "
+            "rb.yaml:402:5: steps[18].params.url: "
             "`https//my-app-apse1.ap-southeast-1.elb.amazonaws.com/health` is not a valid "
             "http(s) URL (relative URL without a base)",
             "rb.yaml:19:3: steps[0].timeout: a timeout of `0s` ends the step before it starts",

@@ -198,8 +198,9 @@ def test_a_drill_started_approved_twice_and_watched_live_in_chromium(
             "1 of 2 approvals: approved by dashboard:alice"
         )
         alice.click("#gate-declare button[value=approve]")
-        expect(alice.locator("#refused")).to_have_text(
-            "dashboard:alice already approved step `declare`; approval 2 of 2 must come from a different person"
+        expect(alice.locator("#refused")).to_contain_text(
+            "dashboard:alice is dashboard:alice (dashboard:alice), who already approved step "
+            "`declare`; approval 2 of 2 must come from a different person"
         )
         shot(alice, "approval-refused")
 

@@ -6,6 +6,7 @@ event stream reports the steps until the run ends; the report is the evidence re
 
 from __future__ import annotations
 
+import html
 import json
 from pathlib import Path
 
@@ -49,9 +50,9 @@ def test_operator_starts_a_drill_and_two_different_approvers_pass_its_gate(
     twice = first.post(f"/runs/{run_id}/steps/declare/approve", data={"csrf": first_csrf})
     assert twice.status_code == 409
     assert (
-        "dashboard:approver already approved step `declare`; approval 2 of 2 must come from "
-        "a different person"
-    ) in twice.text
+        "dashboard:approver is dashboard:approver (dashboard:approver), who already approved "
+        "step `declare`; approval 2 of 2 must come from a different person"
+    ) in html.unescape(twice.text)
     assert board.engine.status(run_id).step("switch").status == "pending"
 
     second = TestClient(app)

@@ -9,11 +9,12 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
 
+from drctl.plan.load import load_plan
 from drctl.runbook.io import load_runbook
 from drctl.web.app import Dashboard
 from drctl.web.tokens import Role
 
-from .conftest import drill_runbook
+from .conftest import SEED, drill_runbook
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -56,7 +57,10 @@ def test_days_since_the_last_successful_drill_per_scenario(
     app: FastAPI, board: Dashboard, secrets: dict[Role, str], tmp_path: Path
 ) -> None:
     runbook = load_runbook(drill_runbook(tmp_path, "my-app-drill", plan="my-app"))
-    run_id = board.engine.start_run(runbook, actor="t", auto_approve=True)
+    plan = load_plan(SEED)  # a hand-written drill counts once accepted against the plan
+    run_id = board.engine.start_run(
+        runbook, actor="t", auto_approve=True, plan=plan, accept_edited="metrics fixture"
+    )
     assert board.engine.wait(run_id, 60).status == "succeeded"
     text = (
         TestClient(app)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from drctl.identity import dashboard_identity
 from drctl.settings import Settings
 from drctl.web.app import Dashboard
 from drctl.web.notify import Receivers
@@ -98,9 +99,9 @@ def test_a_receiver_that_fails_does_not_fail_the_run(
     try:
         run_id = board.start("shop-drill", "drill", "dashboard:op")
         _until(lambda: board.engine.status(run_id).step("declare").status == "waiting-approval")
-        board.engine.approve(run_id, "declare", "a")
+        board.engine.approve(run_id, "declare", dashboard_identity("a"))
         _until(lambda: len(board.engine.status(run_id).approvals) == 1)
-        board.engine.approve(run_id, "declare", "b")
+        board.engine.approve(run_id, "declare", dashboard_identity("b"))
         assert board.engine.wait(run_id, 60).status == "succeeded"
         board.notifier.flush()
     finally:

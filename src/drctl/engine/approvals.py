@@ -68,10 +68,15 @@ def auto_approve_problem(runbook: Runbook, plan: Plan | None, settings: Settings
 
 
 def is_sandbox(settings: Settings) -> bool:
-    """Whether AWS calls go to a loopback endpoint (the offline sandbox), not to AWS."""
+    """Whether AWS calls go to a loopback endpoint (the offline sandbox), not to AWS.
+
+    boto3 honours `AWS_ENDPOINT_URL` by itself, so that counts as much as drctl's setting.
+    """
+    import os
     from urllib.parse import urlparse
 
-    host = urlparse(settings.aws_endpoint_url).hostname or ""
+    endpoint = settings.aws_endpoint_url or os.environ.get("AWS_ENDPOINT_URL", "")
+    host = urlparse(endpoint).hostname or ""
     return host == "localhost" or host.startswith("127.") or host == "::1"
 
 
