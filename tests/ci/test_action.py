@@ -124,7 +124,8 @@ def test_a_static_check_with_findings_writes_sarif_and_summary_and_fails_the_job
     sarif = json.loads((workdir / "drctl.sarif").read_text())
     rules = sorted(r["ruleId"] for r in sarif["runs"][0]["results"])
     assert rules == ["drill-recency"] * 4 + ["route53-data-plane-failover"]
-    assert sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"] == {
+    first = next(r for r in sarif["runs"][0]["results"] if r["ruleId"] == "drill-recency")
+    assert first["locations"][0]["physicalLocation"] == {
         "artifactLocation": {"uri": "plan.yaml"},
         "region": {"startLine": 6},
     }
