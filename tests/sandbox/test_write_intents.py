@@ -22,7 +22,7 @@ from drctl.audit.log import AuditLog
 from drctl.errors import DrctlError
 from drctl.report.sources import stored_trail
 from drctl.settings import Settings
-from drctl_sandbox.aws import additions
+from drctl_sandbox import latencies
 from drctl_sandbox.aws.server import SandboxServer
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
@@ -30,9 +30,11 @@ PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
 
 @pytest.fixture
 def slow_failover() -> Iterator[None]:
-    additions.set_promotion_time(6.0)  # long enough to kill the worker while it verifies
-    yield
-    additions.set_promotion_time(0.0)
+    # Long enough to kill the worker while it verifies; everything else stays instant.
+    table = latencies.LatencyTable.instant()
+    table.values["aurora_global_failover"] = latencies.Latency(seconds=6, source="this test")
+    with latencies.in_force(table, 1.0):
+        yield
 
 
 def _global_database(server: SandboxServer, tag: str) -> tuple[str, str]:

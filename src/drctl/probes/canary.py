@@ -14,7 +14,7 @@ from datetime import timedelta
 from typing import Protocol
 
 from drctl.clock import Clock
-from drctl.errors import ProviderError
+from drctl.errors import DrctlError
 from drctl.probes.base import PeriodicProbe
 from drctl.probes.measure import Ack
 
@@ -61,7 +61,7 @@ class Canary(PeriodicProbe):
         when = self.clock.now()
         try:
             store.write(self.run_id, self._seq, when.isoformat())
-        except ProviderError:
+        except DrctlError:  # an unreachable store or unusable credentials: a failed write
             self.failures += 1
             return
         ack = Ack(seq=self._seq, time=when, target=store.name)

@@ -76,6 +76,22 @@ def token_of(params: Mapping[str, Any]) -> str:
     return next((str(params[k]) for k in _TOKEN_KEYS if isinstance(params.get(k), str)), "")
 
 
+class _Pending:
+    """A journaled intent awaiting its answer, carried in botocore's request context.
+
+    botocore deep-copies the request dict for some calls (EC2 `CopySnapshot` presigns a
+    copy for the source region); the journal holds a database engine and cannot be copied,
+    and the copy must still answer to the same journal, so a copy is this same object.
+    """
+
+    def __init__(self, journal: WriteJournal, intent: WriteIntent) -> None:
+        self.journal = journal
+        self.intent = intent
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _Pending:
+        return self
+
+
 def hook(client: Any, region: str) -> None:
     """Journal the writes `client` makes while a step records (botocore's request events)."""
 
@@ -84,16 +100,16 @@ def hook(client: Any, region: str) -> None:
         service = model.service_model.service_name
         if journal is None or not is_write(service, model.name):
             return
-        context["drctl_intent"] = (
+        context["drctl_intent"] = _Pending(
             journal,
             journal.intend(service, model.name, region, resource_of(params), token_of(params)),
         )
 
     def after(context: dict[str, Any], **kwargs: Any) -> None:
-        found = context.get("drctl_intent")
-        if found is None:
+        pending = context.get("drctl_intent")
+        if not isinstance(pending, _Pending):
             return
-        journal, intent = found
+        journal, intent = pending.journal, pending.intent
         parsed = kwargs.get("parsed") or {}
         meta = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
         error = parsed.get("Error", {}) if isinstance(parsed, dict) else {}

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import stat
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from drctl.errors import ConfigError, NotFoundError, StateError
+from drctl.providers import intents
 from drctl.providers.aws import ebs_efs, efs, eks, rds
+from drctl.runbook.run import WriteIntent
 from drctl_sandbox.aws import outage
 
 PRIMARY, SECONDARY = "ap-northeast-1", "ap-southeast-1"
@@ -45,6 +48,44 @@ def test_snapshot_and_copy_then_restore_a_volume_in_the_dr_region(aws: Any) -> N
         copies[volume],
         f"{SECONDARY}b",
     )
+
+
+class _Journal:
+    """Like the engine's journal, it holds what cannot be copied (a lock; there, an engine)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.answers: list[WriteIntent] = []
+
+    def intend(
+        self, service: str, operation: str, region: str, resource: str, client_token: str
+    ) -> WriteIntent:
+        seq = len(self.answers) + 1
+        return WriteIntent(
+            step_id="copy", attempt=1, seq=seq, service=service, operation=operation, region=region
+        )
+
+    def answered(self, intent: WriteIntent) -> None:
+        with self.lock:
+            self.answers.append(intent)
+
+
+def test_a_journaled_snapshot_copy_survives_botocores_presigning_copy(aws: Any) -> None:
+    # botocore deep-copies the CopySnapshot request to presign it for the source region; the
+    # pending write intent rode in that request and crashed the step ("cannot pickle").
+    volume = aws.client("ec2", PRIMARY).create_volume(AvailabilityZone=f"{PRIMARY}a", Size=8)[
+        "VolumeId"
+    ]
+    copy = ebs_efs.SnapshotAndCopy(
+        ebs_efs.CopyParams(source_region=PRIMARY, target_region=SECONDARY, volumes=[volume]),
+        aws.ctx("journaled-copy"),
+        aws.clients(),
+    )
+    journal = _Journal()
+    with intents.recording(journal):
+        copy.apply()
+    answered = [(i.operation, i.region, bool(i.request_id)) for i in journal.answers]
+    assert answered == [("CreateSnapshot", PRIMARY, True), ("CopySnapshot", SECONDARY, True)]
 
 
 def test_restore_uses_a_copy_made_outside_drctl_and_drill_cleanup_deletes_the_volume(
