@@ -130,13 +130,14 @@ class Engine:
         launched = runtime.ensure_launched(self)
         run_id = run_id or self.new_run_id(runbook.name)
         text = dump_runbook(runbook)
+        digest = hashlib.sha256(text.encode()).hexdigest()  # runbook_hash without a second dump
         run = Run(
             id=run_id,
             runbook=runbook.name,
             scenario=runbook.scenario,
             plan=plan.metadata.name if plan else runbook.plan,
             plan_hash=_plan_hash(plan) if plan else None,
-            runbook_hash=runbook_hash(runbook),
+            runbook_hash=digest,
             executor=launched.executor_id,
             actor=actor,
             dry_run=dry_run,
@@ -147,7 +148,9 @@ class Engine:
         self.journal.create_run(run, [s.id for s in runbook.steps])
         self._record_actor(run_id, "start", who, reason)
         self.journal.set_provenance(
-            run_id, provenance_of(runbook, plan, run.plan_hash, accept_edited), self.clock.now()
+            run_id,
+            provenance_of(runbook, plan, run.plan_hash, accept_edited, digest),
+            self.clock.now(),
         )
         runtime.drive([run_id], self)
         options = RunOptions(
@@ -358,10 +361,17 @@ def _first_line(error: object) -> str:
 
 
 def provenance_of(
-    runbook: Runbook, plan: Plan | None, plan_hash: str | None, accept_edited: str
+    runbook: Runbook,
+    plan: Plan | None,
+    plan_hash: str | None,
+    accept_edited: str,
+    digest: str = "",
 ) -> Provenance:
-    """Compiled (the plan compiles to this very runbook), edited, or run without a plan."""
-    digest = runbook_hash(runbook)
+    """Compiled (the plan compiles to this very runbook), edited, or run without a plan.
+
+    `digest` is the runbook's hash when the caller already has it (saves a YAML dump).
+    """
+    digest = digest or runbook_hash(runbook)
     if plan is None:
         return Provenance(runbook_hash=digest, source="no-plan", accepted_reason=accept_edited)
     compiled = _compiled_hash(plan, runbook.scenario)
