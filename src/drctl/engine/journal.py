@@ -407,7 +407,9 @@ class Journal:
             rows = conn.execute(
                 sa.select(aws_calls)
                 .where(aws_calls.c.run_id == run_id)
-                .order_by(aws_calls.c.time, aws_calls.c.step_id, aws_calls.c.seq)
+                .order_by(
+                    aws_calls.c.time, aws_calls.c.step_id, aws_calls.c.attempt, aws_calls.c.seq
+                )
             ).all()
         return [
             AwsCall.model_validate(
