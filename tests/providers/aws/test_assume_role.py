@@ -81,10 +81,25 @@ def test_a_bad_role_is_one_clear_line_and_could_not_check(
 
 def test_an_unreachable_sts_is_could_not_check_naming_the_role(tmp_path: Path) -> None:
     settings = Settings(
-        home=tmp_path, aws_endpoint_url="http://127.0.0.1:9", aws_role_arn=ROLE, aws_external_id="x"
+        home=tmp_path,
+        aws_endpoint_url="http://127.0.0.1:9",
+        aws_role_arn=ROLE,
+        aws_external_id="ext-4711",
     )
     base = boto3.Session(aws_access_key_id="AKIASRE0000000000001", aws_secret_access_key="x")
     with pytest.raises(CouldNotCheck) as raised:
         AwsClients(settings, session=base, max_attempts=1).client("s3", SECONDARY)
     assert f"cannot assume role {ROLE} in {SECONDARY}" in raised.value.message
-    assert raised.value.where == f"sts.{SECONDARY}" and "ExternalId" in raised.value.hint
+    assert "cannot reach the AWS endpoint" in raised.value.message
+    assert "\n" not in raised.value.message
+    assert raised.value.where == f"sts.{SECONDARY}" and "network" in raised.value.hint
+
+
+def test_an_external_id_sts_would_refuse_is_named_before_any_call(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    base, sent = _base(sandbox)
+    clients = AwsClients(_settings(sandbox, tmp_path, ROLE, "x"), session=base)
+    with pytest.raises(CouldNotCheck) as raised:
+        clients.client("s3", PRIMARY)
+    assert raised.value.where == "DRCTL_AWS_EXTERNAL_ID" and sent == []

@@ -174,6 +174,9 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
 
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+"""What STS accepts as an `ExternalId` (AssumeRole API reference)."""
+
 PROBE_TIMEOUT = 3.0
 """Seconds a reachability probe of another region waits to connect, and for the answer."""
 
@@ -320,6 +323,14 @@ class AwsClients:
                 hint="set DRCTL_AWS_ROLE_ARN to arn:aws:iam::<account>:role/<name>",
                 where="DRCTL_AWS_ROLE_ARN",
             )
+        external_id = self._settings.aws_external_id
+        if external_id and not _EXTERNAL_ID.fullmatch(external_id):
+            raise CouldNotCheck(
+                "the external id is not one STS accepts (2-1224 characters of letters, "
+                "digits and +=,.@:/-)",
+                hint="set DRCTL_AWS_EXTERNAL_ID to the value in the role's trust policy",
+                where="DRCTL_AWS_EXTERNAL_ID",
+            )
         # The regional STS endpoint of the region being used: never depend on us-east-1 or
         # on the failed region to get credentials during a regional outage.
         endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
@@ -339,8 +350,10 @@ class AwsClients:
                     creds = sts.assume_role(**request)["Credentials"]
             except ProviderError as err:
                 raise CouldNotCheck(
-                    f"cannot assume role {role} in {region}: {err.message}",
-                    hint="check the role's trust policy (principal, sts:ExternalId) and "
+                    f"cannot assume role {role} in {region}: {' '.join(err.message.split())}",
+                    hint=err.hint  # unreachable or throttled: not the role's fault
+                    if err.retryable
+                    else "check the role's trust policy (principal, sts:ExternalId) and "
                     "DRCTL_AWS_EXTERNAL_ID",
                     where=f"sts.{region}",
                 ) from None
