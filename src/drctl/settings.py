@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     """Authoritative name servers (`host[:port]`) to verify DNS with; empty: the zone's NS."""
     aws_profile: str = ""
     aws_role_arn: str = ""
+    """`DRCTL_AWS_ROLE_ARN`: a role to assume (once per run and region, refreshed before it expires)."""
+    aws_external_id: str = ""
+    """`DRCTL_AWS_EXTERNAL_ID`: the external id the role's trust policy requires (sts:ExternalId)."""
     actor: str = ""
     cloudtrail_wait: float = 0.0
     """`DRCTL_CLOUDTRAIL_WAIT`: seconds a finished run waits for CloudTrail to deliver the

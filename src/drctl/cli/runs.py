@@ -18,7 +18,7 @@ from drctl.cli.options import (
 from drctl.cli.output import OutputOption, console, data_format, err_console, print_data, print_json
 from drctl.cli.progress import ProgressView
 from drctl.cli.run import cli_engine, finish, follow
-from drctl.cli.show import print_run, print_runs, run_data, select_runs
+from drctl.cli.show import print_calls, print_run, print_runs, run_data, select_runs
 from drctl.engine import shutdown
 from drctl.errors import DrctlError
 from drctl.measure import MeasuredRun, measured_of
@@ -59,18 +59,30 @@ def list_cmd(
 
 
 @runs_app.command("show")
-def show(run_id: RunIdArgument, output: OutputOption = None, json_out: JsonOption = False) -> None:
-    """Show a run's steps, errors with hints, approvals and measurements.
+def show(
+    run_id: RunIdArgument,
+    output: OutputOption = None,
+    json_out: JsonOption = False,
+    calls: bool = typer.Option(
+        False, "--calls", help="Also list every AWS call the run's steps made (a table)."
+    ),
+) -> None:
+    """Show a run's steps, errors with hints, approvals and measurements (`--calls`: its AWS calls).
 
-    Example: drctl runs show region-failure-20260101-120000-ab12
+    Example: drctl runs show region-failure-20260101-120000-ab12 --calls
     """
     engine = cli_engine()
     found = engine.status(run_id)
     measured = measured_of(engine, run_id)
+    made = engine.journal.calls_of(run_id)
     if fmt := data_format(output, json_out):
-        print_data(run_data(found, measured), fmt)
-    else:
-        print_run(found, measured)
+        data = run_data(found, measured)
+        data["calls"] = [c.model_dump(mode="json") for c in made]
+        print_data(data, fmt)
+        return
+    print_run(found, measured)
+    if calls:
+        print_calls(made)
 
 
 @runs_app.command("latencies")

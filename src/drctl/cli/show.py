@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -12,7 +12,7 @@ from rich.table import Table
 from drctl.cli.output import console
 from drctl.measure.record import Measured
 from drctl.plan.durations import format_duration
-from drctl.runbook.run import Run
+from drctl.runbook.run import AwsCall, Run
 
 STATUS_STYLE = {
     "succeeded": "green",
@@ -115,5 +115,27 @@ def print_runs(runs: list[Run]) -> None:
             started,
             took,
             run.executor,
+        )
+    console.print(table)
+
+
+def print_calls(calls: Sequence[AwsCall]) -> None:
+    """One line per AWS call a run's steps made: where, what, on what, and AWS's answer."""
+    if not calls:
+        console.print("no AWS calls recorded")
+        return
+    table = Table(title=f"AWS calls ({len(calls)})")
+    for column in ("time", "step", "region", "call", "resource", "status", "request id"):
+        table.add_column(column)
+    for c in calls:
+        status = c.error_code or (str(c.http_status) if c.http_status is not None else "")
+        table.add_row(
+            f"{c.time:%H:%M:%S.%f}"[:-3] if c.time else "",
+            f"{c.step_id}#{c.attempt}",
+            c.region,
+            f"{c.service}:{c.operation}",
+            c.resource,
+            status,
+            c.request_id,
         )
     console.print(table)

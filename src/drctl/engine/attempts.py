@@ -29,7 +29,7 @@ from drctl.providers import intents, registry
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
-from drctl.runbook.run import FINISHED_STEP, StepError, StepRun, WriteIntent
+from drctl.runbook.run import FINISHED_STEP, AwsCall, StepError, StepRun, WriteIntent
 from drctl.transient import is_transient
 
 if TYPE_CHECKING:
@@ -54,6 +54,10 @@ class StepJob:
     shared: dict[str, Any] | None = None
 
 
+_CALL_BATCH = 50
+"""A step's AWS calls are stored this many at a time (and the rest when its attempt ends)."""
+
+
 class StepWrites:
     """The `WriteJournal` of one attempt: each AWS write is journaled and audited before it is sent."""
 
@@ -61,6 +65,46 @@ class StepWrites:
         self.job, self.attempt = job, attempt
         self._lock = threading.Lock()
         self._seq = 0
+        self._calls: list[AwsCall] = []
+        self._flushed = 0
+
+    def called(
+        self,
+        service: str,
+        operation: str,
+        region: str,
+        resource: str,
+        *,
+        request_id: str,
+        http_status: int | None,
+        error_code: str,
+    ) -> None:
+        """Keep one AWS call; stored in batches (`flush_calls`), not one write per call."""
+        with self._lock:
+            call = AwsCall(
+                step_id=self.job.step.id,
+                attempt=self.attempt,
+                seq=len(self._calls) + 1,
+                service=service,
+                operation=operation,
+                region=region,
+                resource=resource,
+                time=self.job.engine.clock.now(),
+                request_id=request_id,
+                http_status=http_status,
+                error_code=error_code,
+            )
+            self._calls.append(call)
+            full = len(self._calls) % _CALL_BATCH == 0
+        if full:
+            self.flush_calls()
+
+    def flush_calls(self) -> None:
+        """Store the calls kept since the last flush (at the end of the attempt, or a full batch)."""
+        with self._lock:
+            batch = self._calls[self._flushed :]
+            self._flushed = len(self._calls)
+        self.job.engine.journal.add_calls(self.job.run_id, batch)
 
     def intend(
         self, service: str, operation: str, region: str, resource: str, client_token: str
@@ -222,9 +266,14 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
                 else:
                     with job.calls:
                         outcome = action.apply()
-                box.set_result((outcome, action.verify(deadline)))
+                result = (outcome, action.verify(deadline))
+            writes.flush_calls()  # stored before the step's end is: readers of an ended step see them
+            box.set_result(result)
         except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
-            box.set_exception(exc)
+            try:
+                writes.flush_calls()
+            finally:
+                box.set_exception(exc)
 
     runtime.actions().submit(work)
     try:

@@ -26,6 +26,7 @@ from drctl.runbook.run import (
     FINISHED_STEP,
     ActorRecord,
     ApprovalRecord,
+    AwsCall,
     Interruption,
     Measurement,
     Provenance,
@@ -101,6 +102,24 @@ measurements = sa.Table(
     sa.Column("name", sa.String(120), primary_key=True),
     sa.Column("body", sa.Text, nullable=False),
 )
+
+aws_calls = sa.Table(
+    "drctl_aws_calls",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("step_id", sa.String(120), primary_key=True),
+    sa.Column("attempt", sa.Integer, primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True),
+    sa.Column("service", sa.String(80), nullable=False),
+    sa.Column("operation", sa.String(120), nullable=False),
+    sa.Column("region", sa.String(40), nullable=False),
+    sa.Column("resource", sa.Text, nullable=False),
+    sa.Column("request_id", sa.String(120), nullable=False),
+    sa.Column("http_status", sa.Integer),
+    sa.Column("error_code", sa.String(120), nullable=False),
+    sa.Column("time", sa.DateTime(timezone=True)),
+)
+"""Every AWS call (reads too) a step made; written in batches, once per attempt (see `StepWrites`)."""
 
 
 # Statements built once: SQLAlchemy then finds their compiled form by identity, without
@@ -355,6 +374,49 @@ class Journal:
         """Journal AWS's answer to an intended write."""
         key = f"answer:{intent.step_id}:{intent.attempt}:{intent.seq}"
         self.put_record(run_id, key, "intent-answer", intent.model_dump_json(), _now())
+
+    @_retried
+    def add_calls(self, run_id: str, calls: list[AwsCall]) -> None:
+        """Store a batch of a step's AWS calls in one transaction (a retry skips stored ones)."""
+        if not calls:
+            return
+        rows = [
+            {"run_id": run_id, **c.model_dump(), "resource": self.redactor.redact_text(c.resource)}
+            for c in calls
+        ]
+        with self.engine.begin() as conn:
+            first = calls[0]
+            stored = {
+                (r.step_id, r.attempt, r.seq)
+                for r in conn.execute(
+                    sa.select(aws_calls.c.step_id, aws_calls.c.attempt, aws_calls.c.seq).where(
+                        aws_calls.c.run_id == run_id,
+                        aws_calls.c.step_id.in_({c.step_id for c in calls}),
+                        aws_calls.c.attempt == first.attempt,
+                    )
+                )
+            }
+            fresh = [r for r in rows if (r["step_id"], r["attempt"], r["seq"]) not in stored]
+            if fresh:
+                conn.execute(sa.insert(aws_calls), fresh)
+
+    @_retried
+    def calls_of(self, run_id: str) -> list[AwsCall]:
+        """Every AWS call a run's steps made, in the order they were made."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(aws_calls)
+                .where(aws_calls.c.run_id == run_id)
+                .order_by(
+                    aws_calls.c.time, aws_calls.c.step_id, aws_calls.c.attempt, aws_calls.c.seq
+                )
+            ).all()
+        return [
+            AwsCall.model_validate(
+                {k: v for k, v in r._mapping.items() if k != "run_id"} | {"time": _utc(r.time)}
+            )
+            for r in rows
+        ]
 
     def intents_of(self, run_id: str, step_id: str | None = None) -> list[WriteIntent]:
         """Every journaled write intent of a run (answered ones with AWS's answer)."""

@@ -11,9 +11,17 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
-__all__ = ["WriteIntent", "WriteJournal", "current", "hook", "is_write", "recording"]
+__all__ = [
+    "CallLog",
+    "WriteIntent",
+    "WriteJournal",
+    "current",
+    "hook",
+    "is_write",
+    "recording",
+]
 
 from drctl.runbook.run import WriteIntent
 
@@ -33,6 +41,25 @@ class WriteJournal(Protocol):
 
     def answered(self, intent: WriteIntent) -> None:
         """Record AWS's answer (request id, status) to an intended call."""
+        ...
+
+
+@runtime_checkable
+class CallLog(Protocol):
+    """A journal that also records every call (reads too), answered, with AWS's answer."""
+
+    def called(
+        self,
+        service: str,
+        operation: str,
+        region: str,
+        resource: str,
+        *,
+        request_id: str,
+        http_status: int | None,
+        error_code: str,
+    ) -> None:
+        """Record one answered call (identifiers only, never parameter values)."""
         ...
 
 
@@ -98,7 +125,11 @@ def hook(client: Any, region: str) -> None:
     def before(params: Mapping[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
         journal = current()
         service = model.service_model.service_name
-        if journal is None or not is_write(service, model.name):
+        if journal is None:
+            return
+        # plain strings: botocore may deep-copy the context (CopySnapshot presigning)
+        context["drctl_call"] = (service, model.name, resource_of(params))
+        if not is_write(service, model.name):
             return
         context["drctl_intent"] = _Pending(
             journal,
@@ -106,13 +137,27 @@ def hook(client: Any, region: str) -> None:
         )
 
     def after(context: dict[str, Any], **kwargs: Any) -> None:
+        parsed = kwargs.get("parsed") or {}
+        meta = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
+        error = parsed.get("Error", {}) if isinstance(parsed, dict) else {}
+        log = current()
+        call = context.get("drctl_call")
+        if isinstance(log, CallLog) and isinstance(call, tuple):
+            service, operation, resource = call
+            status = meta.get("HTTPStatusCode")
+            log.called(
+                service,
+                operation,
+                region,
+                resource,
+                request_id=str(meta.get("RequestId", "")),
+                http_status=status if isinstance(status, int) else None,
+                error_code=str(error.get("Code", "")),
+            )
         pending = context.get("drctl_intent")
         if not isinstance(pending, _Pending):
             return
         journal, intent = pending.journal, pending.intent
-        parsed = kwargs.get("parsed") or {}
-        meta = parsed.get("ResponseMetadata", {}) if isinstance(parsed, dict) else {}
-        error = parsed.get("Error", {}) if isinstance(parsed, dict) else {}
         journal.answered(
             intent.model_copy(
                 update={

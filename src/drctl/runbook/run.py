@@ -100,6 +100,25 @@ class WriteIntent(Frozen):
     answered: bool = False
 
 
+class AwsCall(Frozen):
+    """One AWS API call a step made (read or write): what, where, on which resource, AWS's answer.
+
+    Only identifiers of the call's parameters are kept (`resource`), never other values.
+    """
+
+    step_id: str
+    attempt: int
+    seq: int
+    service: str
+    operation: str
+    region: str = ""
+    resource: str = ""
+    time: datetime | None = None
+    request_id: str = ""
+    http_status: int | None = None
+    error_code: str = ""
+
+
 class Interruption(Frozen):
     """An attempt of a step that the process running it did not finish (crash, kill)."""
 

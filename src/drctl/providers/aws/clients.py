@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -171,6 +172,11 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         ) from err
 
 
+_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
+
+_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
+"""What STS accepts as an `ExternalId` (AssumeRole API reference)."""
+
 PROBE_TIMEOUT = 3.0
 """Seconds a reachability probe of another region waits to connect, and for the answer."""
 
@@ -303,8 +309,28 @@ class AwsClients:
         return self._sessions[region]
 
     def _assume_role(self, region: str) -> boto3.Session:
+        """A session on the role's credentials, fetched from the region's own STS endpoint
+        once and refreshed by botocore shortly before they expire (never once per step)."""
         import boto3
+        from botocore.credentials import RefreshableCredentials
+        from botocore.exceptions import ClientError
+        from botocore.session import get_session
 
+        role = self._settings.aws_role_arn
+        if not _ROLE_ARN.fullmatch(role):
+            raise CouldNotCheck(
+                f"not a role ARN: `{role}`",
+                hint="set DRCTL_AWS_ROLE_ARN to arn:aws:iam::<account>:role/<name>",
+                where="DRCTL_AWS_ROLE_ARN",
+            )
+        external_id = self._settings.aws_external_id
+        if external_id and not _EXTERNAL_ID.fullmatch(external_id):
+            raise CouldNotCheck(
+                "the external id is not one STS accepts (2-1224 characters of letters, "
+                "digits and +=,.@:/-)",
+                hint="set DRCTL_AWS_EXTERNAL_ID to the value in the role's trust policy",
+                where="DRCTL_AWS_EXTERNAL_ID",
+            )
         # The regional STS endpoint of the region being used: never depend on us-east-1 or
         # on the failed region to get credentials during a regional outage.
         endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
@@ -314,11 +340,35 @@ class AwsClients:
             endpoint_url=endpoint or f"https://sts.{region}.amazonaws.com",
             config=self._config,
         )
-        role = self._settings.aws_role_arn
-        with aws_errors(f"role {role}", region):
-            creds = sts.assume_role(RoleArn=role, RoleSessionName="drctl")["Credentials"]
-        return boto3.Session(
-            aws_access_key_id=creds["AccessKeyId"],
-            aws_secret_access_key=creds["SecretAccessKey"],
-            aws_session_token=creds["SessionToken"],
+        request: dict[str, Any] = {"RoleArn": role, "RoleSessionName": "drctl"}
+        if self._settings.aws_external_id:
+            request["ExternalId"] = self._settings.aws_external_id
+
+        def fetch() -> dict[str, str]:
+            try:
+                with aws_errors(f"role {role}", region):
+                    creds = sts.assume_role(**request)["Credentials"]
+            except ProviderError as err:
+                raise CouldNotCheck(
+                    f"cannot assume role {role} in {region}: {' '.join(err.message.split())}",
+                    hint=err.hint  # unreachable or throttled: not the role's fault
+                    if err.retryable
+                    else "check the role's trust policy (principal, sts:ExternalId) and "
+                    "DRCTL_AWS_EXTERNAL_ID",
+                    where=f"sts.{region}",
+                ) from None
+            except ClientError as err:  # pragma: no cover  aws_errors translates every one
+                raise CouldNotCheck(str(err), where=f"sts.{region}") from None
+            return {
+                "access_key": creds["AccessKeyId"],
+                "secret_key": creds["SecretAccessKey"],
+                "token": creds["SessionToken"],
+                "expiry_time": creds["Expiration"].isoformat(),
+            }
+
+        credentials = RefreshableCredentials.create_from_metadata(
+            metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
         )
+        core = get_session()
+        core._credentials = credentials  # botocore has no public setter for this
+        return boto3.Session(botocore_session=core, region_name=region)

@@ -1,0 +1,92 @@
+"""Every AWS call a run makes (reads too) is in its store: `drctl runs show RUN --calls` / `--json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from tests.sandbox.test_write_intents import SECONDARY, _global_database
+
+from drctl import engine
+from drctl.settings import Settings
+from drctl_sandbox import latencies
+from drctl_sandbox.aws.server import SandboxServer
+
+
+@pytest.fixture
+def instant() -> Iterator[None]:
+    with latencies.in_force(latencies.LatencyTable.instant(), 1.0):
+        yield
+
+
+def _drctl(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from drctl.cli import main; main()", *args],
+        env={**os.environ, **env, "COLUMNS": "400"},
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+
+
+def test_a_run_records_every_aws_call_its_steps_made(
+    server: SandboxServer, instant: None, tmp_path: Path
+) -> None:
+    tag = os.urandom(3).hex()
+    gc, secondary = _global_database(server, tag)
+    runbook = tmp_path / "rb.yaml"
+    runbook.write_text(f"""\
+apiVersion: drctl/v1
+kind: Runbook
+name: promote
+steps:
+  - id: promote-aurora
+    title: Fail over the global database
+    action: aws.aurora.failover-global
+    params: {{global_cluster: {gc}, target_region: {SECONDARY}, target_cluster: {secondary}}}
+""")
+    settings = Settings(home=tmp_path / ".drctl", database_url="", executor_id="calls-host")
+    env = {
+        **server.env(),
+        "DRCTL_AWS_ENDPOINT_URL": server.endpoint_url,
+        "DRCTL_HOME": str(settings.home),
+        "DRCTL_EXECUTOR_ID": "calls-host",
+        "DRCTL_DATABASE_URL": "",
+    }
+    ran = _drctl("run", str(runbook), "--run-id", "calls-1", "--as", "ops", env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+
+    shown = _drctl("runs", "show", "calls-1", "--json", env=env, cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    calls = json.loads(shown.stdout)["calls"]
+    names = [f"{c['service']}:{c['operation']}" for c in calls]
+    assert "rds:FailoverGlobalCluster" in names
+    reads = [n for n in names if n.split(":")[1].startswith("Describe")]
+    assert reads, names  # reads are recorded too, not only the journaled writes
+    (failover,) = [c for c in calls if c["operation"] == "FailoverGlobalCluster"]
+    assert failover["step_id"] == "promote-aurora" and failover["attempt"] == 1
+    assert failover["region"] == SECONDARY and failover["http_status"] == 200
+    assert f"GlobalClusterIdentifier={gc}" in failover["resource"]
+    assert failover["request_id"]
+    # the write's request id is the one its intent journaled: one call, one answer
+    run = engine.status("calls-1", settings=settings)
+    (intent,) = run.intents
+    assert intent.request_id == failover["request_id"]
+    assert [c["seq"] for c in calls if c["attempt"] == 1] == sorted(
+        c["seq"] for c in calls if c["attempt"] == 1
+    )
+    assert "not-a-secret" not in shown.stdout
+
+    table = _drctl("runs", "show", "calls-1", "--calls", env=env, cwd=tmp_path)
+    assert table.returncode == 0, table.stderr
+    assert f"AWS calls ({len(calls)})" in table.stdout
+    assert "rds:FailoverGlobalCluster" in table.stdout and failover["request_id"] in table.stdout
+    plain = _drctl("runs", "show", "calls-1", env=env, cwd=tmp_path)
+    assert "AWS calls" not in plain.stdout
+    engine.shutdown()
