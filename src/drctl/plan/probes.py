@@ -72,6 +72,25 @@ class PostgresCanary(Strict):
     interval: Duration = timedelta(milliseconds=200)
 
 
+class MySqlCanary(Strict):
+    """Canary rows in a `drctl_canary` table of MySQL, MariaDB or Aurora MySQL."""
+
+    kind: Literal["mysql"]
+    dsn: str = Field(
+        min_length=1,
+        description="the primary's DSN, mysql://USER:PASSWORD@HOST:PORT/DATABASE (`${VAR}` is expanded)",
+    )
+    dr_dsn: str = Field(min_length=1, description="the DR side's DSN, the new primary")
+    interval: Duration = timedelta(milliseconds=200)
+
+    @field_validator("dsn", "dr_dsn")
+    @classmethod
+    def _mysql_url(cls, value: str) -> str:
+        if not value.startswith("mysql://"):
+            raise ValueError("a MySQL canary DSN is mysql://USER:PASSWORD@HOST:PORT/DATABASE")
+        return value
+
+
 class S3Canary(Strict):
     """Canary objects under a prefix: written to the primary bucket, read from its replica."""
 
@@ -82,7 +101,9 @@ class S3Canary(Strict):
     interval: Duration = timedelta(milliseconds=500)
 
 
-CanarySpec = Annotated[DynamoDbCanary | PostgresCanary | S3Canary, Field(discriminator="kind")]
+CanarySpec = Annotated[
+    DynamoDbCanary | PostgresCanary | MySqlCanary | S3Canary, Field(discriminator="kind")
+]
 
 
 class Probes(Strict):
