@@ -6,12 +6,13 @@ own number, so the time between two sessions shows as a gap, never as samples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from drctl.errors import DrctlError
 from drctl.measure.probes import ProbeHooks, availability_probe, canary_store
 from drctl.measure.record import MeasureState
-from drctl.measure.store import AVAILABILITY, CANARY, MeasureStore
+from drctl.measure.store import AVAILABILITY, CANARY, MeasureStore, beside_probe
 from drctl.probes.availability import AvailabilityProbe
 from drctl.probes.canary import Canary, CanaryStore
 from drctl.probes.measure import Ack, Sample
@@ -32,12 +33,15 @@ class ProbeSession:
         self.run_id, self.state, self.store, self.hooks = run_id, state, store, hooks
         self.number = len(state.sessions) - 1
         self.availability: AvailabilityProbe | None = None
+        self.beside: list[AvailabilityProbe] = []
         self.canary: Canary | None = None
         self.old_store: CanaryStore | None = None
         self.new_store: CanaryStore | None = None
         probes = state.probes
         if probes.availability is not None:
             self.availability = availability_probe(probes.availability, hooks, self._on_sample)
+        self.beside = [availability_probe(more, hooks, self._journal(more.name))
+                       for more in probes.more_availability]  # fmt: skip
         if probes.canary is not None:
             spec = probes.canary
             old = canary_store(spec, state.old_primary, dr=False, settings=settings)
@@ -51,6 +55,10 @@ class ProbeSession:
     def _on_sample(self, sample: Sample) -> None:
         self.store.add(self.run_id, AVAILABILITY, self.number, sample)
 
+    def _journal(self, name: str) -> Callable[[Sample], None]:
+        probe = beside_probe(name)
+        return lambda sample: self.store.add(self.run_id, probe, self.number, sample)
+
     def _on_ack(self, ack: Ack) -> None:
         self.store.add(self.run_id, CANARY, self.number, ack)
 
@@ -62,13 +70,13 @@ class ProbeSession:
 
     def start(self) -> None:
         """Start both probes in the background."""
-        for probe in (self.availability, self.canary):
+        for probe in (self.availability, *self.beside, self.canary):
             if probe is not None:
                 probe.start()
 
     def stop(self) -> None:
         """Stop both probes (each finishes its current sample)."""
-        for probe in (self.canary, self.availability):
+        for probe in (self.canary, *self.beside, self.availability):
             if probe is not None:
                 probe.stop()
 

@@ -39,6 +39,11 @@ measured_runs = sa.Table(
 AVAILABILITY, CANARY = "availability", "canary"
 
 
+def beside_probe(name: str) -> str:
+    """The `probe` column of a probe beside the RTO's (names are at most 24 characters)."""
+    return f"{AVAILABILITY}:{name}"
+
+
 class MeasureStore:
     """Reads and writes the measuring tables over the journal's SQLAlchemy engine."""
 
@@ -86,6 +91,10 @@ class MeasureStore:
     def availability(self, run_id: str) -> list[tuple[int, Sample]]:
         """The run's availability samples with their session, oldest first."""
         return self._rows(run_id, AVAILABILITY, Sample)
+
+    def beside(self, run_id: str, name: str) -> list[tuple[int, Sample]]:
+        """Samples of the availability probe `name` measured beside the RTO's own."""
+        return self._rows(run_id, beside_probe(name), Sample)
 
     def acks(self, run_id: str) -> list[tuple[int, Ack]]:
         """The run's acknowledged canary writes with their session, oldest first."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from ipaddress import IPv4Address, IPv6Address
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, HttpUrl, field_validator
+from pydantic import Field, HttpUrl, field_validator, model_validator
 
 from drctl.model import Strict
 from drctl.plan.durations import Duration
@@ -30,6 +30,17 @@ class AvailabilitySpec(Strict):
     body matches `body_match`; recovery is `success_threshold` successes in a row.
     """
 
+    name: str = Field(
+        default="availability",
+        min_length=1,
+        max_length=24,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="names the probe when the plan lists several (`availability: [...]`)",
+    )
+    rto: bool = Field(
+        default=False,
+        description="in a list, the probe the RTO is measured from (else the first)",
+    )
     url: HttpUrl
     method: Literal["GET", "HEAD", "POST"] = "GET"
     expect: list[StatusClass] = Field(default=["2xx", "3xx"], min_length=1)
@@ -107,7 +118,43 @@ CanarySpec = Annotated[
 
 
 class Probes(Strict):
-    """Probes that run beside every runbook of the plan."""
+    """Probes that run beside every runbook of the plan.
+
+    `availability` is one probe or a list of named ones (e.g. the public endpoint and an
+    internal API): the RTO is measured from the one marked `rto: true`, else the first; the
+    others (`more_availability`) are measured beside it and reported with their own recovery.
+    """
 
     availability: AvailabilitySpec | None = None
+    more_availability: list[AvailabilitySpec] = Field(
+        default=[], description="filled from an `availability:` list: the probes beside the RTO's"
+    )
     canary: CanarySpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _availability_list(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("availability"), list):
+            return data
+        listed = data["availability"]
+        if not listed:
+            raise ValueError("availability lists no probe: give one or leave it out")
+        marked = [i for i, p in enumerate(listed) if isinstance(p, dict) and p.get("rto")]
+        if len(marked) > 1:
+            raise ValueError("availability: only one probe can be marked `rto: true`")
+        first = marked[0] if marked else 0
+        rest = [p for i, p in enumerate(listed) if i != first]
+        return {**data, "availability": listed[first],
+                "more_availability": [*data.get("more_availability", []), *rest]}  # fmt: skip
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Probes:
+        names = [p.name for p in self.all_availability]
+        if len(set(names)) != len(names):
+            raise ValueError(f"availability probes need distinct names, got {names}")
+        return self
+
+    @property
+    def all_availability(self) -> list[AvailabilitySpec]:
+        """The RTO's probe first, then the others."""
+        return [p for p in [self.availability, *self.more_availability] if p is not None]
