@@ -10,14 +10,17 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
+import pymysql
 import pytest
 import sqlalchemy as sa
 from tests.engine.conftest import drctl, until
+from tests.probes.test_canary_mysql import mysql_dsn  # noqa: F401  (the fixture)
 
 from drctl import engine
 from drctl.errors import PlanError
 from drctl.measure.store import MeasureStore
 from drctl.plan.load import load_plan
+from drctl.probes.stores import mysql_params
 from drctl.settings import Settings
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -68,7 +71,7 @@ def test_the_rto_probe_is_the_marked_one_and_names_must_differ(tmp_path: Path) -
         load_plan(
             _write(tmp_path, 'probes:\n  availability: [{url: "http://a/"}, {url: "http://b/"}]\n')
         )
-    with pytest.raises(PlanError, match="only one probe"):
+    with pytest.raises(PlanError, match="only one can be marked `rto: true`"):
         load_plan(_write(tmp_path, """probes:
   availability: [{name: a, url: "http://a/", rto: true}, {name: b, url: "http://b/", rto: true}]
 """))  # fmt: skip
@@ -121,3 +124,78 @@ def test_a_probe_beside_the_rto_probe_is_measured_with_its_own_recovery(
     assert internal_back > public_back, "the internal API came back after the public endpoint"
     assert measured["rto_seconds"] == pytest.approx((public_back - first_failed).total_seconds())
     assert beside["rto_seconds"] == pytest.approx((internal_back - first_failed).total_seconds())
+
+
+def test_canaries_list_marks_the_rpo_one_and_names_must_differ(tmp_path: Path) -> None:
+    probes = load_plan(_write(tmp_path, """probes:
+  canaries:
+    - {name: sessions, kind: dynamodb, target: sessions}
+    - {name: orders, kind: mysql, dsn: "mysql://c@a/app", dr_dsn: "mysql://c@b/app", rpo: true}
+""")).probes  # fmt: skip
+    assert probes.canary is not None and probes.canary.name == "orders"
+    assert [c.name for c in probes.more_canaries] == ["sessions"]
+    with pytest.raises(PlanError, match="not both"):
+        load_plan(_write(tmp_path, """probes:
+  canary: {kind: dynamodb, target: a}
+  canaries: [{kind: dynamodb, target: b}]
+"""))  # fmt: skip
+    with pytest.raises(PlanError, match="canaries need distinct names"):
+        load_plan(_write(tmp_path, """probes:
+  canaries: [{kind: dynamodb, target: a}, {kind: dynamodb, target: b}]
+"""))  # fmt: skip
+
+
+@pytest.mark.slow
+def test_a_canary_beside_the_rpo_canary_reports_its_own_loss(
+    tmp_path: Path,
+    servers: list[tuple[str, type[_Switchable]]],
+    mysql_dsn: str,  # noqa: F811
+) -> None:
+    (public, public_app), _ = servers
+    dr = mysql_dsn.replace("/app", "/app_dr")  # nothing replicates there: every write is lost
+    plan = _write(tmp_path, f"""probes:
+  availability: {{url: "{public}", interval: 100ms, timeout: 1s, success_threshold: 3, settle: 10s}}
+  canaries:
+    - {{name: sessions, kind: mysql, dsn: "{mysql_dsn}", dr_dsn: "{mysql_dsn}", interval: 100ms}}
+    - {{name: orders, kind: mysql, dsn: "{mysql_dsn}", dr_dsn: "{dr}", interval: 100ms}}
+""")  # fmt: skip
+    settings = Settings(home=tmp_path / ".drctl", database_url="", executor_id="canaries-host")
+    env = {"DRCTL_HOME": str(settings.home), "DRCTL_EXECUTOR_ID": "canaries-host",
+           "DRCTL_DATABASE_URL": ""}  # fmt: skip
+    run_id = f"canaries-{secrets.token_hex(3)}"
+    settings.home.mkdir(parents=True)
+    store = MeasureStore(sa.create_engine(settings.state_database_url()))
+    try:
+        worker = drctl("run", str(plan), "--scenario", "region-failure", "--run-id", run_id,
+                       "--as", "ops", env=env, cwd=tmp_path)  # fmt: skip
+        until(lambda: len(store.beside_acks(run_id, "orders")) >= 5, 90, "orders writes")
+        public_app.healthy = False
+        until(lambda: sum(not s.ok for _, s in store.availability(run_id)) >= 3, 30, "down")
+        public_app.healthy = True
+        reject = drctl("reject", run_id, "declare-disaster", "--as", "bob",
+                       "--reason", "drill over", env=env, cwd=tmp_path)  # fmt: skip
+        assert reject.wait(timeout=60) == 0, reject.stdout.read() if reject.stdout else ""
+        output, _ = worker.communicate(timeout=120)
+        shown = drctl("runs", "show", run_id, "--json", env=env, cwd=tmp_path)
+        data = json.loads(shown.communicate(timeout=60)[0])
+    finally:
+        engine.shutdown()
+
+    measured = data["measured"]
+    assert measured["lost_writes"] == 0 and measured["rpo_seconds"] == 0, output
+    failure_at = datetime.fromisoformat(measured["failure_at"])
+    orders = [a for _, a in store.beside_acks(run_id, "orders")]
+    (beside,) = measured["beside_canaries"]
+    assert beside["name"] == "orders" and beside["acknowledged"] == len(orders)
+    assert orders[0].time < failure_at and beside["lost_writes"] == len(orders)
+    # nothing survived: the RPO reaches back to the first write
+    assert beside["rpo_seconds"] == pytest.approx((failure_at - orders[0].time).total_seconds())
+    sessions = [a.seq for _, a in store.acks(run_id)]
+    assert sessions[:3] == [1, 2, 3] and orders[0].seq == 1, "each canary has its own sequence"
+    # Both canaries write the same table: the beside one's rows carry RUN:NAME.
+    params = mysql_params(mysql_dsn, "test")
+    with pymysql.connect(**params) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT run_id, COUNT(*) FROM drctl_canary GROUP BY run_id")
+        counts = dict(cursor.fetchall())
+    assert counts[f"{run_id}:orders"] == len(orders)
+    assert counts[run_id] == len(sessions)

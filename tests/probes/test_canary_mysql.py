@@ -49,9 +49,10 @@ def mysql_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         root = _connect_root(sock, server, base)
         with root.cursor() as cursor:
-            cursor.execute("CREATE DATABASE app")
             cursor.execute("CREATE USER 'canary'@'127.0.0.1' IDENTIFIED BY 'pa:ss@word'")
-            cursor.execute("GRANT ALL ON app.* TO 'canary'@'127.0.0.1'")
+            for database in ("app", "app_dr"):  # app_dr: a DR side nothing replicates to
+                cursor.execute(f"CREATE DATABASE {database}")
+                cursor.execute(f"GRANT ALL ON {database}.* TO 'canary'@'127.0.0.1'")
         root.close()
         yield f"mysql://canary:pa%3Ass%40word@127.0.0.1:{port}/app"
     finally:

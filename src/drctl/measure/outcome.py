@@ -8,11 +8,11 @@ from datetime import datetime
 
 from drctl.engine import Engine
 from drctl.measure.breakdown import rto_breakdown
-from drctl.measure.record import BesideProbe, Gap, Measured, MeasureState
-from drctl.measure.session import ProbeSession
+from drctl.measure.record import BesideCanary, BesideProbe, Gap, Measured, MeasureState
+from drctl.measure.session import BesideCanaryRun, ProbeSession
 from drctl.model import Frozen
 from drctl.plan.probes import AvailabilitySpec
-from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample, measure_rto
+from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample, measure_rpo, measure_rto
 from drctl.probes.record import record_rpo, record_rto
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.run import Run
@@ -72,6 +72,8 @@ def _measured(
     update["beside"] = [
         _beside(session, spec, failure_at) for spec in state.probes.more_availability
     ]
+    update["beside_canaries"] = [_beside_canary(session, run, state, failure_at)
+                                 for run in session.beside_canaries]  # fmt: skip
     survivors = session.survivors() if state.probes.canary is not None else None
     if survivors is not None:
         rpo = record_rpo(run.id, acks, survivors, failure_at, state.old_primary,
@@ -89,6 +91,19 @@ def _beside(session: ProbeSession, spec: AvailabilitySpec, failure_at: datetime)
     return BesideProbe(name=spec.name, recovered_at=result.recovered_at,
                        rto_seconds=result.rto.total_seconds() if result.rto is not None else None,
                        failed_samples=result.failed_samples, samples=result.samples)  # fmt: skip
+
+
+def _beside_canary(
+    session: ProbeSession, beside: BesideCanaryRun, state: MeasureState, failure_at: datetime
+) -> BesideCanary:
+    """Data loss of a canary beside the RPO's own, at the same failure instant."""
+    acks = [a for _, a in session.store.beside_acks(session.run_id, beside.name)]
+    survivors = session.beside_survivors(beside)
+    if survivors is None:
+        return BesideCanary(name=beside.name, acknowledged=len(acks))
+    result = measure_rpo(acks, survivors, failure_at, state.old_primary)
+    return BesideCanary(name=beside.name, acknowledged=len(acks), lost_writes=len(result.lost),
+                        rpo_seconds=result.rpo.total_seconds() if result.rpo is not None else None)  # fmt: skip
 
 
 def _failure_note(base: Measured) -> str:

@@ -54,6 +54,15 @@ class BesideProbe(Frozen):
     samples: int = 0
 
 
+class BesideCanary(Frozen):
+    """A canary measured beside the RPO's own: its data loss at the same failure instant."""
+
+    name: str
+    rpo_seconds: float | None = None
+    lost_writes: int | None = None
+    acknowledged: int = 0
+
+
 class Measured(Frozen):
     """Measured RTO and RPO of one run, with where the failure instant came from."""
 
@@ -67,6 +76,7 @@ class Measured(Frozen):
     gaps: list[Gap] = []
     breakdown: list[Phase] = []
     beside: list[BesideProbe] = []
+    beside_canaries: list[BesideCanary] = []
 
 
 class MeasureState(Frozen):

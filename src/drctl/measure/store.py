@@ -44,6 +44,11 @@ def beside_probe(name: str) -> str:
     return f"{AVAILABILITY}:{name}"
 
 
+def beside_canary(name: str) -> str:
+    """The `probe` column of a canary beside the RPO's."""
+    return f"{CANARY}:{name}"
+
+
 class MeasureStore:
     """Reads and writes the measuring tables over the journal's SQLAlchemy engine."""
 
@@ -95,6 +100,10 @@ class MeasureStore:
     def beside(self, run_id: str, name: str) -> list[tuple[int, Sample]]:
         """Samples of the availability probe `name` measured beside the RTO's own."""
         return self._rows(run_id, beside_probe(name), Sample)
+
+    def beside_acks(self, run_id: str, name: str) -> list[tuple[int, Ack]]:
+        """Acknowledged writes of the canary `name` measured beside the RPO's own."""
+        return self._rows(run_id, beside_canary(name), Ack)
 
     def acks(self, run_id: str) -> list[tuple[int, Ack]]:
         """The run's acknowledged canary writes with their session, oldest first."""

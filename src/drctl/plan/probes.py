@@ -66,7 +66,22 @@ class AvailabilitySpec(Strict):
         return value
 
 
-class DynamoDbCanary(Strict):
+class CanaryBase(Strict):
+    """What every canary has: a name (when the plan lists several) and the RPO mark."""
+
+    name: str = Field(
+        default="canary",
+        min_length=1,
+        max_length=24,
+        pattern=r"^[a-z0-9][a-z0-9-]*$",
+        description="names the canary when the plan lists several (`canaries: [...]`)",
+    )
+    rpo: bool = Field(
+        default=False, description="in a list, the canary the RPO is measured from (else the first)"
+    )
+
+
+class DynamoDbCanary(CanaryBase):
     """Canary items in a DynamoDB global table: written in the old primary region, read in the new."""
 
     kind: Literal["dynamodb"]
@@ -74,7 +89,7 @@ class DynamoDbCanary(Strict):
     interval: Duration = timedelta(milliseconds=200)
 
 
-class PostgresCanary(Strict):
+class PostgresCanary(CanaryBase):
     """Canary rows in a `drctl_canary` table of PostgreSQL or Aurora PostgreSQL."""
 
     kind: Literal["postgres"]
@@ -83,7 +98,7 @@ class PostgresCanary(Strict):
     interval: Duration = timedelta(milliseconds=200)
 
 
-class MySqlCanary(Strict):
+class MySqlCanary(CanaryBase):
     """Canary rows in a `drctl_canary` table of MySQL, MariaDB or Aurora MySQL."""
 
     kind: Literal["mysql"]
@@ -102,7 +117,7 @@ class MySqlCanary(Strict):
         return value
 
 
-class S3Canary(Strict):
+class S3Canary(CanaryBase):
     """Canary objects under a prefix: written to the primary bucket, read from its replica."""
 
     kind: Literal["s3"]
@@ -130,29 +145,47 @@ class Probes(Strict):
         default=[], description="filled from an `availability:` list: the probes beside the RTO's"
     )
     canary: CanarySpec | None = None
+    more_canaries: list[CanarySpec] = Field(
+        default=[], description="filled from a `canaries:` list: the canaries beside the RPO's"
+    )
 
     @model_validator(mode="before")
     @classmethod
-    def _availability_list(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or not isinstance(data.get("availability"), list):
+    def _lists(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
             return data
-        listed = data["availability"]
-        if not listed:
-            raise ValueError("availability lists no probe: give one or leave it out")
-        marked = [i for i, p in enumerate(listed) if isinstance(p, dict) and p.get("rto")]
-        if len(marked) > 1:
-            raise ValueError("availability: only one probe can be marked `rto: true`")
-        first = marked[0] if marked else 0
-        rest = [p for i, p in enumerate(listed) if i != first]
-        return {**data, "availability": listed[first],
-                "more_availability": [*data.get("more_availability", []), *rest]}  # fmt: skip
+        data = dict(data)
+        if "canaries" in data:
+            if "canary" in data:
+                raise ValueError("give `canary` (one) or `canaries` (a list), not both")
+            data["canary"] = data.pop("canaries")
+        for field, more, mark in (("availability", "more_availability", "rto"),
+                                  ("canary", "more_canaries", "rpo")):  # fmt: skip
+            listed = data.get(field)
+            if not isinstance(listed, list):
+                continue
+            if not listed:
+                raise ValueError(f"{field} lists nothing: give one or leave it out")
+            marked = [i for i, p in enumerate(listed) if isinstance(p, dict) and p.get(mark)]
+            if len(marked) > 1:
+                raise ValueError(f"{field}: only one can be marked `{mark}: true`")
+            first = marked[0] if marked else 0
+            rest = [p for i, p in enumerate(listed) if i != first]
+            data[field], data[more] = listed[first], [*data.get(more, []), *rest]
+        return data
 
     @model_validator(mode="after")
     def _unique_names(self) -> Probes:
-        names = [p.name for p in self.all_availability]
-        if len(set(names)) != len(names):
-            raise ValueError(f"availability probes need distinct names, got {names}")
+        for what, names in (("availability probes", [p.name for p in self.all_availability]),
+                            ("canaries", [c.name for c in self.all_canaries])):  # fmt: skip
+            if len(set(names)) != len(names):
+                raise ValueError(f"{what} need distinct names, got {names}")
         return self
+
+    @property
+    def all_canaries(self) -> list[CanarySpec]:
+        """The RPO's canary first, then the others."""
+        return [c for c in [self.canary, *self.more_canaries] if c is not None]
 
     @property
     def all_availability(self) -> list[AvailabilitySpec]:
