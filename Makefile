@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d'
 LOCK_TOOLS := .venv-lock
 PG_BIN := $(firstword $(wildcard /usr/lib/postgresql/*/bin))
 
-.PHONY: demo test soak lint bench lock clean system-deps postgres-bin chromium cjk-fonts
+.PHONY: demo test soak lint bench lock clean system-deps postgres-bin mysql-bin chromium cjk-fonts
 
 # The lock file holds drctl's dependencies with the dev and sandbox extras; drctl itself
 # goes on top without resolving anything again.
@@ -40,7 +40,7 @@ lint: $(STAMP)
 bench: $(STAMP) system-deps
 	$(BIN)/python -m benchmarks
 
-system-deps: postgres-bin chromium cjk-fonts
+system-deps: postgres-bin mysql-bin chromium cjk-fonts
 
 ## lock: re-resolve requirements.lock after a change to pyproject.toml (keeps pins that still fit)
 lock:
@@ -55,6 +55,12 @@ postgres-bin:
 		echo "installing PostgreSQL server binaries"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; \
 	fi
+
+# Debian's MariaDB server, for the MySQL canary test (it starts its own server).
+mysql-bin:
+	@command -v mariadb-install-db >/dev/null && test -x /usr/sbin/mariadbd -o -x /usr/sbin/mysqld || { \
+		echo "installing MariaDB server binaries"; apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq mariadb-server >/dev/null; }
 
 # Debian's Chromium and ChromeDriver, for the report rendering test.
 chromium:

@@ -10,7 +10,7 @@ from tests.plan.test_broken_plans import BASE
 from drctl.errors import PlanError
 from drctl.measure.probes import expand
 from drctl.plan.load import load_plan
-from drctl.plan.probes import DynamoDbCanary, PostgresCanary, Probes, S3Canary
+from drctl.plan.probes import DynamoDbCanary, MySqlCanary, PostgresCanary, Probes, S3Canary
 
 PROBES = """\
 probes:
@@ -37,6 +37,10 @@ def _load(tmp_path: Path, canary: str) -> Probes:
         ("    {kind: dynamodb, target: sessions}\n", DynamoDbCanary),
         ("    {kind: postgres, dsn: 'host=a', dr_dsn: 'host=b ${PW}'}\n", PostgresCanary),
         ("    {kind: s3, target: assets, dr_target: assets-dr, prefix: canary/}\n", S3Canary),
+        (
+            "    {kind: mysql, dsn: 'mysql://c:${PW}@a:3306/app', dr_dsn: 'mysql://c@b/app'}\n",
+            MySqlCanary,
+        ),
     ],
 )
 def test_each_canary_kind_loads_with_the_availability_options(
@@ -54,6 +58,13 @@ def test_a_postgres_canary_without_its_dr_side_is_a_located_error(tmp_path: Path
     with pytest.raises(PlanError) as info:
         _load(tmp_path, "    {kind: postgres, dsn: 'host=a'}\n")
     assert "dr_dsn" in info.value.message
+    assert info.value.where.startswith(f"{tmp_path / 'plan.yaml'}:")
+
+
+def test_a_mysql_canary_dsn_that_is_no_mysql_url_is_a_located_error(tmp_path: Path) -> None:
+    with pytest.raises(PlanError) as info:
+        _load(tmp_path, "    {kind: mysql, dsn: 'host=a', dr_dsn: 'mysql://c@b/app'}\n")
+    assert "mysql://USER:PASSWORD@HOST:PORT/DATABASE" in info.value.message
     assert info.value.where.startswith(f"{tmp_path / 'plan.yaml'}:")
 
 

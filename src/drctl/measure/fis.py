@@ -26,6 +26,23 @@ class FisInjector:
         self.region, self.template_id, self.token = region, template_id, token
         self.experiment_id: str | None = None
 
+    @classmethod
+    def reattach(
+        cls, clients: AwsClients, reference: dict[str, str], region: str
+    ) -> FisInjector | None:
+        """The injector of a resumed run, bound to its recorded experiment (none is started).
+
+        `reference` is the run's journaled injection; `region` is used when it names none
+        (runs recorded before `fis_region` was kept). None when no experiment was recorded.
+        """
+        experiment = reference.get("fis_experiment_id")
+        if not experiment:
+            return None
+        region = reference.get("fis_region") or region
+        injector = cls(clients, region, reference.get("fis_template_id", ""), token="")
+        injector.experiment_id = experiment
+        return injector
+
     def inject(self) -> Injection:
         where = f"FIS experiment template {self.template_id}"
         with aws_errors(where, self.region):
@@ -40,7 +57,7 @@ class FisInjector:
         return Injection(
             at=at,
             detail=f"AWS FIS experiment {self.experiment_id} of template {self.template_id} ({state})",
-            reference={"fis_template_id": self.template_id,
+            reference={"fis_template_id": self.template_id, "fis_region": self.region,
                        "fis_experiment_id": str(self.experiment_id), "fis_state": state},
         )  # fmt: skip
 

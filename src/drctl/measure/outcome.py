@@ -8,10 +8,11 @@ from datetime import datetime
 
 from drctl.engine import Engine
 from drctl.measure.breakdown import rto_breakdown
-from drctl.measure.record import Gap, Measured, MeasureState
-from drctl.measure.session import ProbeSession
+from drctl.measure.record import BesideCanary, BesideProbe, Gap, Measured, MeasureState
+from drctl.measure.session import BesideCanaryRun, ProbeSession
 from drctl.model import Frozen
-from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample
+from drctl.plan.probes import AvailabilitySpec
+from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample, measure_rpo, measure_rto
 from drctl.probes.record import record_rpo, record_rto
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.run import Run
@@ -68,6 +69,11 @@ def _measured(
         if rto.recovered_at is not None:
             runbook = parse_runbook(run.runbook_yaml, f"run {run.id}")
             update["breakdown"] = rto_breakdown(run, runbook, failure_at, rto.recovered_at)
+    update["beside"] = [
+        _beside(session, spec, failure_at) for spec in state.probes.more_availability
+    ]
+    update["beside_canaries"] = [_beside_canary(session, run, state, failure_at)
+                                 for run in session.beside_canaries]  # fmt: skip
     survivors = session.survivors() if state.probes.canary is not None else None
     if survivors is not None:
         rpo = record_rpo(run.id, acks, survivors, failure_at, state.old_primary,
@@ -75,6 +81,29 @@ def _measured(
         update["rpo_seconds"] = rpo.rpo.total_seconds() if rpo.rpo is not None else None
         update["lost_writes"] = len(rpo.lost)
     return Outcome(measured=base.model_copy(update=update), rto=rto, rpo=rpo)
+
+
+def _beside(session: ProbeSession, spec: AvailabilitySpec, failure_at: datetime) -> BesideProbe:
+    """Recovery of a probe beside the RTO's own, from the same failure instant."""
+    rows = session.store.beside(session.run_id, spec.name)
+    spans = [(g.start, g.end) for g in session_gaps(rows, spec.name)]
+    result = measure_rto([s for _, s in rows], failure_at, spec.success_threshold, spans)
+    return BesideProbe(name=spec.name, recovered_at=result.recovered_at,
+                       rto_seconds=result.rto.total_seconds() if result.rto is not None else None,
+                       failed_samples=result.failed_samples, samples=result.samples)  # fmt: skip
+
+
+def _beside_canary(
+    session: ProbeSession, beside: BesideCanaryRun, state: MeasureState, failure_at: datetime
+) -> BesideCanary:
+    """Data loss of a canary beside the RPO's own, at the same failure instant."""
+    acks = [a for _, a in session.store.beside_acks(session.run_id, beside.name)]
+    survivors = session.beside_survivors(beside)
+    if survivors is None:
+        return BesideCanary(name=beside.name, acknowledged=len(acks))
+    result = measure_rpo(acks, survivors, failure_at, state.old_primary)
+    return BesideCanary(name=beside.name, acknowledged=len(acks), lost_writes=len(result.lost),
+                        rpo_seconds=result.rpo.total_seconds() if result.rpo is not None else None)  # fmt: skip
 
 
 def _failure_note(base: Measured) -> str:

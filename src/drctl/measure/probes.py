@@ -18,13 +18,14 @@ from drctl.plan.probes import (
     AvailabilitySpec,
     CanarySpec,
     DynamoDbCanary,
+    MySqlCanary,
     PostgresCanary,
     S3Canary,
 )
 from drctl.probes.availability import AvailabilityProbe, Resolver
 from drctl.probes.canary import CanaryStore
 from drctl.probes.measure import Sample
-from drctl.probes.stores import DynamoDbStore, PostgresStore, S3Store
+from drctl.probes.stores import DynamoDbStore, MySqlStore, PostgresStore, S3Store
 from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 
@@ -66,6 +67,9 @@ def canary_store(spec: CanarySpec, region: str, *, dr: bool, settings: Settings)
     if isinstance(spec, PostgresCanary):
         field = "dr_dsn" if dr else "dsn"
         return PostgresStore(region, expand(getattr(spec, field), f"probes.canary.{field}"))
+    if isinstance(spec, MySqlCanary):
+        field = "dr_dsn" if dr else "dsn"
+        return MySqlStore(region, expand(getattr(spec, field), f"probes.canary.{field}"))
     clients = AwsClients(settings, max_attempts=1, connect_timeout=1, read_timeout=2)
     if isinstance(spec, DynamoDbCanary):
         return DynamoDbStore(region, clients.client("dynamodb", region), spec.target)

@@ -44,6 +44,25 @@ class Phase(Frozen):
     steps: list[str] = []
 
 
+class BesideProbe(Frozen):
+    """An availability probe measured beside the RTO's own: when it recovered after the failure."""
+
+    name: str
+    recovered_at: datetime | None = None
+    rto_seconds: float | None = None
+    failed_samples: int = 0
+    samples: int = 0
+
+
+class BesideCanary(Frozen):
+    """A canary measured beside the RPO's own: its data loss at the same failure instant."""
+
+    name: str
+    rpo_seconds: float | None = None
+    lost_writes: int | None = None
+    acknowledged: int = 0
+
+
 class Measured(Frozen):
     """Measured RTO and RPO of one run, with where the failure instant came from."""
 
@@ -56,6 +75,8 @@ class Measured(Frozen):
     failure_detail: str = ""
     gaps: list[Gap] = []
     breakdown: list[Phase] = []
+    beside: list[BesideProbe] = []
+    beside_canaries: list[BesideCanary] = []
 
 
 class MeasureState(Frozen):

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 from drctl.engine import Engine
 from drctl.identity import Identity
+from drctl.measure.fis import FisInjector
 from drctl.measure.injector import Injector
 from drctl.measure.outcome import Outcome, measure_run
 from drctl.measure.probes import ProbeHooks
@@ -26,6 +27,7 @@ from drctl.measure.store import MeasureStore
 from drctl.plan.model import Plan, Scenario
 from drctl.plan.probes import Probes
 from drctl.probes.measure import Sample, measure_rto
+from drctl.providers.aws.clients import AwsClients
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
 
@@ -86,6 +88,10 @@ class MeasuredRun:
         state = self.store.state(run_id)
         if state is not None and state.measured is None:
             self._begin(run_id, state)
+            if self.injector is None and "fis_experiment_id" in state.injection:
+                # The recorded experiment is still the failure: stop it if this run fails too.
+                clients = AwsClients(self.engine.settings)
+                self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
         return self.engine.resume(run_id, actor, reason)
 
     def finish(self, run_id: str, settle: timedelta | None = None) -> Run:

@@ -6,16 +6,28 @@ own number, so the time between two sessions shows as a gap, never as samples.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from drctl.errors import DrctlError
 from drctl.measure.probes import ProbeHooks, availability_probe, canary_store
 from drctl.measure.record import MeasureState
-from drctl.measure.store import AVAILABILITY, CANARY, MeasureStore
+from drctl.measure.store import AVAILABILITY, CANARY, MeasureStore, beside_canary, beside_probe
+from drctl.plan.probes import CanarySpec
 from drctl.probes.availability import AvailabilityProbe
 from drctl.probes.canary import Canary, CanaryStore
 from drctl.probes.measure import Ack, Sample
 from drctl.settings import Settings
+
+
+@dataclass(frozen=True)
+class BesideCanaryRun:
+    """A canary beside the RPO's own: its writer and the DR-side store it is read back from."""
+
+    name: str
+    canary: Canary
+    new_store: CanaryStore
 
 
 class ProbeSession:
@@ -32,12 +44,15 @@ class ProbeSession:
         self.run_id, self.state, self.store, self.hooks = run_id, state, store, hooks
         self.number = len(state.sessions) - 1
         self.availability: AvailabilityProbe | None = None
+        self.beside: list[AvailabilityProbe] = []
         self.canary: Canary | None = None
         self.old_store: CanaryStore | None = None
         self.new_store: CanaryStore | None = None
         probes = state.probes
         if probes.availability is not None:
             self.availability = availability_probe(probes.availability, hooks, self._on_sample)
+        self.beside = [availability_probe(more, hooks, self._journal(more.name))
+                       for more in probes.more_availability]  # fmt: skip
         if probes.canary is not None:
             spec = probes.canary
             old = canary_store(spec, state.old_primary, dr=False, settings=settings)
@@ -48,8 +63,36 @@ class ProbeSession:
             self.canary = Canary(run_id, target, interval=spec.interval,
                                  first_seq=max(written, default=0) + 1, on_ack=self._on_ack)  # fmt: skip
 
+        self.beside_canaries = [self._beside_canary(more, settings)
+                                for more in probes.more_canaries]  # fmt: skip
+
     def _on_sample(self, sample: Sample) -> None:
         self.store.add(self.run_id, AVAILABILITY, self.number, sample)
+
+    def _beside_canary(self, spec: CanarySpec, settings: Settings) -> BesideCanaryRun:
+        state, name = self.state, beside_canary(spec.name)
+        old = canary_store(spec, state.old_primary, dr=False, settings=settings)
+        new = canary_store(spec, state.new_primary, dr=True, settings=settings)
+        written = [ack.seq for _, ack in self.store.beside_acks(self.run_id, spec.name)]
+
+        def journal(ack: Ack) -> None:
+            self.store.add(self.run_id, name, self.number, ack)
+
+        # Its rows carry RUN:NAME, so canaries sharing a table keep apart.
+        canary = Canary(f"{self.run_id}:{spec.name}", lambda: old, interval=spec.interval,
+                        first_seq=max(written, default=0) + 1, on_ack=journal)  # fmt: skip
+        return BesideCanaryRun(spec.name, canary, new)
+
+    def beside_survivors(self, run: BesideCanaryRun) -> set[int] | None:
+        """Sequence numbers of a beside canary's writes on the new primary (None if unreadable)."""
+        try:
+            return run.new_store.surviving(f"{self.run_id}:{run.name}")
+        except DrctlError:
+            return None
+
+    def _journal(self, name: str) -> Callable[[Sample], None]:
+        probe = beside_probe(name)
+        return lambda sample: self.store.add(self.run_id, probe, self.number, sample)
 
     def _on_ack(self, ack: Ack) -> None:
         self.store.add(self.run_id, CANARY, self.number, ack)
@@ -62,13 +105,15 @@ class ProbeSession:
 
     def start(self) -> None:
         """Start both probes in the background."""
-        for probe in (self.availability, self.canary):
+        canaries = [c.canary for c in self.beside_canaries]
+        for probe in (self.availability, *self.beside, self.canary, *canaries):
             if probe is not None:
                 probe.start()
 
     def stop(self) -> None:
         """Stop both probes (each finishes its current sample)."""
-        for probe in (self.canary, self.availability):
+        canaries = [c.canary for c in self.beside_canaries]
+        for probe in (*canaries, self.canary, *self.beside, self.availability):
             if probe is not None:
                 probe.stop()
 

@@ -39,6 +39,16 @@ measured_runs = sa.Table(
 AVAILABILITY, CANARY = "availability", "canary"
 
 
+def beside_probe(name: str) -> str:
+    """The `probe` column of a probe beside the RTO's (names are at most 24 characters)."""
+    return f"{AVAILABILITY}:{name}"
+
+
+def beside_canary(name: str) -> str:
+    """The `probe` column of a canary beside the RPO's."""
+    return f"{CANARY}:{name}"
+
+
 class MeasureStore:
     """Reads and writes the measuring tables over the journal's SQLAlchemy engine."""
 
@@ -86,6 +96,14 @@ class MeasureStore:
     def availability(self, run_id: str) -> list[tuple[int, Sample]]:
         """The run's availability samples with their session, oldest first."""
         return self._rows(run_id, AVAILABILITY, Sample)
+
+    def beside(self, run_id: str, name: str) -> list[tuple[int, Sample]]:
+        """Samples of the availability probe `name` measured beside the RTO's own."""
+        return self._rows(run_id, beside_probe(name), Sample)
+
+    def beside_acks(self, run_id: str, name: str) -> list[tuple[int, Ack]]:
+        """Acknowledged writes of the canary `name` measured beside the RPO's own."""
+        return self._rows(run_id, beside_canary(name), Ack)
 
     def acks(self, run_id: str) -> list[tuple[int, Ack]]:
         """The run's acknowledged canary writes with their session, oldest first."""

@@ -1,10 +1,12 @@
-"""Canary stores: PostgreSQL table, DynamoDB table, S3 prefix. Each translates its SDK's errors."""
+"""Canary stores: PostgreSQL/MySQL table, DynamoDB table, S3 prefix. Each translates its SDK's errors."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import psycopg
+import pymysql
 
 from drctl.errors import ProviderError
 from drctl.providers.aws.clients import aws_errors
@@ -52,6 +54,70 @@ class PostgresStore:
             raise ProviderError(
                 f"canary read from {self.name} failed: {exc}".splitlines()[0]
             ) from exc
+
+
+class MySqlStore:
+    """Canary rows in a MySQL/MariaDB/Aurora MySQL table (created if missing).
+
+    `dsn` is `mysql://USER:PASSWORD@HOST:PORT/DATABASE`; the password never appears in errors.
+    """
+
+    def __init__(self, name: str, dsn: str) -> None:
+        self.name = name
+        self._params = mysql_params(dsn, name)
+        self._conn: pymysql.connections.Connection[Any] | None = None
+
+    def _connection(self) -> pymysql.connections.Connection[Any]:
+        if self._conn is None or not self._conn.open:
+            self._conn = pymysql.connect(
+                **self._params, autocommit=True, connect_timeout=2, read_timeout=5, write_timeout=5
+            )
+            with self._conn.cursor() as cursor:
+                cursor.execute(
+                    f"CREATE TABLE IF NOT EXISTS {CANARY_TABLE} (run_id VARCHAR(128), seq INTEGER,"
+                    " written_at VARCHAR(40), PRIMARY KEY (run_id, seq))"
+                )
+        return self._conn
+
+    def write(self, run_id: str, seq: int, at_iso: str) -> None:
+        try:
+            with self._connection().cursor() as cursor:
+                cursor.execute(
+                    f"INSERT IGNORE INTO {CANARY_TABLE} VALUES (%s, %s, %s)", (run_id, seq, at_iso)
+                )
+        except pymysql.MySQLError as exc:
+            self._conn = None
+            raise ProviderError(
+                f"canary write to {self.name} failed: {_mysql_message(exc)}", retryable=True
+            ) from exc
+
+    def surviving(self, run_id: str) -> set[int]:
+        try:
+            with self._connection().cursor() as cursor:
+                cursor.execute(f"SELECT seq FROM {CANARY_TABLE} WHERE run_id = %s", (run_id,))
+                return {int(r[0]) for r in cursor.fetchall()}
+        except pymysql.MySQLError as exc:
+            self._conn = None
+            raise ProviderError(
+                f"canary read from {self.name} failed: {_mysql_message(exc)}"
+            ) from exc
+
+
+def mysql_params(dsn: str, name: str) -> dict[str, Any]:
+    """Connection arguments of `mysql://USER:PASSWORD@HOST:PORT/DATABASE`; a clear error otherwise."""
+    parts = urlsplit(dsn)
+    database = parts.path.lstrip("/")
+    if parts.scheme != "mysql" or not parts.hostname or not database:
+        raise ProviderError(
+            f"the MySQL canary DSN of {name} is not mysql://USER:PASSWORD@HOST:PORT/DATABASE",
+            hint="e.g. mysql://canary:${CANARY_PASSWORD}@db.example.internal:3306/app",
+        )
+    return {"host": parts.hostname, "port": parts.port or 3306, "database": unquote(database),
+            "user": unquote(parts.username or ""), "password": unquote(parts.password or "")}  # fmt: skip
+
+
+def _mysql_message(exc: pymysql.MySQLError) -> str:
+    return " ".join(str(a) for a in exc.args).splitlines()[0] if exc.args else type(exc).__name__
 
 
 class DynamoDbStore:
