@@ -166,3 +166,4 @@ def test_cancel_from_the_dashboard_needs_a_reason_and_records_it(
     assert board.engine.status(run_id).status == "cancelled"
     cancelled = [e for e in board.audit.events(run_id) if e.kind == "run.cancelled"]
     assert [e.payload["reason"] for e in cancelled] == ["maintenance window closed"]
+    assert "<td>maintenance window closed</td>" in client.get(f"/runs/{run_id}").text
