@@ -24,6 +24,7 @@ from drctl.clock import Clock, SystemClock
 from drctl.engine import Engine
 from drctl.errors import DrctlError
 from drctl.identity import Identity as Person
+from drctl.measure.store import MeasureStore
 from drctl.plan.durations import format_duration
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
@@ -109,6 +110,7 @@ class Dashboard:
             clock=self.clock,
             subscribers=[AuditSubscriber(log=self.audit), self.notifier],
         )
+        self.measure = MeasureStore(self.engine.journal.engine)
         self._stop = threading.Event()
         self.readiness = ReadinessCache(
             settings, self.runs, self.clock, live=live, every=check_every

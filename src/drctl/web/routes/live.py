@@ -1,4 +1,5 @@
-"""Server-sent events of one run: its status and steps whenever they change, until it ends."""
+"""Server-sent events of one run until it ends: its status and steps whenever they change
+(`run` events), and its probe chart redrawn whenever samples or measurements arrive (`chart`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from fastapi.responses import StreamingResponse
 
 from drctl.runbook.run import Run
 from drctl.web.auth import Identity, dashboard_of, require
+from drctl.web.charts import chart_data, probe_chart, signature
 from drctl.web.tokens import Role
 
 router = APIRouter(include_in_schema=False)
@@ -38,7 +40,13 @@ async def events(
 
     async def stream() -> AsyncIterator[str]:
         last, idle = "", 0
+        drawn = await asyncio.to_thread(signature, board.measure, run_id)
         while not await request.is_disconnected():
+            now = await asyncio.to_thread(signature, board.measure, run_id)
+            if now != drawn:
+                drawn, idle = now, 0
+                svg = await asyncio.to_thread(chart_data, board.measure, run_id)
+                yield f"event: chart\ndata: {json.dumps(str(probe_chart(svg)))}\n\n"
             run = await asyncio.to_thread(board.engine.status, run_id)
             data = json.dumps(snapshot(run))
             if data != last:
