@@ -1,4 +1,4 @@
-"""The run page's probe chart: drawn from the run's stored samples, redrawn over the event stream.
+"""The run page, live: its probe chart drawn from stored samples, its audit trail appended over SSE.
 
 Samples, acknowledged writes and the measuring state are written to the real state database
 through `MeasureStore`, as a measured run writes them; the page and the stream are read over
@@ -178,3 +178,44 @@ def test_event_stream_redraws_the_chart_as_samples_arrive(app: FastAPI, board: D
         "marker recovered": 0,
     }
     assert all(SECRET not in c for c in charts)
+
+
+def test_event_stream_appends_new_audit_events_with_the_chain_status(
+    app: FastAPI, board: Dashboard
+) -> None:
+    client = TestClient(app)
+    run_id = _started(client, board)
+    page = client.get(f"/runs/{run_id}").text
+    found = re.search(rf"/runs/{run_id}/events\?after=(\d+)", page)
+    assert found is not None, "the page's event stream does not say what it shows"
+    shown = int(found.group(1))
+    before = [e.seq for e in board.audit.events(run_id)]
+    assert before and shown == before[-1]
+
+    def later() -> None:
+        time.sleep(0.8)
+        board.engine.cancel(run_id, "dashboard:operator", "stop it now")
+
+    feeder = threading.Thread(target=later)
+    feeder.start()
+    updates: list[dict[str, object]] = []
+    kind = ""
+    with client.stream("GET", f"/runs/{run_id}/events", params={"after": shown}) as response:
+        for line in response.iter_lines():
+            if line.startswith("event: "):
+                kind = line.removeprefix("event: ")
+            elif line.startswith("data: ") and kind == "audit":
+                updates.append(json.loads(line.removeprefix("data: ")))
+    feeder.join()
+    assert updates, "no audit event while the run was cancelled"
+    rows = [row for u in updates for row in u["events"]]  # type: ignore[attr-defined]
+    stored = [e for e in board.audit.events(run_id) if e.seq > shown]
+    assert [r["seq"] for r in rows] == [e.seq for e in stored]
+    assert [r["kind"] for r in rows] == [e.kind for e in stored]
+    assert [r["hash"] for r in rows] == [e.hash[:12] for e in stored]
+    assert "stop it now" in [r["reason"] for r in rows]
+    last = updates[-1]["chain"]
+    assert last == {
+        "ok": True,
+        "text": f"chain verified ({len(before) + len(stored)} events checked)",
+    }
