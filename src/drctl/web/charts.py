@@ -108,16 +108,19 @@ def probe_chart(data: ChartData | None) -> Markup:
         f'<text x="{LEFT - 4}" y="{ACK_Y + 4}" font-size="10" text-anchor="end" fill="#666">'
         "acks</text>"
     )
-    line = [
-        f"{x(s.time):.1f},{y(s.latency_ms):.1f}"
-        for s in data.samples
-        if s.ok and s.latency_ms is not None
-    ]
-    if len(line) > 1:
-        parts.append(
-            f'<polyline class="latency" fill="none" stroke="#3584e4" stroke-width="1" '
-            f'points="{" ".join(line)}"/>'
-        )
+    # The latency line joins runs of successful samples; it breaks where a request failed.
+    runs: list[list[str]] = [[]]
+    for s in data.samples:
+        if s.ok and s.latency_ms is not None:
+            runs[-1].append(f"{x(s.time):.1f},{y(s.latency_ms):.1f}")
+        elif runs[-1]:
+            runs.append([])
+    for points in runs:
+        if len(points) > 1:
+            parts.append(
+                f'<polyline class="latency" fill="none" stroke="#3584e4" stroke-width="1" '
+                f'points="{" ".join(points)}"/>'
+            )
     for s in data.samples:
         ms = s.latency_ms if s.ok and s.latency_ms is not None else 0.0
         kind, colour = ("ok", "#2e9d5b") if s.ok else ("fail", "#d0342c")
