@@ -53,6 +53,8 @@ MATRIX: list[tuple[str, str, Role | None, int]] = [
 FORMS = {
     "/runs": {"plan": "shop-drill", "scenario": "no-such-scenario"},
     "/tokens": {"name": "new", "role": "viewer"},
+    "/runs/{run}/cancel": {"reason": "authz matrix"},
+    "/runs/{run}/resume": {"reason": "authz matrix"},
 }
 
 

@@ -144,3 +144,26 @@ def _stream(client: TestClient, run_id: str) -> list[dict[str, object]]:
             if line.startswith("data: "):
                 found.append(json.loads(line.removeprefix("data: ")))
     return found
+
+
+def test_cancel_from_the_dashboard_needs_a_reason_and_records_it(
+    app: FastAPI, board: Dashboard, secrets: dict[Role, str]
+) -> None:
+    client = TestClient(app)
+    csrf = sign_in(client, secrets[Role.OPERATOR])
+    run_id = board.start("shop-drill", "drill", "dashboard:x")
+    _until_waiting(board, run_id)
+    refused = client.post(f"/runs/{run_id}/cancel", data={"csrf": csrf, "reason": "  "})
+    assert refused.status_code == 400
+    assert "a reason is required to cancel the run" in refused.text
+    assert board.engine.status(run_id).status == "waiting-approval"
+    done = client.post(
+        f"/runs/{run_id}/cancel",
+        data={"csrf": csrf, "reason": "maintenance window closed"},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    assert board.engine.status(run_id).status == "cancelled"
+    cancelled = [e for e in board.audit.events(run_id) if e.kind == "run.cancelled"]
+    assert [e.payload["reason"] for e in cancelled] == ["maintenance window closed"]
+    assert "<td>maintenance window closed</td>" in client.get(f"/runs/{run_id}").text

@@ -160,3 +160,73 @@ def _runs_told(receiver: Receiver) -> list[tuple[object, object, object]]:
     with receiver.lock:
         bodies = list(receiver.bodies.get("/hook", []))
     return [(b["event"], b["run_id"], b["step_id"]) for b in bodies if b["run_id"]]
+
+
+def test_a_plans_webhooks_are_told_its_own_chosen_events_with_urls_from_the_environment(
+    settings: Settings,
+    tmp_path: Path,
+    receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    plan = tmp_path / "my-app.yaml"
+    plan.write_text(
+        SEED.read_text(encoding="utf-8")
+        + """
+notifications:
+  webhooks:
+    - {url: "${DRCTL_TEST_SLACK_HOOK}", format: slack, events: [run.failed]}
+    - {url: "${DRCTL_TEST_HOOK_BASE}/approvals", events: [approval.requested]}
+    - {url: "${DRCTL_TEST_HOOK_BASE}/down", events: [run.failed]}
+""",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("DRCTL_TEST_SLACK_HOOK", receiver.url("/plan-slack"))
+    monkeypatch.setenv("DRCTL_TEST_HOOK_BASE", receiver.url("").rstrip("/"))
+    mine = drill_runbook(tmp_path, "app-drill", plan="my-app")
+    other = drill_runbook(tmp_path, "shop-drill", plan="shop")
+    board = Dashboard(settings, [plan, mine, other], receivers=Receivers())
+    try:
+        run_id = board.start("app-drill", "drill", "dashboard:op")
+        elsewhere = board.start("shop-drill", "drill", "dashboard:op")
+        for run in (run_id, elsewhere):
+            _until(
+                lambda r=run: board.engine.status(r).step("declare").status == "waiting-approval"
+            )  # type: ignore[misc]
+            board.engine.reject(run, "declare", "dashboard:boss", "not today")
+            assert board.engine.wait(run, 60).status == "failed"
+        _until(lambda: len(receiver.bodies.get("/down", [])) == 1)
+        board.drill_program()  # my-app's drills are overdue, but no webhook asked for that
+        board.notifier.flush()
+    finally:
+        board.close()
+    assert receiver.bodies["/plan-slack"] == [{"text": f"run {run_id} failed"}]
+    approvals = receiver.bodies["/approvals"]
+    assert [(b["event"], b["run_id"], b["plan"]) for b in approvals] == [
+        ("approval.requested", run_id, "my-app")
+    ]
+    assert receiver.url("/plan-slack") not in caplog.text  # the URL is a secret: never logged
+    assert set(receiver.bodies) == {"/plan-slack", "/approvals", "/down"}
+
+
+def test_a_plan_webhook_naming_an_unset_variable_stops_the_dashboard_with_the_field(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from drctl.errors import PlanError
+
+    monkeypatch.delenv("DRCTL_TEST_UNSET_HOOK", raising=False)
+    plan = tmp_path / "my-app.yaml"
+    plan.write_text(
+        SEED.read_text(encoding="utf-8")
+        + '\nnotifications:\n  webhooks:\n    - {url: "${DRCTL_TEST_UNSET_HOOK}"}\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(PlanError) as raised:
+        Dashboard(settings, [plan], receivers=Receivers())
+    assert str(raised.value) == (
+        f"{plan}: notifications.webhooks[0].url names ${{DRCTL_TEST_UNSET_HOOK}}, which is not set"
+    )
+    assert (
+        raised.value.hint
+        == "export DRCTL_TEST_UNSET_HOOK=... before running, or write the value in the plan"
+    )

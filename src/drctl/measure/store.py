@@ -109,6 +109,12 @@ class MeasureStore:
         """The run's acknowledged canary writes with their session, oldest first."""
         return self._rows(run_id, CANARY, Ack)
 
+    def count(self, run_id: str) -> int:
+        """How many samples and acknowledged writes the run has journaled."""
+        query = sa.select(sa.func.count()).select_from(samples).where(samples.c.run_id == run_id)
+        with self.engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
     def _rows(self, run_id: str, probe: str, model: type[M]) -> list[tuple[int, M]]:
         query = (
             sa.select(samples.c.session, samples.c.body)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field, model_validator
 
 from drctl.model import Strict
 from drctl.plan.durations import Duration
+from drctl.plan.notifications import Notifications
 from drctl.plan.probes import Probes
 from drctl.plan.regions import Region
 from drctl.plan.resources import Name, Resource
@@ -155,6 +156,7 @@ class Plan(Strict):
     probes: Probes = Probes()
     approvals: list[ApprovalRule] = []
     audit: Audit = Audit()
+    notifications: Notifications = Notifications()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Plan:

@@ -9,7 +9,8 @@ Runs started here execute in this process, on the engine's own threads.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,8 +23,10 @@ from drctl.audit.log import AuditLog
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.clock import Clock, SystemClock
 from drctl.engine import Engine
-from drctl.errors import DrctlError
+from drctl.errors import DrctlError, PlanError
 from drctl.identity import Identity as Person
+from drctl.measure.probes import expand
+from drctl.measure.store import MeasureStore
 from drctl.plan.durations import format_duration
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan, Scenario
@@ -34,7 +37,7 @@ from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
 from drctl.settings import Settings
 from drctl.web.auth import NotSignedIn
-from drctl.web.notify import Notifier, Receivers
+from drctl.web.notify import Notifier, Receivers, Target
 from drctl.web.readiness import ReadinessCache
 from drctl.web.session import SessionCodec
 from drctl.web.tokens import TokenStore
@@ -102,17 +105,24 @@ class Dashboard:
         self.tokens = TokenStore(settings.state_database_url(), clock=self.clock)
         self.codec = SessionCodec(session_key)
         self.plans = {p.name: p for p in (ServedPlan(path) for path in plans)}
-        self.notifier = Notifier(receivers or Receivers.from_settings(settings))
+        chosen = receivers or Receivers.from_settings(settings)
+        chosen = replace(chosen, targets=chosen.targets + plan_targets(self.plans.values()))
+        self.notifier = Notifier(chosen, plan_of=self._plan_of)
         self.audit = AuditLog.from_settings(settings, clock=self.clock)
         self.engine = Engine(
             settings,
             clock=self.clock,
             subscribers=[AuditSubscriber(log=self.audit), self.notifier],
         )
+        self.measure = MeasureStore(self.engine.journal.engine)
         self._stop = threading.Event()
         self.readiness = ReadinessCache(
             settings, self.runs, self.clock, live=live, every=check_every
         )
+
+    def _plan_of(self, run_id: str) -> str | None:
+        found = self.engine.journal.get_run(run_id)
+        return found.plan if found is not None else None
 
     def runs(self, limit: int = HISTORY) -> list[Run]:
         """The newest runs first."""
@@ -169,6 +179,25 @@ class Dashboard:
         self.notifier.close()
         self.tokens.dispose()
         self.audit.dispose()
+
+
+def plan_targets(served: Iterable[ServedPlan]) -> tuple[Target, ...]:
+    """The served plans' `notifications.webhooks`, each URL's `${VAR}` expanded now (a bad one
+    stops `drctl serve` with the file and field named, before anything is notified)."""
+    targets = []
+    for p in served:
+        if p.plan is None:
+            continue
+        for i, hook in enumerate(p.plan.notifications.webhooks):
+            where = f"{p.path}: notifications.webhooks[{i}].url"
+            url = expand(hook.url, where)
+            if not url.startswith(("http://", "https://")):
+                raise PlanError(
+                    f"{where} is not an http(s) URL once expanded",
+                    hint="write https://... (or ${VAR} naming a variable that holds one)",
+                )
+            targets.append(Target(p.plan.metadata.name, url, hook.format, tuple(hook.events)))
+    return tuple(targets)
 
 
 def _pending_steps(run: Run) -> list[str]:

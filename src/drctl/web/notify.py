@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -40,12 +40,26 @@ class Notice(Frozen):
 
 
 @dataclass(frozen=True)
+class Target:
+    """A plan's webhook (`notifications.webhooks`), its URL expanded: told of that plan only."""
+
+    plan: str
+    url: str
+    format: str = "generic"
+    events: tuple[str, ...] = ("approval.requested", "run.failed", "drill.overdue")
+
+    def wants(self, notice: Notice) -> bool:
+        return notice.event in self.events and notice.plan == self.plan
+
+
+@dataclass(frozen=True)
 class Receivers:
     """Where notices go; empty strings are not configured."""
 
     webhook_url: str = ""
     slack_url: str = ""
     dashboard_url: str = ""
+    targets: tuple[Target, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Receivers:
@@ -53,7 +67,7 @@ class Receivers:
 
     @property
     def any(self) -> bool:
-        return bool(self.webhook_url or self.slack_url)
+        return bool(self.webhook_url or self.slack_url or self.targets)
 
 
 def notice_for(event: RunEvent, dashboard_url: str = "") -> Notice | None:
@@ -88,8 +102,15 @@ def slack_body(notice: Notice) -> dict[str, str]:
 class Notifier:
     """Posts notices to the configured receivers from one background thread."""
 
-    def __init__(self, receivers: Receivers, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        receivers: Receivers,
+        *,
+        timeout: float = 5.0,
+        plan_of: Callable[[str], str | None] = lambda run_id: None,
+    ) -> None:
         self.receivers = receivers
+        self.plan_of = plan_of
         self._queue: queue.Queue[object] = queue.Queue()
         self._client = httpx.Client(timeout=timeout)
         self._sent_overdue: set[tuple[str, str, str]] = set()
@@ -101,7 +122,7 @@ class Notifier:
     def __call__(self, event: RunEvent) -> None:
         notice = notice_for(event, self.receivers.dashboard_url)
         if notice is not None:
-            self.send(notice)
+            self.send(notice.model_copy(update={"plan": self.plan_of(event.run_id)}))
 
     def drills(self, program: list[DrillStatus]) -> None:
         """Notify each overdue drill once per due date."""
@@ -122,7 +143,13 @@ class Notifier:
             url = f"{link}/runs/{run.id}" if link else None
             if run.status == "failed":
                 self.send(
-                    Notice(event="run.failed", text=f"run {run.id} failed", run_id=run.id, url=url)
+                    Notice(
+                        event="run.failed",
+                        text=f"run {run.id} failed",
+                        run_id=run.id,
+                        plan=run.plan,
+                        url=url,
+                    )
                 )
             for step_id in pending(run):
                 text = f"run {run.id}: step {step_id} waits for approval"
@@ -132,6 +159,7 @@ class Notifier:
                         text=text,
                         run_id=run.id,
                         step_id=step_id,
+                        plan=run.plan,
                         url=url,
                     )
                 )
@@ -172,10 +200,14 @@ class Notifier:
                 self._post(item)
 
     def _post(self, notice: Notice) -> None:
-        targets = [
+        targets: list[tuple[str, str, Mapping[str, object]]] = [
             ("webhook", self.receivers.webhook_url, notice.model_dump(mode="json")),
             ("slack", self.receivers.slack_url, slack_body(notice)),
         ]
+        for t in self.receivers.targets:
+            if t.wants(notice):
+                told = slack_body(notice) if t.format == "slack" else notice.model_dump(mode="json")
+                targets.append((f"plan {t.plan} {t.format}", t.url, told))
         for name, url, body in targets:
             if not url:
                 continue

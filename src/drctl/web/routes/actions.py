@@ -35,11 +35,28 @@ def start(
 
 
 @router.post("/runs/{run_id}/cancel")
-def cancel(request: Request, who: Operator, run_id: str) -> Response:
+def cancel(
+    request: Request, who: Operator, run_id: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    return _act(request, who, run_id, "cancel", reason)
+
+
+@router.post("/runs/{run_id}/resume")
+def resume(
+    request: Request, who: Operator, run_id: str, reason: Annotated[str, Form()] = ""
+) -> Response:
+    return _act(request, who, run_id, "resume", reason)
+
+
+def _act(request: Request, who: Identity, run_id: str, action: str, reason: str) -> Response:
+    """Cancel or resume `run_id` as `who`, with the required reason (as the CLI's `--reason`)."""
     board = dashboard_of(request)
     board.run(run_id)
+    if not reason.strip():
+        return run_page(request, who, run_id, f"a reason is required to {action} the run", 400)
+    act = board.engine.cancel if action == "cancel" else board.engine.resume
     try:
-        board.engine.cancel(run_id, who.person)
+        act(run_id, who.person, reason.strip())
     except DrctlError as exc:
         return run_page(request, who, run_id, exc.message, 409)
     return RedirectResponse(f"/runs/{run_id}", 303)
@@ -55,17 +72,6 @@ def _until_recorded(request: Request, run_id: str, step_id: str, actor: str) -> 
         if (step := journal.step(run_id, step_id)) is None or step.status != "waiting-approval":
             return
         time.sleep(0.05)
-
-
-@router.post("/runs/{run_id}/resume")
-def resume(request: Request, who: Operator, run_id: str) -> Response:
-    board = dashboard_of(request)
-    board.run(run_id)
-    try:
-        board.engine.resume(run_id, who.person)
-    except DrctlError as exc:
-        return run_page(request, who, run_id, exc.message, 409)
-    return RedirectResponse(f"/runs/{run_id}", 303)
 
 
 @router.post("/runs/{run_id}/steps/{step_id}/approve")

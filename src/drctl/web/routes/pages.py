@@ -12,6 +12,7 @@ from drctl.report.history import EngineRuns
 from drctl.report.render import render_html
 from drctl.report.sources import load_evidence
 from drctl.web.auth import Identity, dashboard_of, require
+from drctl.web.charts import chart_data, probe_chart
 from drctl.web.routes import render
 from drctl.web.tokens import Role
 from drctl.web.views import pending_gates, waves
@@ -74,6 +75,7 @@ def run_page(
         gates=pending_gates(run, who.person),
         events=events,
         chain=chain,
+        chart=probe_chart(chart_data(board.measure, run_id)),
         error=error,
     )
 
