@@ -21,8 +21,9 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLANS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "lab.yaml")
 NO_EKSCTL = pytest.mark.xfail(
     strict=True,
-    reason="backup-restore rebuilds the DR cluster with `eksctl create cluster`; the sandbox has "
-    "no eksctl (aws.eks.create-cluster fails: `eksctl` is not installed)",
+    reason="backup-restore rebuilds the DR cluster with `eksctl create cluster`: the sandbox has "
+    "no eksctl (aws.eks.create-cluster fails: `eksctl` is not installed), and the plan's "
+    "iac/eks-cluster-dr.yaml names the seed's my-cluster, not shop-backup",
 )
 CASES = [
     pytest.param(
@@ -61,3 +62,16 @@ def test_demo_runs_the_plan_in_the_sandbox(tmp_path: Path, plan: Path, scenario:
     written = load_plan(tmp_path / "out" / "plan.yaml")
     assert written.metadata.name == name
     assert [r.name for r in written.resources] == [r.name for r in load_plan(plan).resources]
+
+
+def test_a_bad_plan_is_a_clear_error_before_anything_starts(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("apiVersion: drctl/v1\nkind: DRPlan\nmetadata: {name: x}\n", encoding="utf-8")
+    done = subprocess.run(
+        [DRCTL, "demo", "--plan", str(bad), "-o", "out"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode != 0
+    assert f"{bad}:1:1: regions: Field required" in output, output
+    assert "Traceback" not in output and not (tmp_path / "out").exists()
