@@ -14,7 +14,7 @@ from rich.table import Table
 
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
-from drctl.cli.options import LatenciesOption, ScenarioOption
+from drctl.cli.options import LatenciesOption, OptionalPlanOption, ScenarioOption
 from drctl.cli.output import console
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
@@ -60,14 +60,7 @@ def demo(
         "1 with --latencies unset: instant AWS operations, as the sandbox without a scale.",
     ),
     latencies: LatenciesOption = None,
-    plan: Path | None = typer.Option(
-        None,
-        "--plan",
-        exists=True,
-        dir_okay=False,
-        metavar="PLAN",
-        help="The plan the sandbox provisions and fails over (default: the seed estate).",
-    ),
+    plan: OptionalPlanOption = None,
 ) -> None:
     """Run the offline sandbox demo: inject a failure, run the compiled runbook, measure RTO/RPO, report.
 
