@@ -231,8 +231,10 @@ class DemoEnvironment:
             if "*" in gitops.applications:
                 apps += [ns for ns in dict.fromkeys(namespaces) if ns not in apps]
             if gitops.tool == "argocd":
+                # The applications deploy to the DR cluster, as the seed's ApplicationSet does.
+                dr = gitops.clusters.get(self.plan.regions.secondary, IN_CLUSTER)
                 for app in apps:
-                    self.argocd.add_app(app, destination=IN_CLUSTER, sync_after=1.0)
+                    self.argocd.add_app(app, destination=dr, sync_after=1.0)
                 continue
             for (_, region), context in self.contexts.items():
                 if region == self.plan.regions.secondary:
