@@ -35,6 +35,7 @@ from drctl.settings import Settings
 from drctl_sandbox.aws import metrics
 from drctl_sandbox.aws.outage import OutageMode
 from drctl_sandbox.demo_env import DemoEnvironment
+from drctl_sandbox.estate.model import SEED_PLAN
 from drctl_sandbox.latencies import LatencyTable
 
 WARM_UP = timedelta(seconds=3)
@@ -64,16 +65,20 @@ def run_demo(
     time_scale: float | None = None,
     latency_table: LatencyTable | None = None,
     api_failure: OutageMode = "unavailable",
+    plan_path: Path = SEED_PLAN,
 ) -> DemoResult:
     """Run the demo of `scenario`; `subscribers` builds extra run subscribers (e.g. a progress view).
 
     `hold`, if given, is called with the environment still up once the report is written
     (e.g. to let someone inspect the sandbox with the aws CLI before it goes away).
     With `time_scale`, AWS operations take their modelled latencies at that scale;
-    `api_failure` says how the failed region's APIs fail (503 at once, or hang).
+    `api_failure` says how the failed region's APIs fail (503 at once, or hang);
+    `plan_path` is the plan the sandbox provisions and the runbook comes from (default: the seed).
     """
     started = time.monotonic()
-    with DemoEnvironment(out_dir, time_scale=time_scale, latency_table=latency_table) as env:
+    with DemoEnvironment(
+        out_dir, plan_path, time_scale=time_scale, latency_table=latency_table
+    ) as env:
         assert env.plan is not None
         plan, settings = env.plan, env.settings()
         say(
@@ -155,7 +160,7 @@ class SandboxInjector:
             )
         elif self.scenario is Scenario.AZ_FAILURE:
             zone = self.plan.resources_of(EksCluster)[0].availability_zones[primary][0]
-            self.env.kube["primary"].cluster.fail_zone(zone)
+            self.env.cluster_api(primary).cluster.fail_zone(zone)
             self.failure = f"loss of {zone}: its nodes NotReady, their pods rescheduled"
         return Injection(at=at, detail=self.failure)
 

@@ -19,12 +19,13 @@ import yaml
 
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
-from drctl.plan.resources import EksCluster
+from drctl.plan.resources import EksCluster, GitOps, Secrets
 from drctl.settings import Settings
 from drctl_sandbox.estate.model import SEED_PLAN
 from drctl_sandbox.kube.api import FakeKubeApi
-from drctl_sandbox.kube.argocd import FakeArgoCd
+from drctl_sandbox.kube.argocd import IN_CLUSTER, FakeArgoCd
 from drctl_sandbox.kube.node_joins import NodeJoins
+from drctl_sandbox.kube.simulation import SimulatedCluster
 from drctl_sandbox.latencies import LatencyTable
 from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
 from drctl_sandbox.runtime import Sandbox
@@ -37,7 +38,14 @@ SIMULATED = (
 
 
 class DemoEnvironment:
-    """Starts everything the demo runs against and stops it again."""
+    """Starts everything the demo runs against and stops it again.
+
+    Everything is derived from the plan (`seed`, by default the seed estate): one simulated
+    Kubernetes API per EKS cluster of the plan, with nodes in the plan's AZs (the region's
+    `a`/`b`/`c` zones, written into the plan, when it names none) and a `web` deployment per
+    namespace; the plan's External Secrets; ArgoCD or Flux only when the plan has a gitops
+    resource, with its applications; an availability probe against the plan's Route 53 record.
+    """
 
     def __init__(
         self,
@@ -52,8 +60,12 @@ class DemoEnvironment:
         self.time_scale = time_scale
         self.latency_table = latency_table
         self._joins: NodeJoins | None = None
-        self.kube = {"primary": FakeKubeApi(), "dr": FakeKubeApi()}
+        self.kube: dict[str, FakeKubeApi] = {}
+        """The simulated API server of each kubeconfig context (one per EKS cluster)."""
+        self.contexts: dict[tuple[str, str], str] = {}
+        """(eks-cluster resource name, region) -> its kubeconfig context."""
         self.argocd = FakeArgoCd()
+        self._argocd_started = False
         self._sandbox: Sandbox | None = None
         self.plan: Plan | None = None
 
@@ -62,12 +74,18 @@ class DemoEnvironment:
         assert self._sandbox is not None, "start() first"
         return self._sandbox
 
+    def cluster_api(self, region: str, eks: str | None = None) -> FakeKubeApi:
+        """The simulated API server of `eks`'s cluster (default: the first) in `region`."""
+        for (name, r), context in self.contexts.items():
+            if r == region and eks in (None, name):
+                return self.kube[context]
+        raise KeyError(f"no simulated EKS cluster in {region}")
+
     def start(self) -> DemoEnvironment:
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        for api in (*self.kube.values(), self.argocd):
-            api.start()
         port = shared_free_port(DEFAULT_ADDRESSES)
         data = yaml.safe_load(self.seed.read_text(encoding="utf-8"))
+        self._make_apis(data)
         self.plan = self._write_plan(data, port)
         self._seed_clusters()
         self._sandbox = Sandbox(
@@ -78,7 +96,8 @@ class DemoEnvironment:
             latency_table=self.latency_table,
         ).start()
         os.environ.update(self.sandbox.env())
-        os.environ["ARGOCD_AUTH_TOKEN"] = self.argocd.token
+        if self._argocd_started:
+            os.environ["ARGOCD_AUTH_TOKEN"] = self.argocd.token
         return self
 
     def settings(self) -> Settings:
@@ -91,6 +110,25 @@ class DemoEnvironment:
         """Which region's app listens on `address`."""
         return next((r for r, e in self.sandbox.app_endpoints().items() if e.host == address), None)
 
+    def _make_apis(self, data: dict[str, Any]) -> None:
+        """One API server per EKS cluster of the plan; ArgoCD only if a gitops resource uses it."""
+        roles = {data["regions"]["primary"]: "primary", data["regions"]["secondary"]: "dr"}
+        eks = [r for r in data.get("resources", []) if r.get("kind") == "eks-cluster"]
+        for n, res in enumerate(eks):
+            for region in res.get("clusters", {}):
+                role = roles.get(region, region)
+                context = role if n == 0 else f"{res['name']}-{role}"
+                self.contexts[(res["name"], region)] = context
+                self.kube[context] = FakeKubeApi()
+        for api in self.kube.values():
+            api.start()
+        if any(
+            r.get("kind") == "gitops" and r.get("tool", "argocd") == "argocd"
+            for r in data.get("resources", [])
+        ):
+            self.argocd.start()
+            self._argocd_started = True
+
     def _write_plan(self, data: dict[str, Any], port: int) -> Plan:
         primary, dr = data["regions"]["primary"], data["regions"]["secondary"]
         kubeconfig = self._write_kubeconfig()
@@ -98,20 +136,28 @@ class DemoEnvironment:
             adapt = _ADAPT.get(res["kind"])
             if adapt is not None:
                 adapt(res, primary=primary, dr=dr, port=port, kubeconfig=str(kubeconfig), env=self)
-        # The probe is a user's write: it succeeds once the serving region's database is writable.
-        data["probes"]["availability"]["url"] = f"http://{_record(data)}:{port}/write"
-        data["probes"]["availability"]["method"] = "POST"
-        data["probes"]["availability"]["interval"] = "250ms"
-        data["metadata"]["description"] = (
-            "The seed estate, pointed at the offline sandbox by `drctl demo`"
+        record = _record(data)
+        if record is not None:
+            # The probe is a user's write: it succeeds once the serving region's database is writable.
+            probes = data.setdefault("probes", {}) or {}
+            data["probes"] = probes
+            availability = probes.setdefault("availability", {}) or {}
+            probes["availability"] = availability
+            availability["url"] = f"http://{record}:{port}/write"
+            availability["method"] = "POST"
+            availability["interval"] = "250ms"
+        name = data.get("metadata", {}).get("name", "the plan")
+        data.setdefault("metadata", {})["description"] = (
+            f"The plan {name}, pointed at the offline sandbox by `drctl demo`"
         )
         path = self.out_dir / "plan.yaml"
-        header = "# Written by `drctl demo`: the seed estate pointed at the sandbox.\n"
+        header = f"# Written by `drctl demo`: {self.seed.name} pointed at the sandbox.\n"
         path.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         return load_plan(path)
 
     def _write_kubeconfig(self) -> Path:
-        contexts = {"primary": self.kube["primary"], "dr": self.kube["dr"]}
+        contexts = self.kube
+        dr = next(iter(c for c in contexts if c == "dr"), next(iter(contexts), ""))
         config = {
             "apiVersion": "v1",
             "kind": "Config",
@@ -120,7 +166,7 @@ class DemoEnvironment:
             ],
             "users": [{"name": n, "user": {"token": api.token}} for n, api in contexts.items()],
             "contexts": [{"name": n, "context": {"cluster": n, "user": n}} for n in contexts],
-            "current-context": "dr",
+            "current-context": dr,
         }
         path = self.out_dir / "kubeconfig.yaml"
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
@@ -130,44 +176,80 @@ class DemoEnvironment:
     def _seed_clusters(self) -> None:
         assert self.plan is not None
         regions = self.plan.regions
-        zones = {
-            r: z
-            for eks in self.plan.resources
-            for r, z in getattr(eks, "availability_zones", {}).items()
-        }
-        primary = self.kube["primary"].cluster
-        primary.seed_cluster(region=regions.primary, zones=zones[regions.primary])
-        primary.add_external_secret("my-app", "db-credentials", ready_after=0.0)
-        dr = self.kube["dr"].cluster
-        # Faithful: the DR cluster has its standby nodes; a scale-out's nodes join later.
-        standby = sum(
-            ng.standby.desired
-            for eks in self.plan.resources_of(EksCluster)
-            for ng in eks.nodegroups
-        )
-        dr.seed_cluster(
-            region=regions.secondary,
-            zones=zones[regions.secondary],
-            ready_after=2.0,
-            node_count=standby if self.time_scale else None,
-        )
-        if self.time_scale:
-            clusters = {
-                (regions.secondary, eks.clusters[regions.secondary]): dr
-                for eks in self.plan.resources_of(EksCluster)
-                if regions.secondary in eks.clusters
-            }
-            self._joins = NodeJoins(clusters, zones).start()
-        dr.add_external_secret("my-app", "db-credentials", ready_after=1.0)
-        self.argocd.seed_apps(sync_after=1.0)
+        joining: dict[tuple[str, str], SimulatedCluster] = {}
+        zones: dict[str, list[str]] = {}
+        for eks in self.plan.resources_of(EksCluster):
+            deployments = {f"{ns}/web": 3 for ns in eks.namespaces}
+            for region, cluster_name in eks.clusters.items():
+                cluster = self.kube[self.contexts[(eks.name, region)]].cluster
+                region_zones = eks.availability_zones.get(region) or default_zones(region)
+                zones.setdefault(region, list(region_zones))
+                if region != regions.secondary:
+                    cluster.seed_cluster(region=region, zones=region_zones, deployments=deployments)
+                    continue
+                # Faithful: the DR cluster has its standby nodes; a scale-out's nodes join later.
+                standby = sum(ng.standby.desired for ng in eks.nodegroups)
+                cluster.seed_cluster(
+                    region=region,
+                    zones=region_zones,
+                    deployments=deployments,
+                    ready_after=2.0,
+                    node_count=standby if self.time_scale else None,
+                )
+                joining[(region, cluster_name)] = cluster
+        if self.time_scale and joining:
+            self._joins = NodeJoins(joining, zones).start()
+        self._seed_secrets()
+        self._seed_gitops()
+
+    def _seed_secrets(self) -> None:
+        """The plan's External Secrets in every cluster that has their namespace."""
+        assert self.plan is not None
+        for secrets in self.plan.resources_of(Secrets):
+            external = secrets.external_secrets
+            if external is None:
+                continue
+            for (eks_name, region), context in self.contexts.items():
+                eks = next(e for e in self.plan.resources_of(EksCluster) if e.name == eks_name)
+                delay = 1.0 if region == self.plan.regions.secondary else 0.0
+                for ns in external.namespaces:
+                    if ns not in eks.namespaces:
+                        continue
+                    for secret_id in secrets.secrets_manager:
+                        if "/" in secret_id and not secret_id.startswith(f"{ns}/"):
+                            continue
+                        self.kube[context].cluster.add_external_secret(
+                            ns, secret_id.rsplit("/", 1)[-1], ready_after=delay
+                        )
+
+    def _seed_gitops(self) -> None:
+        """ArgoCD applications or Flux Kustomizations of the plan's gitops resources."""
+        assert self.plan is not None
+        namespaces = [ns for e in self.plan.resources_of(EksCluster) for ns in e.namespaces]
+        for gitops in self.plan.resources_of(GitOps):
+            apps = [a for a in gitops.applications if a != "*"]
+            if "*" in gitops.applications:
+                apps += [ns for ns in dict.fromkeys(namespaces) if ns not in apps]
+            if gitops.tool == "argocd":
+                # The applications deploy to the DR cluster, as the seed's ApplicationSet does.
+                dr = gitops.clusters.get(self.plan.regions.secondary, IN_CLUSTER)
+                for app in apps:
+                    self.argocd.add_app(app, destination=dr, sync_after=1.0)
+                continue
+            for (_, region), context in self.contexts.items():
+                if region == self.plan.regions.secondary:
+                    for app in apps:
+                        self.kube[context].cluster.add_flux("Kustomization", "flux-system", app)
 
     def stop(self) -> None:
         if self._joins is not None:
             self._joins.stop()
         if self._sandbox is not None:
             self._sandbox.stop()
-        for api in (*self.kube.values(), self.argocd):
+        for api in self.kube.values():
             api.stop()
+        if self._argocd_started:
+            self.argocd.stop()
 
     def __enter__(self) -> DemoEnvironment:
         return self.start()
@@ -181,8 +263,16 @@ class DemoEnvironment:
         self.stop()
 
 
-def _record(data: dict[str, Any]) -> str:
-    return str(next(r["record"] for r in data["resources"] if r["kind"] == "route53-failover"))
+def default_zones(region: str) -> tuple[str, ...]:
+    """The AZs a plan that names none gets in the sandbox (Tokyo has no usable 1b)."""
+    if region == "ap-northeast-1":
+        return ("ap-northeast-1a", "ap-northeast-1c", "ap-northeast-1d")
+    return (f"{region}a", f"{region}b", f"{region}c")
+
+
+def _record(data: dict[str, Any]) -> str | None:
+    records = [r["record"] for r in data["resources"] if r["kind"] == "route53-failover"]
+    return str(records[0]) if records else None
 
 
 def _dns(res: dict[str, Any], *, primary: str, dr: str, port: int, **_: Any) -> None:
@@ -191,14 +281,19 @@ def _dns(res: dict[str, Any], *, primary: str, dr: str, port: int, **_: Any) -> 
     res["health_check"] = {**res.get("health_check", {}), "protocol": "HTTP", "port": port}
 
 
-def _eks(res: dict[str, Any], *, primary: str, dr: str, kubeconfig: str, **_: Any) -> None:
+def _eks(res: dict[str, Any], *, kubeconfig: str, env: DemoEnvironment, **_: Any) -> None:
     res["kubeconfig"] = kubeconfig
-    res["contexts"] = {primary: "primary", dr: "dr"}
+    res["contexts"] = {r: env.contexts[(res["name"], r)] for r in res.get("clusters", {})}
+    zones = res.setdefault("availability_zones", {})
+    for region in res.get("clusters", {}):
+        zones.setdefault(region, list(default_zones(region)))
 
 
-def _gitops(res: dict[str, Any], *, primary: str, dr: str, env: DemoEnvironment, **_: Any) -> None:
-    res["server"] = env.argocd.url
-    res["clusters"] = {primary: env.kube["primary"].url, dr: env.kube["dr"].url}
+def _gitops(res: dict[str, Any], *, env: DemoEnvironment, **_: Any) -> None:
+    if res.get("tool", "argocd") == "argocd":
+        res["server"] = env.argocd.url
+    regions = res.get("clusters") or {r: "" for (_, r) in env.contexts}
+    res["clusters"] = {r: env.cluster_api(r).url for r in regions}
 
 
 _ADAPT: dict[str, Callable[..., None]] = {

@@ -114,6 +114,7 @@ def test_every_plan_option_is_the_plan_file() -> None:
     assert sorted(helps) == [
         "actions list",
         "audit export",
+        "demo",
         "report",
         "review",
         "run",

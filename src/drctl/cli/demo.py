@@ -14,7 +14,7 @@ from rich.table import Table
 
 from drctl.cli.app import app
 from drctl.cli.extras import sandbox_extra
-from drctl.cli.options import LatenciesOption, ScenarioOption
+from drctl.cli.options import LatenciesOption, OptionalPlanOption, ScenarioOption
 from drctl.cli.output import console
 from drctl.plan.durations import format_duration
 from drctl.plan.model import Scenario
@@ -60,14 +60,17 @@ def demo(
         "1 with --latencies unset: instant AWS operations, as the sandbox without a scale.",
     ),
     latencies: LatenciesOption = None,
+    plan: OptionalPlanOption = None,
 ) -> None:
     """Run the offline sandbox demo: inject a failure, run the compiled runbook, measure RTO/RPO, report.
 
-    Example: drctl demo --scenario region-failure -o drctl-demo   (or: drctl demo --lab --lag)
+    Example: drctl demo --scenario region-failure -o drctl-demo   (or: drctl demo --lab --lag,
+    drctl demo --plan examples/pilot-light.yaml --scenario az-failure)
     """
     with sandbox_extra():
         from drctl_sandbox.demo import run_demo
         from drctl_sandbox.demo_env import SIMULATED
+        from drctl_sandbox.estate.model import SEED_PLAN
         from drctl_sandbox.latencies import LatencyTable
     from drctl import engine
     from drctl.cli.progress import ProgressView
@@ -75,9 +78,18 @@ def demo(
     if lab:
         _lab_demo(output, lag=lag, sync=sync)
         return
-    console.print(
-        f"[bold]drctl demo[/bold]: {scenario} of the seed estate, offline. Simulated: {SIMULATED}"
-    )
+    if plan is not None:
+        from drctl.plan.load import load_plan
+
+        declared = load_plan(plan)  # a bad plan: a clear error naming file/line/field
+        if scenario not in declared.scenarios:
+            raise typer.BadParameter(
+                f"{plan} declares no {scenario} scenario "
+                f"(it has: {', '.join(str(s) for s in declared.scenarios) or 'none'})",
+                param_hint="--scenario",
+            )
+    what = "the seed estate" if plan is None else str(plan)
+    console.print(f"[bold]drctl demo[/bold]: {scenario} of {what}, offline. Simulated: {SIMULATED}")
     console.print(
         "approvals are given automatically (--auto-approve) and recorded as 'auto-approve (demo)'"
     )
@@ -95,7 +107,8 @@ def demo(
     try:
         result = run_demo(scenario, output, subscribers=views, say=lambda line: console.print(line),
                           hold=_hold_until_signal if keep else None,
-                          time_scale=time_scale if faithful else None, latency_table=table)  # fmt: skip
+                          time_scale=time_scale if faithful else None, latency_table=table,
+                          plan_path=plan or SEED_PLAN)  # fmt: skip
     finally:
         engine.shutdown()
     _summary(result)

@@ -59,7 +59,7 @@ class SimulatedCluster:
         ).items():
             namespace, name = ref.split("/")
             self.add_deployment(namespace, name, replicas, ready_after=ready_after)
-            self.add_service(namespace, name, "LoadBalancer", 80)
+            self.add_service(namespace, name, "LoadBalancer", 80, region=region)
 
     def add_node(
         self,
@@ -197,9 +197,16 @@ class SimulatedCluster:
             pdb["spec"] = {"selector": pdb["spec"]["selector"], **spec}
 
     def add_service(
-        self, namespace: str, name: str, type_: str, port: int, *, cluster_ip: str = ""
+        self,
+        namespace: str,
+        name: str,
+        type_: str,
+        port: int,
+        *,
+        cluster_ip: str = "",
+        region: str = "ap-northeast-1",
     ) -> None:
-        """A Service; LoadBalancers get an ELB hostname like on EKS."""
+        """A Service; LoadBalancers get an ELB hostname in the cluster's `region` like on EKS."""
         ip = cluster_ip or f"10.100.{len(self.store.items('services')) + 1}.{port % 250}"
         spec = {
             "type": type_,
@@ -209,7 +216,7 @@ class SimulatedCluster:
         }
         status: Json = {"loadBalancer": {}}
         if type_ == "LoadBalancer":
-            host = f"a{short_hash(name, 16)}-123456789.ap-northeast-1.elb.amazonaws.com"
+            host = f"a{short_hash(name, 16)}-123456789.{region}.elb.amazonaws.com"
             status["loadBalancer"] = {"ingress": [{"hostname": host}]}
         with self._locked() as store:
             store.put(

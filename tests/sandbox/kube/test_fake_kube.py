@@ -58,3 +58,13 @@ def test_errors_are_status_objects_with_real_codes() -> None:
         "ip-10-0-2-10.ap-northeast-1.compute.internal"
     ]
     assert "kind" not in body["items"][0]  # built-in list items carry no kind, as on a real server
+
+
+def test_load_balancer_hostnames_are_in_the_clusters_region() -> None:
+    with FakeKubeApi() as api:
+        api.cluster.seed_cluster(region="ap-southeast-1", zones=("ap-southeast-1a",))
+        auth = {"Authorization": f"Bearer {api.token}"}
+        with httpx.Client(base_url=api.url, headers=auth) as http:
+            svc = http.get("/api/v1/namespaces/my-app/services/web").json()
+    host = svc["status"]["loadBalancer"]["ingress"][0]["hostname"]
+    assert host.endswith(".ap-southeast-1.elb.amazonaws.com"), host
