@@ -1,5 +1,8 @@
 """Every example plan x every scenario it declares, through `drctl demo --plan` (issue #17's done-when).
 
+`make test` runs every plan's region failure (about 25 s each); `make soak` the whole matrix
+(about 8 min on two cores).
+
 lab.yaml is left out: it is the `drctl demo --lab` plan of two real local PostgreSQL servers
 (postgres-replica resources, no AWS estate), which the AWS sandbox does not provision.
 """
@@ -30,7 +33,10 @@ CASES = [
         plan,
         str(s),
         id=f"{plan.stem}-{s}",
-        marks=[NO_EKSCTL] if plan.stem == "backup-restore" and str(s) != "az-failure" else [],
+        marks=[
+            *([NO_EKSCTL] if plan.stem == "backup-restore" and str(s) != "az-failure" else []),
+            *([] if str(s) == "region-failure" else [pytest.mark.soak]),
+        ],
     )
     for plan in PLANS
     for s in load_plan(plan).scenarios
