@@ -67,6 +67,7 @@ class DemoEnvironment:
         self.argocd = FakeArgoCd()
         self._argocd_started = False
         self._sandbox: Sandbox | None = None
+        self._environ_before: dict[str, str | None] = {}
         self.plan: Plan | None = None
 
     @property
@@ -95,9 +96,11 @@ class DemoEnvironment:
             time_scale=self.time_scale,
             latency_table=self.latency_table,
         ).start()
-        os.environ.update(self.sandbox.env())
+        pointed = {**self.sandbox.env()}
         if self._argocd_started:
-            os.environ["ARGOCD_AUTH_TOKEN"] = self.argocd.token
+            pointed["ARGOCD_AUTH_TOKEN"] = self.argocd.token
+        self._environ_before = {name: os.environ.get(name) for name in pointed}
+        os.environ.update(pointed)
         return self
 
     def settings(self) -> Settings:
@@ -250,6 +253,13 @@ class DemoEnvironment:
             api.stop()
         if self._argocd_started:
             self.argocd.stop()
+        # What start() pointed at the sandbox goes back as it was (this process lives on).
+        for name, value in self._environ_before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._environ_before = {}
 
     def __enter__(self) -> DemoEnvironment:
         return self.start()

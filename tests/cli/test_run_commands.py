@@ -148,6 +148,7 @@ def test_auto_approve_is_refused_for_a_production_region_failure_before_anything
     """Finding 1: `--auto-approve` was accepted on a production region-failure runbook."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("DRCTL_AWS_ENDPOINT_URL", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)  # boto3 honours it too
     path = tmp_path / "rf.yaml"
     path.write_text(REGION_FAILURE)
     code, _, err = cli(capsys, "run", str(path), "--auto-approve", "--run-id", "rf-1")
