@@ -1,4 +1,5 @@
-"""A measured `drctl run` SIGKILLed mid-run and resumed: its samples survive, the gap stays a gap."""
+"""A measured `drctl run` SIGKILLed mid-run, then resumed (`drctl runs resume`) or taken over by
+another worker (`drctl runs recover`): its samples survive, the gap stays a gap."""
 
 from __future__ import annotations
 
@@ -59,8 +60,9 @@ def _plan(tmp_path: Path, url: str) -> Path:
     return path
 
 
+@pytest.mark.parametrize("how", ["resume", "recover"])
 def test_a_sigkilled_measured_run_resumes_with_its_samples_and_records_the_gap(
-    tmp_path: Path, app: tuple[str, type[_Switchable]]
+    tmp_path: Path, app: tuple[str, type[_Switchable]], how: str
 ) -> None:
     url, handler = app
     settings = Settings(home=tmp_path / ".drctl", database_url="", executor_id="gap-host")
@@ -83,7 +85,11 @@ def test_a_sigkilled_measured_run_resumes_with_its_samples_and_records_the_gap(
         handler.healthy = True  # the service comes back while nobody probes
         time.sleep(1.5)
 
-        resumed = drctl("runs", "resume", run_id, "--as", "ops", env=env, cwd=tmp_path)
+        if how == "resume":
+            resumed = drctl("runs", "resume", run_id, "--as", "ops", env=env, cwd=tmp_path)
+        else:  # another worker takes over the dead one's run
+            resumed = drctl("runs", "recover", "--executor", "gap-host",
+                            env={**env, "DRCTL_EXECUTOR_ID": "other-host"}, cwd=tmp_path)  # fmt: skip
         until(lambda: len(store.availability(run_id)) > len(before) + 5, 90, "new samples")
         reject = drctl("reject", run_id, "declare-disaster", "--as", "bob",
                        "--reason", "drill over", env=env, cwd=tmp_path)  # fmt: skip

@@ -154,14 +154,18 @@ def recover(
     """
     engine = cli_engine()
     taken = engine.recover(executor)
-    results = [follow(engine, run_id) for run_id in taken]
+    measuring = {run_id: MeasuredRun(engine) for run_id in taken}
+    for run_id, measured in measuring.items():
+        measured.rejoin(run_id)
+    results = [measuring[run_id].finish(follow(engine, run_id).id) for run_id in taken]
+    outcomes = {r: m.outcome.measured if m.outcome else None for r, m in measuring.items()}
     shutdown()
     if json_out:
-        print_json(results)
+        print_json([run_data(result, outcomes[result.id]) for result in results])
     else:
         console.print(f"recovered {len(taken)} run(s) from {executor}")
         for result in results:
-            print_run(result)
+            print_run(result, outcomes[result.id])
     if any(r.status != "succeeded" for r in results):
         raise typer.Exit(1)
 

@@ -1,7 +1,7 @@
 """`MeasuredRun`: a runbook run with its RTO and RPO measured, the one path every run takes.
 
-`drctl run`, `drctl runs resume`, the demo and the lab all go through it; the demo and the
-lab only add an `Injector` (and `ProbeHooks` for how the sandbox is reached):
+`drctl run`, `drctl runs resume`, `drctl runs recover`, the demo and the lab
+all go through it; the demo and the lab only add an `Injector` (and `ProbeHooks` for how the sandbox is reached):
 
 1. journal the measuring state and start the plan's probes (samples journaled as taken);
 2. mark the failure: the injector's instant, else `--failure-at`, else (at the end) the
@@ -85,14 +85,25 @@ class MeasuredRun:
 
     def resume(self, run_id: str, actor: str | Identity = "", reason: str = "") -> Run:
         """Resume the run; if it was measured, its probes start again in a new session."""
-        state = self.store.state(run_id)
-        if state is not None and state.measured is None:
-            self._begin(run_id, state)
-            if self.injector is None and "fis_experiment_id" in state.injection:
-                # The recorded experiment is still the failure: stop it if this run fails too.
-                clients = AwsClients(self.engine.settings)
-                self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
+        self.rejoin(run_id)
         return self.engine.resume(run_id, actor, reason)
+
+    def rejoin(self, run_id: str) -> bool:
+        """Measure a run this process goes on with (resumed, or recovered from a dead worker).
+
+        When the run was measured and its result is not recorded yet, its probes start again
+        in a new session (the time since the last session is a gap) and a recorded FIS
+        experiment is taken back as the failure. Returns whether the run is measured here.
+        """
+        state = self.store.state(run_id)
+        if state is None or state.measured is not None:
+            return False
+        self._begin(run_id, state)
+        if self.injector is None and "fis_experiment_id" in state.injection:
+            # The recorded experiment is still the failure: stop it if this run fails too.
+            clients = AwsClients(self.engine.settings)
+            self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
+        return True
 
     def finish(self, run_id: str, settle: timedelta | None = None) -> Run:
         """Wait for the run, let the probes see recovery, stop them and record RTO/RPO."""
