@@ -87,13 +87,16 @@ def world(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[World]:
             os.kill(state["pid"], signal.SIGKILL)
 
 
-def assert_measured_from(fault: dict[str, Any], measured: dict[str, Any]) -> None:
+def assert_measured_from(
+    fault: dict[str, Any], measured: dict[str, Any], *, service_down: bool = True
+) -> None:
     failed_at = datetime.fromisoformat(fault["failed_at"])
     assert measured["failure_source"] == "sandbox"
     assert datetime.fromisoformat(measured["failure_at"]) == failed_at
     assert f"drctl sandbox fail {fault['target']}" in measured["failure_detail"]
     recovered = datetime.fromisoformat(measured["recovered_at"])
-    assert recovered > failed_at
+    # RTO is the first sustained success after the failure: later if the service went down.
+    assert recovered > failed_at if service_down else recovered >= failed_at
     assert measured["rto_seconds"] == pytest.approx((recovered - failed_at).total_seconds())
 
 
@@ -147,7 +150,9 @@ def test_up_fail_an_az_then_run_the_az_failure_by_hand(world: World) -> None:
 
     shown = world.run("az-failure")
     assert shown["status"] == "succeeded"
-    assert_measured_from(fault, shown["measured"])
+    # The sample apps are regional processes, not pods on the lost AZ's nodes: the service
+    # may stay up through an AZ failure, so its RTO may be 0.
+    assert_measured_from(fault, shown["measured"], service_down=False)
 
     healed = drctl(world.home, "sandbox", "heal", "--json")
     assert [f["target"] for f in json.loads(healed.stdout)] == ["ap-northeast-1a"]
