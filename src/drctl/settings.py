@@ -35,7 +35,11 @@ class Settings(BaseSettings):
     executor_id: str = ""
     aws_endpoint_url: str = ""
     dns_servers: list[str] = []
-    """Authoritative name servers (`host[:port]`) to verify DNS with; empty: the zone's NS."""
+    """Authoritative name servers (`host[:port]`) to verify DNS with; empty: the zone's NS.
+    An availability probe whose plan names no `nameservers` resolves through them too."""
+    sandbox_control_url: str = ""
+    """`DRCTL_SANDBOX_CONTROL_URL`: the control port of a running `drctl sandbox up`
+    (`sandbox status --env` exports it); a run reads the failure instant of its faults there."""
     aws_profile: str = ""
     aws_role_arn: str = ""
     """`DRCTL_AWS_ROLE_ARN`: a role to assume (once per run and region, refreshed before it expires)."""

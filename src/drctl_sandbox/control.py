@@ -1,12 +1,17 @@
 """Run the sandbox as a long-lived process and find it again: state and pid under `.drctl/sandbox/`.
 
-`serve()` runs a `Sandbox` in this process until SIGINT/SIGTERM, `start_detached()` runs
-`serve()` in a background process and waits until it is ready, `stop()` ends it, and
-`status()` says whether it is running. `state.json` holds what a user needs to reach it.
+`serve()` runs the whole world of a plan in this process until SIGINT/SIGTERM: the
+`DemoEnvironment` (moto with drctl's additions, sample apps, one simulated Kubernetes API
+per EKS cluster, ArgoCD/Flux) plus an authoritative DNS server for its hosted zones and
+the fault control port; it writes the plan pointed at the sandbox (`plan.yaml`) and its
+`kubeconfig.yaml` next to `state.json`. `start_detached()` runs `serve()` in a background
+process and waits until it is ready, `stop()` ends it, and `status()` says whether it is
+running. `state.json` holds what a user needs to reach it.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -40,6 +45,14 @@ class SandboxState(BaseModel):
     started_at: datetime
     log: str | None = None
     control_url: str | None = None
+    sandbox_plan: str | None = None
+    """The plan pointed at the sandbox: `drctl run` it."""
+    kubeconfig: str | None = None
+    """The kubeconfig of the simulated clusters (one context per EKS cluster and region)."""
+
+    def run_command(self, scenario: str = "region-failure") -> str:
+        """How to run the sandbox plan's `scenario` by hand."""
+        return f"drctl run {self.sandbox_plan} --scenario {scenario} --auto-approve"
 
 
 class SandboxStatus(BaseModel):
@@ -87,35 +100,45 @@ def serve(
     log: Path | None = None, on_ready: Callable[[SandboxState], None] | None = None,
     time_scale: float | None = None, latencies: Path | None = None,
 ) -> None:  # fmt: skip
-    """Run the sandbox in this process until SIGINT or SIGTERM; keep `state.json` meanwhile."""
+    """Run the plan's sandbox world in this process until SIGINT or SIGTERM; keep `state.json` meanwhile."""
+    # moto is heavy: only the serving process loads it.
+    from drctl_sandbox.aws.dns_server import AuthoritativeDns
+    from drctl_sandbox.demo_env import DemoEnvironment
     from drctl_sandbox.faults import FaultControl
     from drctl_sandbox.latencies import LatencyTable
-    from drctl_sandbox.runtime import Sandbox  # moto is heavy: only the serving process loads it
 
-    plan = load_plan(plan_path)
+    plan = load_plan(plan_path)  # a bad plan: a file:line error before anything starts
     table = LatencyTable.load(latencies) if latencies else None
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
-    with Sandbox(
-        plan, health_interval=health_interval, port=port, time_scale=time_scale,
-        latency_table=table,
-    ) as sb:  # fmt: skip
-        faults = FaultControl(sb).start()
-        dns = next(iter(sb.estate.dns.values()), None)
-        state = SandboxState(
-            pid=os.getpid(), endpoint_url=sb.endpoint_url, env=sb.env(), plan=str(plan_path),
-            regions=[plan.regions.primary, plan.regions.secondary], apps=sb.app_endpoints(),
-            record_name=dns.record_name if dns else None, started_at=datetime.now(UTC),
-            log=str(log) if log else None, control_url=faults.url,
-        )  # fmt: skip
-        _write_state(home, state)
-        if on_ready is not None:
-            on_ready(state)
+    world = DemoEnvironment(
+        state_dir(home), plan_path, time_scale=time_scale, latency_table=table, port=port,
+        health_interval=health_interval, written_by="drctl sandbox up",
+    )  # fmt: skip
+    with world:
+        sb = world.sandbox
+        dns = AuthoritativeDns().start()
+        faults = FaultControl(world).start()
         try:
+            record = next(iter(sb.estate.dns.values()), None)
+            env = {**world.env(), "KUBECONFIG": str(world.kubeconfig_path),
+                   "DRCTL_DNS_SERVERS": json.dumps([dns.address]),
+                   "DRCTL_SANDBOX_CONTROL_URL": faults.url}  # fmt: skip
+            state = SandboxState(
+                pid=os.getpid(), endpoint_url=sb.endpoint_url, env=env, plan=str(plan_path),
+                regions=[plan.regions.primary, plan.regions.secondary], apps=sb.app_endpoints(),
+                record_name=record.record_name if record else None, started_at=datetime.now(UTC),
+                log=str(log) if log else None, control_url=faults.url,
+                sandbox_plan=str(world.plan_path), kubeconfig=str(world.kubeconfig_path),
+            )  # fmt: skip
+            _write_state(home, state)
+            if on_ready is not None:
+                on_ready(state)
             stop.wait()
         finally:
             faults.stop()
+            dns.stop()
             if (current := read_state(home)) is not None and current.pid == os.getpid():
                 state_file(home).unlink(missing_ok=True)
 

@@ -54,11 +54,19 @@ class DemoEnvironment:
         *,
         time_scale: float | None = None,
         latency_table: LatencyTable | None = None,
+        port: int = 0,
+        health_interval: float = 1.0,
+        written_by: str = "drctl demo",
     ) -> None:
         self.out_dir = out_dir
         self.seed = seed
         self.time_scale = time_scale
         self.latency_table = latency_table
+        self.port = port
+        """The AWS endpoint's port (0: any free port)."""
+        self.health_interval = health_interval
+        self.written_by = written_by
+        """Who wrote the pointed plan, for its header (`drctl demo`, `drctl sandbox up`)."""
         self._joins: NodeJoins | None = None
         self.kube: dict[str, FakeKubeApi] = {}
         """The simulated API server of each kubeconfig context (one per EKS cluster)."""
@@ -74,6 +82,46 @@ class DemoEnvironment:
     def sandbox(self) -> Sandbox:
         assert self._sandbox is not None, "start() first"
         return self._sandbox
+
+    @property
+    def plan_path(self) -> Path:
+        """The plan pointed at the sandbox (written by `start()`)."""
+        return (self.out_dir / "plan.yaml").resolve()
+
+    @property
+    def kubeconfig_path(self) -> Path:
+        """The kubeconfig of the simulated API servers, one context per EKS cluster."""
+        return (self.out_dir / "kubeconfig.yaml").resolve()
+
+    def env(self) -> dict[str, str]:
+        """What a process needs to reach this world: the sandbox's AWS env, ArgoCD's token."""
+        pointed = {**self.sandbox.env()}
+        if self._argocd_started:
+            pointed["ARGOCD_AUTH_TOKEN"] = self.argocd.token
+        return pointed
+
+    def zones(self) -> dict[str, list[str]]:
+        """The AZs of each region that has simulated nodes, in the plan's order."""
+        assert self.plan is not None
+        zones: dict[str, list[str]] = {}
+        for eks in self.plan.resources_of(EksCluster):
+            for region in eks.clusters:
+                for zone in eks.availability_zones.get(region) or default_zones(region):
+                    if zone not in zones.setdefault(region, []):
+                        zones[region].append(zone)
+        return zones
+
+    def fail_zone(self, zone: str) -> None:
+        """An AZ failure: the zone's nodes in every simulated cluster stop reporting Ready."""
+        for (_, region), context in self.contexts.items():
+            if zone in self.zones().get(region, []):
+                self.kube[context].cluster.fail_zone(zone)
+
+    def heal_zone(self, zone: str) -> None:
+        """Undo `fail_zone`: the zone's nodes report Ready again and take pods."""
+        for (_, region), context in self.contexts.items():
+            if zone in self.zones().get(region, []):
+                self.kube[context].cluster.heal_zone(zone)
 
     def cluster_api(self, region: str, eks: str | None = None) -> FakeKubeApi:
         """The simulated API server of `eks`'s cluster (default: the first) in `region`."""
@@ -91,14 +139,13 @@ class DemoEnvironment:
         self._seed_clusters()
         self._sandbox = Sandbox(
             self.plan,
+            port=self.port,
             app_port=port,
-            health_interval=1.0,
+            health_interval=self.health_interval,
             time_scale=self.time_scale,
             latency_table=self.latency_table,
         ).start()
-        pointed = {**self.sandbox.env()}
-        if self._argocd_started:
-            pointed["ARGOCD_AUTH_TOKEN"] = self.argocd.token
+        pointed = self.env()
         self._environ_before = {name: os.environ.get(name) for name in pointed}
         os.environ.update(pointed)
         return self
@@ -151,10 +198,10 @@ class DemoEnvironment:
             availability["interval"] = "250ms"
         name = data.get("metadata", {}).get("name", "the plan")
         data.setdefault("metadata", {})["description"] = (
-            f"The plan {name}, pointed at the offline sandbox by `drctl demo`"
+            f"The plan {name}, pointed at the offline sandbox by `{self.written_by}`"
         )
-        path = self.out_dir / "plan.yaml"
-        header = f"# Written by `drctl demo`: {self.seed.name} pointed at the sandbox.\n"
+        path = self.plan_path
+        header = f"# Written by `{self.written_by}`: {self.seed.name} pointed at the sandbox.\n"
         path.write_text(header + yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         return load_plan(path)
 
@@ -171,10 +218,10 @@ class DemoEnvironment:
             "contexts": [{"name": n, "context": {"cluster": n, "user": n}} for n in contexts],
             "current-context": dr,
         }
-        path = self.out_dir / "kubeconfig.yaml"
+        path = self.kubeconfig_path
         path.write_text(yaml.safe_dump(config), encoding="utf-8")
         path.chmod(0o600)
-        return path.resolve()
+        return path
 
     def _seed_clusters(self) -> None:
         assert self.plan is not None

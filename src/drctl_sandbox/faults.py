@@ -1,9 +1,15 @@
 """Fault injection into a running `drctl sandbox up`, from another process: `drctl sandbox fail|heal`.
 
-The serving process listens on a loopback control port (`SandboxState.control_url`) and
-applies `POST /fail {"target": REGION}` with `Sandbox.fail_region(..., api_outage=True)` (the
-app answers 503, replication stops, every API of the region answers 503) and `POST /heal`
-with `Sandbox.recover_region`. Each answer says when the fault began, for `--failure-at`.
+The serving process listens on a loopback control port (`SandboxState.control_url`):
+
+- `POST /fail {"target": REGION}`: `Sandbox.fail_region(..., api_outage=True)` (the app
+  answers 503, replication stops, every API of the region answers 503);
+- `POST /fail {"target": AZ}`: `DemoEnvironment.fail_zone` (the zone's simulated nodes
+  stop reporting Ready, are tainted unreachable, their pods go; AWS APIs keep answering);
+- `POST /heal`: undoes every fault in force; `GET /faults`: the faults in force.
+
+Each answer says when the fault began: `drctl run` against the sandbox reads it from
+`GET /faults` (`DRCTL_SANDBOX_CONTROL_URL`) as the failure instant, or `--failure-at` takes it.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from pydantic import BaseModel, ConfigDict
 from drctl.errors import ConfigError
 
 if TYPE_CHECKING:
-    from drctl_sandbox.runtime import Sandbox
+    from drctl_sandbox.demo_env import DemoEnvironment
 
 
 class Fault(BaseModel):
@@ -33,10 +39,10 @@ class Fault(BaseModel):
 
 
 class FaultControl:
-    """The control port of a serving sandbox: injects and heals region failures."""
+    """The control port of a serving sandbox: injects and heals region and AZ failures."""
 
-    def __init__(self, sandbox: Sandbox) -> None:
-        self.sandbox = sandbox
+    def __init__(self, world: DemoEnvironment) -> None:
+        self.world = world
         self.faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
@@ -55,35 +61,47 @@ class FaultControl:
         self._server.server_close()
 
     def fail(self, target: str) -> Fault:
-        regions = list(self.sandbox.apps.apps)
-        if target not in regions:
-            zone = next((r for r in regions if target.startswith(r) and target != r), None)
-            hint = (
-                f"fail a whole region instead: {zone}" if zone else f"one of {', '.join(regions)}"
-            )
-            what = "availability zone faults need Kubernetes nodes (use `drctl demo --scenario az-failure`)"
+        regions = list(self.world.sandbox.apps.apps)
+        zones = [z for region in regions for z in self.world.zones().get(region, [])]
+        if target not in regions and target not in zones:
             raise ConfigError(
-                f"cannot fail {target}: " + (what if zone else "no such region"), hint=hint
+                f"cannot fail {target!r}: the sandbox's plan has no such region or availability zone",
+                hint=f"fail a region ({', '.join(regions)}) or an AZ ({', '.join(zones) or 'none'})",
             )
         with self._lock:
             if target not in self.faults:
-                self.sandbox.fail_region(target, api_outage=True)
-                self.faults[target] = Fault(
-                    target=target, kind="region", failed_at=datetime.now(UTC)
-                )
+                kind = "region" if target in regions else "az"
+                if kind == "region":
+                    self.world.sandbox.fail_region(target, api_outage=True)
+                else:
+                    self.world.fail_zone(target)
+                self.faults[target] = Fault(target=target, kind=kind, failed_at=datetime.now(UTC))
             return self.faults[target]
 
     def heal(self) -> list[Fault]:
         with self._lock:
             healed = list(self.faults.values())
             for fault in healed:
-                self.sandbox.recover_region(fault.target)
+                if fault.kind == "region":
+                    self.world.sandbox.recover_region(fault.target)
+                else:
+                    self.world.heal_zone(fault.target)
             self.faults.clear()
             return healed
+
+    def active(self) -> list[Fault]:
+        with self._lock:
+            return sorted(self.faults.values(), key=lambda f: f.failed_at)
 
 
 def _handler(control: FaultControl) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/faults":
+                self._send(200, {"faults": [f.model_dump(mode="json") for f in control.active()]})
+            else:
+                self._send(404, {"message": f"no {self.path}", "hint": "GET /faults"})
+
         def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             try:

@@ -77,3 +77,15 @@ def test_a_name_that_does_not_resolve_and_an_address_literal(zone: tuple[Zone, i
     assert resolve("missing.test") is None
     assert resolve("127.0.0.9") == "127.0.0.9"
     assert state.queries == ["missing.test."]
+
+
+def test_without_the_plans_nameservers_it_asks_the_configured_host_port_servers(
+    zone: tuple[Zone, int],
+) -> None:
+    state, port = zone
+    # DRCTL_DNS_SERVERS as `drctl sandbox status --env` exports it: host:port.
+    assert TtlResolver.of([], [f"127.0.0.1:{port}"])("app.test") == "127.0.0.2"
+    assert state.queries == ["app.test."]
+    # The plan's own nameservers (port 53, nothing listens there) win over the setting.
+    assert TtlResolver.of(["127.0.0.1"], [f"127.0.0.1:{port}"])("other.test") is None
+    assert state.queries == ["app.test."]

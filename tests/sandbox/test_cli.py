@@ -130,9 +130,12 @@ def test_fail_and_heal_a_region_of_a_running_sandbox_from_another_process(
     with pytest.raises(Exception, match=r"503|ServiceUnavailable|Unavailable"):
         rds.describe_db_clusters()
 
-    zone = drctl(home, "sandbox", "fail", "ap-northeast-1a")
-    assert zone.returncode == 2
-    assert "availability zone faults need Kubernetes nodes" in zone.stderr + zone.stdout
+    unknown = drctl(home, "sandbox", "fail", "eu-west-1")
+    assert unknown.returncode == 2
+    assert "cannot fail 'eu-west-1': the sandbox's plan has no such region" in unknown.stderr
+    assert "fail a region (ap-northeast-1, ap-southeast-1) or an AZ (ap-northeast-1a," in (
+        unknown.stderr.replace("\n", " ")
+    )
 
     healed = drctl(home, "sandbox", "heal", "--json")
     assert healed.returncode == 0, healed.stderr

@@ -1,7 +1,8 @@
-"""`drctl sandbox up|down|status`: the offline AWS sandbox for poking at with the aws CLI."""
+"""`drctl sandbox up|down|status|fail|heal`: the offline world of a plan, to run drctl against by hand."""
 
 from __future__ import annotations
 
+import shlex
 from typing import TYPE_CHECKING
 
 import typer
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
     from drctl_sandbox.control import SandboxState
 
 sandbox_app = typer.Typer(
-    help="The offline AWS sandbox (moto) with the seed estate.\n\nExample: drctl sandbox up --detach",
+    help="The offline sandbox of a plan (AWS, Kubernetes, ArgoCD/Flux, sample apps), the seed "
+    "estate by default.\n\nExample: drctl sandbox up --detach",
     no_args_is_help=True,
 )
 app.add_typer(sandbox_app, name="sandbox")
@@ -28,20 +30,41 @@ ENV_ORDER = (
     "AWS_SESSION_TOKEN",
     "AWS_DEFAULT_REGION",
     "DRCTL_TIME_SCALE",
+    "DRCTL_DNS_SERVERS",
+    "DRCTL_SANDBOX_CONTROL_URL",
+    "KUBECONFIG",
+    "ARGOCD_AUTH_TOKEN",
 )
+SECRET = frozenset({"ARGOCD_AUTH_TOKEN"})
+"""Printed by `sandbox status --env` (for `eval`) only, never in `sandbox up`'s output."""
+
+
+def _exports(state: SandboxState, *, secrets: bool) -> list[str]:
+    return [
+        f"export {name}={shlex.quote(state.env[name])}"
+        for name in ENV_ORDER
+        if name in state.env and (secrets or name not in SECRET)
+    ]
 
 
 def _print_state(state: SandboxState, *, detached: bool) -> None:
-    console.print(f"sandbox running at {state.endpoint_url} (pid {state.pid})")
+    console.print(f"sandbox running at {state.endpoint_url} (pid {state.pid})", markup=False)
     for region, app_endpoint in state.apps.items():
-        console.print(f"  sample app {region}: {app_endpoint.url}")
+        console.print(f"  sample app {region}: {app_endpoint.url}", markup=False)
     if state.record_name:
-        console.print(f"  failover record: {state.record_name}")
-    console.print("use it with the aws CLI:")
-    for name in ENV_ORDER:
-        if name in state.env:
-            console.print(f"  export {name}={state.env[name]}")
-    console.print("  aws eks list-clusters; aws route53 list-hosted-zones")
+        console.print(f"  failover record: {state.record_name}", markup=False)
+    if state.sandbox_plan:
+        console.print(f"  plan pointed at the sandbox: {state.sandbox_plan}", markup=False)
+    if state.kubeconfig:
+        console.print(f"  kubeconfig of its clusters: {state.kubeconfig}", markup=False)
+    console.print("its environment (all of it, the ArgoCD token too: drctl sandbox status --env):")
+    for line in _exports(state, secrets=False):
+        console.print(f"  {line}", markup=False, soft_wrap=True)
+    console.print('  eval "$(drctl sandbox status --env)"; aws eks list-clusters', markup=False)
+    if state.sandbox_plan:
+        console.print("inject a failure, then run the plan against it:", markup=False)
+        console.print(f"  drctl sandbox fail {state.regions[0]}", markup=False)
+        console.print(f"  run it: {state.run_command()}", markup=False, soft_wrap=True)
     if detached:
         console.print("stop it with: drctl sandbox down")
 
@@ -58,7 +81,12 @@ def up(
     latencies: LatenciesOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Start moto on 127.0.0.1, the sample apps and the estate; print the endpoint and env vars.
+    """Start the plan's offline world and print how to reach it and the plan pointed at it.
+
+    The world is the one `drctl demo` runs against: moto on 127.0.0.1 with the estate, the
+    sample apps, one simulated Kubernetes API per EKS cluster, ArgoCD/Flux with the plan's
+    applications, DNS for its hosted zones. The plan pointed at it and its kubeconfig are
+    written under the drctl home (`sandbox/plan.yaml`).
 
     With --time-scale every modelled AWS operation takes its AWS latency at that scale
     (a faithful sandbox); without it they are instant.
@@ -128,9 +156,8 @@ def status(
     if fmt := data_format(output, json_out):
         print_data(current, fmt)
     elif env and current.state is not None and current.running:
-        for name in ENV_ORDER:
-            if name in current.state.env:
-                typer.echo(f"export {name}={current.state.env[name]}")
+        for line in _exports(current.state, secrets=True):
+            typer.echo(line)
     elif current.running and current.state is not None:
         _print_state(current.state, detached=True)
     else:
@@ -155,12 +182,18 @@ def _control_url() -> str:
 
 @sandbox_app.command()
 def fail(
-    target: str = typer.Argument(..., help="The region to fail, e.g. ap-northeast-1."),
+    target: str = typer.Argument(
+        ..., help="The region (e.g. ap-northeast-1) or AZ (e.g. ap-northeast-1a) to fail."
+    ),
     json_out: JsonOption = False,
 ) -> None:
-    """Fail a region of the running sandbox: its app answers 503, replication stops, its APIs answer 503.
+    """Fail a region or an AZ of the running sandbox.
 
-    Example: drctl sandbox fail ap-northeast-1 && drctl run plan.yaml --scenario region-failure --auto-approve
+    A region: its app answers 503, replication out of it stops, its AWS APIs answer 503.
+    An AZ: its simulated Kubernetes nodes stop reporting Ready and their pods go.
+    `drctl run` against the sandbox takes the fault's start as the failure instant.
+
+    Example: drctl sandbox fail ap-northeast-1 && drctl run .drctl/sandbox/plan.yaml --scenario region-failure --auto-approve
     """
     with sandbox_extra():
         from drctl_sandbox.faults import request
@@ -168,13 +201,18 @@ def fail(
     if json_out:
         print_json(fault)
         return
-    console.print(f"{fault['target']} failed at {fault['failed_at']}")
-    console.print(f"measure a run from then on with: --failure-at {fault['failed_at']}")
+    what = "region" if fault["kind"] == "region" else "availability zone"
+    console.print(f"{what} {fault['target']} failed at {fault['failed_at']}", markup=False)
+    console.print(
+        "drctl run against the sandbox measures from then on (or give --failure-at "
+        f"{fault['failed_at']})",
+        markup=False,
+    )
 
 
 @sandbox_app.command()
 def heal(json_out: JsonOption = False) -> None:
-    """Undo `drctl sandbox fail`: apps serve again, replication resumes, APIs answer.
+    """Undo `drctl sandbox fail`: apps serve again, replication resumes, APIs answer, nodes are Ready.
 
     Example: drctl sandbox heal
     """

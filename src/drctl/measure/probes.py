@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from drctl.errors import PlanError
@@ -42,10 +42,17 @@ class ProbeHooks:
 
 
 def availability_probe(
-    spec: AvailabilitySpec, hooks: ProbeHooks, on_sample: Callable[[Sample], None]
+    spec: AvailabilitySpec,
+    hooks: ProbeHooks,
+    on_sample: Callable[[Sample], None],
+    dns_servers: Sequence[str] = (),
 ) -> AvailabilityProbe:
-    """The availability probe of `spec`, resolving like a client unless `hooks` resolves."""
-    resolver = hooks.resolver or TtlResolver([str(ns) for ns in spec.nameservers])
+    """The availability probe of `spec`, resolving like a client unless `hooks` resolves.
+
+    A client asks the plan's `nameservers`, else `dns_servers` (the `DRCTL_DNS_SERVERS`
+    setting, e.g. the sandbox's own DNS), else the system's resolvers.
+    """
+    resolver = hooks.resolver or TtlResolver.of([str(ns) for ns in spec.nameservers], dns_servers)
     return AvailabilityProbe(
         str(spec.url),
         interval=spec.interval,

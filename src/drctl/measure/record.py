@@ -13,7 +13,7 @@ from typing import Literal
 from drctl.model import Frozen
 from drctl.plan.probes import Probes
 
-FailureSource = Literal["injector", "failure-at", "probe", "none"]
+FailureSource = Literal["injector", "failure-at", "sandbox", "probe", "none"]
 
 
 class Session(Frozen):

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 
 import dns.exception
+import dns.nameserver
 import dns.resolver
 
 
@@ -23,11 +24,16 @@ class TtlResolver:
     ) -> None:
         self._resolver = dns.resolver.Resolver(configure=not nameservers)
         if nameservers:
-            self._resolver.nameservers = list(nameservers)
-            self._resolver.port = port
+            self._resolver.nameservers = [_nameserver(ns, port) for ns in nameservers]
         self._resolver.lifetime = timeout
         self._cache: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
+
+    @classmethod
+    def of(cls, nameservers: Sequence[str], servers: Sequence[str] = ()) -> TtlResolver:
+        """The plan's `nameservers` (port 53), else `servers` (`host[:port]`, DRCTL_DNS_SERVERS),
+        else the system's resolvers."""
+        return cls(list(nameservers) or list(servers))
 
     def __call__(self, host: str) -> str | None:
         """The address a client would connect to now, or None when the name does not resolve."""
@@ -49,3 +55,11 @@ class TtlResolver:
         with self._lock:
             self._cache[host] = (address, time.monotonic() + ttl)
         return address
+
+
+def _nameserver(address: str, port: int) -> dns.nameserver.Nameserver:
+    """`host`, `host:port` or `[v6]:port` as a plain-DNS name server."""
+    host, sep, rest = address.rpartition(":")
+    if sep and rest.isdigit() and host and (host.count(":") == 0 or host.startswith("[")):
+        return dns.nameserver.Do53Nameserver(host.strip("[]"), int(rest))
+    return dns.nameserver.Do53Nameserver(address.strip("[]"), port)

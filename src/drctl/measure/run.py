@@ -4,8 +4,9 @@
 all go through it; the demo and the lab only add an `Injector` (and `ProbeHooks` for how the sandbox is reached):
 
 1. journal the measuring state and start the plan's probes (samples journaled as taken);
-2. mark the failure: the injector's instant, else `--failure-at`, else (at the end) the
-   first failed availability sample;
+2. mark the failure: the injector's instant, else `--failure-at`, else the start of the
+   fault in force in a running `drctl sandbox up` (asked again at the end, for a fault
+   injected during the run), else (at the end) the first failed availability sample;
 3. run the runbook through the engine; 4. let the probes settle until the service is back;
 5. record RTO and RPO on the run (`drctl runs show RUN --json` → `measured`).
 """
@@ -22,6 +23,7 @@ from drctl.measure.injector import Injector
 from drctl.measure.outcome import Outcome, measure_run
 from drctl.measure.probes import ProbeHooks
 from drctl.measure.record import FailureSource, MeasureState, Session
+from drctl.measure.sandbox import sandbox_failure
 from drctl.measure.session import ProbeSession
 from drctl.measure.store import MeasureStore
 from drctl.plan.model import Plan, Scenario
@@ -67,6 +69,8 @@ class MeasuredRun:
         probes = probes or (plan.probes if plan is not None else None)
         if plan is not None and probes is not None and _has_probes(probes):
             state = _initial_state(plan, probes, runbook.scenario, failure_at)
+            if failure_at is None and injector is None:
+                state = self._from_sandbox(state)
             state = self._begin(run_id, state)
             time.sleep(warm_up.total_seconds())
             if injector is not None:
@@ -116,6 +120,9 @@ class MeasuredRun:
             if self.injector is not None and run.status in ("failed", "cancelled"):
                 reference = self.injector.stop(f"run {run.status}")
                 state = self._update(run_id, injection={**state.injection, **reference})
+            if state.failure_at is None and self.injector is None:
+                state = self._from_sandbox(state)
+                self.store.put_state(run_id, state)
             self._settle(session, state.failure_at, settle)
         finally:
             session.stop()
@@ -124,6 +131,16 @@ class MeasuredRun:
         self.outcome = measure_run(self.engine, run, state, session)
         self.store.put_state(run_id, state.model_copy(update={"measured": self.outcome.measured}))
         return self.engine.status(run_id)
+
+    def _from_sandbox(self, state: MeasureState) -> MeasureState:
+        """The state with the sandbox's fault as the failure, when a sandbox knows of one."""
+        url = self.engine.settings.sandbox_control_url
+        fault = sandbox_failure(url) if url else None
+        if fault is None:
+            return state
+        return state.model_copy(update={"failure_at": fault.at, "failure_source": "sandbox",
+                                        "failure_detail": fault.detail,
+                                        "injection": {**state.injection, **fault.reference}})  # fmt: skip
 
     def _begin(self, run_id: str, state: MeasureState) -> MeasureState:
         sessions = [*state.sessions, Session(started_at=self.engine.clock.now())]

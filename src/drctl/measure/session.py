@@ -50,8 +50,10 @@ class ProbeSession:
         self.new_store: CanaryStore | None = None
         probes = state.probes
         if probes.availability is not None:
-            self.availability = availability_probe(probes.availability, hooks, self._on_sample)
-        self.beside = [availability_probe(more, hooks, self._journal(more.name))
+            self.availability = availability_probe(
+                probes.availability, hooks, self._on_sample, settings.dns_servers
+            )
+        self.beside = [availability_probe(more, hooks, self._journal(more.name), settings.dns_servers)
                        for more in probes.more_availability]  # fmt: skip
         if probes.canary is not None:
             spec = probes.canary

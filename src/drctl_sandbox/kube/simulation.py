@@ -296,6 +296,18 @@ class SimulatedCluster:
                         {"key": "node.kubernetes.io/unreachable", "effect": "NoSchedule"}
                     ]
 
+    def heal_zone(self, zone: str) -> None:
+        """The AZ is back: its nodes report Ready again and lose the unreachable taint."""
+        with self._locked() as store:
+            for node in store.items("nodes"):
+                if node["metadata"]["labels"].get(ZONE_LABEL) == zone:
+                    node["status"]["conditions"] = [condition("Ready", True, "KubeletReady")]
+                    node["spec"]["taints"] = [
+                        t
+                        for t in node["spec"].get("taints", [])
+                        if t.get("key") != "node.kubernetes.io/unreachable"
+                    ]
+
     def set_node_ready(self, name: str, ready: bool) -> None:
         """A node's kubelet reports Ready (or not) from now on."""
         with self._locked() as store:
