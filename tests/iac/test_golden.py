@@ -55,4 +55,9 @@ def test_the_seed_render_covers_every_family_the_issue_names(seed_plan_path: Pat
         "terraform/providers.tf",
         "terraform/route53_my_app_dns.tf",
         "terraform/s3_assets.tf",
+        *(f"iam/drctl-{n}.json" for n in ("readiness", "drill", "az-failure", "region-failure")),
+        "iam/drctl-failback.json",
+        "iam/eks-access-my-cluster-ap-northeast-1.yaml",
+        "iam/eks-access-my-cluster-ap-southeast-1.yaml",
+        "iam/eks-node-drainer.yaml",
     } == paths

@@ -24,6 +24,8 @@ class RenderContext(Strict):
 
     account_id: str | None = None
     health_check_ids: dict[str, str] = {}
+    hosted_zone_ids: dict[str, str] = {}
+    """Hosted zone name (as the plan gives it) → its id, when `--live` read it."""
     set_identifiers: dict[str, str] = {}
     unresolved: dict[str, str] = {}
     """`--live` only: placeholder → why the live estate could not fill it."""

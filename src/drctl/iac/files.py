@@ -26,6 +26,7 @@ class Kind(StrEnum):
     S3 = "s3"
     GITOPS = "gitops"
     TERRAFORM = "terraform"
+    IAM = "iam"
 
 
 class RenderedFile(Strict):

@@ -227,15 +227,17 @@ def account_id(clients: AwsClients, region: str) -> str:
 
 
 def render_context(plan: Plan, clients: AwsClients, base: RenderContext) -> RenderContext:
-    """`base` with the account id, failover health check ids and set identifiers of the live estate.
+    """`base` with the account id, hosted zone and health check ids, set identifiers of the live estate.
 
     Records are matched by their `Failover` role, not by set identifier: the live records
     may be named anything. What cannot be read lands in `unresolved`, keyed by placeholder.
     """
     ids, idents = dict(base.health_check_ids), dict(base.set_identifiers)
-    unresolved = dict(base.unresolved)
+    unresolved, zones = dict(base.unresolved), dict(base.hosted_zone_ids)
     for resource in plan.resources_of(Route53Failover):
         zone_id = hosted_zone_id(clients, resource.hosted_zone)
+        if zone_id:
+            zones.setdefault(resource.hosted_zone, zone_id)
         records = (
             failover_records(clients, zone_id, resource.record, resource.type) if zone_id else {}
         )
@@ -257,6 +259,7 @@ def render_context(plan: Plan, clients: AwsClients, base: RenderContext) -> Rend
         update={
             "account_id": account,
             "health_check_ids": ids,
+            "hosted_zone_ids": zones,
             "set_identifiers": idents,
             "unresolved": unresolved,
         }

@@ -10,6 +10,7 @@ from drctl.iac.context import RenderContext
 from drctl.iac.eksctl import render_eksctl
 from drctl.iac.files import Kind, RenderedFile
 from drctl.iac.gitops import render_gitops
+from drctl.iac.iam import render_iam
 from drctl.iac.route53 import render_route53
 from drctl.iac.s3 import render_s3
 from drctl.iac.terraform import render_terraform
@@ -24,6 +25,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.S3: render_s3,
     Kind.GITOPS: render_gitops,
     Kind.TERRAFORM: render_terraform,
+    Kind.IAM: render_iam,
 }
 
 

@@ -10,24 +10,30 @@ import difflib
 import importlib.util
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, WithJsonSchema
 
 
-def _partition_regions() -> frozenset[str]:
+def _partitions() -> list[dict[str, Any]]:
     spec = importlib.util.find_spec("botocore")
     if spec is None or not spec.submodule_search_locations:
         raise RuntimeError("botocore is not installed; drctl depends on it (through boto3)")
     data = Path(next(iter(spec.submodule_search_locations))) / "data" / "partitions.json"
-    partitions = json.loads(data.read_text(encoding="utf-8"))["partitions"]
-    # `aws-global` and its kin are endpoint aliases, not regions a resource can live in.
-    return frozenset(
-        name for p in partitions for name in p["regions"] if not name.endswith("-global")
-    )
+    partitions: list[dict[str, Any]] = json.loads(data.read_text(encoding="utf-8"))["partitions"]
+    return partitions
 
 
-AWS_REGIONS: frozenset[str] = _partition_regions()
+_PARTITIONS = _partitions()
+# `aws-global` and its kin are endpoint aliases, not regions a resource can live in.
+AWS_REGIONS: frozenset[str] = frozenset(
+    name for p in _PARTITIONS for name in p["regions"] if not name.endswith("-global")
+)
+
+
+def partition_of(region: str) -> str:
+    """The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`, ...), from botocore's data."""
+    return next((str(p["id"]) for p in _PARTITIONS if region in p["regions"]), "aws")
 
 
 def check_region(name: str) -> str:

@@ -93,7 +93,9 @@ def resource_of(params: Mapping[str, Any]) -> str:
     named = [
         f"{k}={v}"
         for k, v in params.items()
-        if isinstance(v, str) and k.endswith(_RESOURCE_SUFFIXES) and k not in _TOKEN_KEYS
+        if isinstance(v, str)
+        and (k.endswith(_RESOURCE_SUFFIXES) or k == "name")  # EKS names its cluster `name`
+        and k not in _TOKEN_KEYS
     ]
     return ", ".join(named)
 

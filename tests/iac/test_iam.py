@@ -1,0 +1,95 @@
+"""`drctl iac render --only iam`: the policies follow the plan and the one table of operations."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from drctl.iac.context import RenderContext
+from drctl.iac.files import Kind
+from drctl.iac.iam import NO_RESOURCE_LEVEL, allows, needed
+from drctl.iac.iam_table import CONDITIONAL, OPERATIONS, RULE_CALLS, STEP_CALLS
+from drctl.iac.render import render
+from drctl.plan.load import load_plan
+from drctl.providers.registry import kinds
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _policies(plan: str) -> dict[str, dict[str, object]]:
+    files = render(load_plan(EXAMPLES / plan), RenderContext(account_id="111122223333"), [Kind.IAM])
+    return {f.path: json.loads(f.content) for f in files if f.path.endswith(".json")}
+
+
+def _actions(document: dict[str, object]) -> set[str]:
+    statements = document["Statement"]
+    assert isinstance(statements, list)
+    return {a for s in statements for a in s["Action"]}
+
+
+@pytest.mark.parametrize("key", sorted(OPERATIONS))
+def test_every_operation_in_the_table_is_a_real_botocore_operation(key: str) -> None:
+    service, operation = key.split(":")
+    model = boto3.session.Session().client("sts", region_name="us-east-1")  # loader only
+    loaded = model._loader.load_service_model(service, "service-2")
+    assert operation in loaded["operations"]
+
+
+def test_every_aws_step_kind_and_every_table_reference_is_known() -> None:
+    aws_kinds = {k for k in kinds() if k.startswith("aws.")}
+    assert aws_kinds <= {k.split("[")[0] for k in STEP_CALLS}
+    named = {op for ops in (*STEP_CALLS.values(), *RULE_CALLS.values()) for op in ops}
+    assert named | set(CONDITIONAL) <= set(OPERATIONS)
+
+
+def test_one_policy_per_scenario_plus_readiness() -> None:
+    assert sorted(_policies("seed-estate.yaml")) == [
+        f"iam/drctl-{n}.json"
+        for n in ("az-failure", "drill", "failback", "readiness", "region-failure")
+    ]
+
+
+def test_a_plan_without_aurora_gets_no_aurora_actions() -> None:
+    seed, pilot = _policies("seed-estate.yaml"), _policies("pilot-light.yaml")
+    assert "rds:FailoverGlobalCluster" in _actions(pilot["iam/drctl-region-failure.json"])
+    assert "rds:PromoteReadReplica" in _actions(seed["iam/drctl-region-failure.json"])
+    assert "rds:PromoteReadReplica" not in _actions(pilot["iam/drctl-region-failure.json"])
+    assert "elasticache:FailoverGlobalReplicationGroup" not in _actions(
+        pilot["iam/drctl-region-failure.json"]
+    )
+
+
+def test_resources_are_the_plans_arns_and_star_only_where_iam_has_no_resource_level() -> None:
+    rf = _policies("seed-estate.yaml")["iam/drctl-region-failure.json"]
+    gc = "arn:aws:rds::111122223333:global-cluster:orders-global"
+    assert allows(rf, "rds:FailoverGlobalCluster", gc)
+    assert not allows(rf, "rds:FailoverGlobalCluster", gc.replace("orders", "billing"))
+    statements = rf["Statement"]
+    assert isinstance(statements, list)
+    star = [s for s in statements if s["Resource"] == "*"]
+    assert [s["Sid"] for s in star] == [NO_RESOURCE_LEVEL]
+    assert "route53:TestDNSAnswer" in star[0]["Action"]
+
+
+def test_a_recorded_call_maps_to_its_iam_action_and_arn() -> None:
+    assert needed("efs", "DeleteReplicationConfiguration", "ap-southeast-1", "1", "SourceFileSystemId=fs-1") == [
+        ("elasticfilesystem:DeleteReplicationConfiguration",
+         "arn:aws:elasticfilesystem:ap-southeast-1:1:file-system/fs-1")
+    ]  # fmt: skip
+    assert needed("s3", "HeadObject", "us-east-1", "1", "Bucket=b") == [
+        ("s3:GetObject", "arn:aws:s3:::b/*")
+    ]
+    assert needed("sts", "GetCallerIdentity", "us-east-1", "1", "") == []
+    batch = needed("s3control", "CreateJob", "us-east-1", "1", "RoleArn=arn:aws:iam::1:role/b")
+    assert batch == [("s3:CreateJob", "*"), ("iam:PassRole", "arn:aws:iam::1:role/b")]
+
+
+def test_the_eks_access_entry_scopes_edit_to_the_plans_namespaces() -> None:
+    files = render(load_plan(EXAMPLES / "seed-estate.yaml"), RenderContext(), [Kind.IAM])
+    (dr,) = [f for f in files if f.path == "iam/eks-access-my-cluster-ap-southeast-1.yaml"]
+    assert "principalARN: ${DRCTL_ROLE_ARN}" in dr.content
+    assert "type: namespace\n        namespaces:\n        - my-app\n" in dr.content
+    assert "AmazonEKSClusterAdminPolicy" not in dr.content

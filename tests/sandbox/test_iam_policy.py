@@ -1,0 +1,193 @@
+"""The rendered IAM policies against what drctl really calls: every scenario of a plan in the sandbox.
+
+One sandbox per plan: `drctl check`'s live rules run in-process with a recording journal
+(their calls happen outside any run step), then each scenario's runbook runs through the real
+CLI (drill, az-failure, region-failure with the primary's APIs down, failback after it) and
+`drctl runs show --json` gives the calls the run journaled. Each call must be allowed by the
+policy `drctl iac render` wrote for that scenario (action and ARN), and every action of that
+policy must have been used, or be one of `iam_table.CONDITIONAL`.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.engine.conftest import drctl
+
+from drctl.checks.context import live_context
+from drctl.checks.registry import select
+from drctl.checks.run import check_plan
+from drctl.iac.context import RenderContext
+from drctl.iac.files import Kind
+from drctl.iac.iam import READINESS, allows, grants, needed
+from drctl.iac.iam_table import CONDITIONAL
+from drctl.iac.live import render_context
+from drctl.iac.render import render
+from drctl.plan.model import Plan, Scenario
+from drctl.providers import intents
+from drctl.providers.aws.clients import AwsClients
+from drctl.runbook.compile import compile_plan
+from drctl.runbook.io import dump_runbook
+from drctl.runbook.run import WriteIntent
+from drctl_sandbox.aws import metrics
+from drctl_sandbox.demo_env import DemoEnvironment
+from drctl_sandbox.latencies import LatencyTable
+
+pytestmark = pytest.mark.slow
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+ORDER = (Scenario.DRILL, Scenario.AZ_FAILURE, Scenario.REGION_FAILURE, Scenario.FAILBACK)
+Call = dict[str, Any]
+
+
+@dataclass
+class CallRecorder:
+    """A step's journal stand-in for calls made outside any run (`drctl check`): keeps every call."""
+
+    calls: list[Call] = field(default_factory=list)
+
+    def intend(
+        self, service: str, operation: str, region: str, resource: str, client_token: str
+    ) -> WriteIntent:
+        raise AssertionError(f"a readiness check wrote: {service}:{operation} on {resource}")
+
+    def answered(self, intent: WriteIntent) -> None:
+        raise AssertionError("a readiness check wrote")
+
+    def called(
+        self, service: str, operation: str, region: str, resource: str, **answer: Any
+    ) -> None:
+        self.calls.append(
+            {"service": service, "operation": operation, "region": region, "resource": resource}
+        )
+
+
+@dataclass
+class Walk:
+    """A plan walked in the sandbox: its live render context and the calls of each scenario."""
+
+    plan: Plan
+    ctx: RenderContext
+    calls: dict[str, list[Call]]
+
+
+def _run(env: DemoEnvironment, scenario: Scenario, tmp: Path, home: Path) -> list[Call]:
+    assert env.plan is not None
+    path = tmp / f"{scenario}.yaml"
+    path.write_text(dump_runbook(compile_plan(env.plan, scenario)), encoding="utf-8")
+    variables = {
+        **env.sandbox.env(),
+        "ARGOCD_AUTH_TOKEN": env.argocd.token if env.argocd else "",
+        "DRCTL_HOME": str(home),
+        "DRCTL_EXECUTOR_ID": "iam-host",
+    }
+    run_id = f"iam-{scenario}"
+    worker = drctl("run", str(path), "--run-id", run_id, "--as", "ops", "--auto-approve",
+                   env=variables, cwd=tmp, session=False)  # fmt: skip
+    try:
+        output, _ = worker.communicate(timeout=600)
+    except subprocess.TimeoutExpired:
+        worker.kill()
+        raise
+    assert worker.returncode == 0, output[-3000:]
+    shown = drctl("runs", "show", run_id, "--json", env=variables, cwd=tmp)
+    text, _ = shown.communicate(timeout=120)
+    assert shown.returncode == 0, text
+    calls: list[Call] = json.loads(text)["calls"]
+    return calls
+
+
+def _walk(plan_path: Path, tmp: Path) -> Walk:
+    home = tmp / "home"
+    with DemoEnvironment(tmp / "demo", plan_path, latency_table=LatencyTable.instant()) as env:
+        plan = env.plan
+        assert plan is not None
+        ctx = render_context(plan, AwsClients(env.settings()), RenderContext())
+        readiness = CallRecorder()
+        with intents.recording(readiness):
+            check = live_context(plan, None, env.settings())
+            check_plan(select(static=False), check, mode="live", workers=1)
+        calls = {READINESS: readiness.calls}
+        primary = plan.regions.primary
+        for scenario in [s for s in ORDER if s in plan.scenarios]:
+            if scenario is Scenario.REGION_FAILURE:
+                env.sandbox.fail_region(primary, api_outage=True)
+            if scenario is Scenario.FAILBACK:
+                if Scenario.REGION_FAILURE not in calls:
+                    continue
+                env.sandbox.recover_region(primary)
+                metrics.publish_lag(plan, env.sandbox.endpoint_url, 0.5, plan.regions.secondary)
+            calls[str(scenario)] = _run(env, scenario, tmp, home)
+    return Walk(plan=plan, ctx=ctx, calls=calls)
+
+
+# the seed walk takes about 130 s on two cores, pilot-light about 70 s more: `make soak`
+@pytest.fixture(
+    scope="module", params=["seed-estate", pytest.param("pilot-light", marks=pytest.mark.soak)]
+)
+def walk(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Walk]:
+    name = str(request.param)
+    yield _walk(EXAMPLES / f"{name}.yaml", tmp_path_factory.mktemp(name))
+
+
+def _policy(walk: Walk, name: str) -> dict[str, Any]:
+    files = {f.path: f.content for f in render(walk.plan, walk.ctx, only=[Kind.IAM])}
+    document: dict[str, Any] = json.loads(files[f"iam/drctl-{name}.json"])
+    return document
+
+
+def _needs(walk: Walk, name: str) -> list[tuple[str, str, str]]:
+    """(action, ARN, the call) for every recorded call of one scenario."""
+    account = walk.ctx.account()
+    return [
+        (action, arn, f"{c['service']}:{c['operation']} {c['resource']}")
+        for c in walk.calls[name]
+        for action, arn in needed(c["service"], c["operation"], c["region"], account, c["resource"])
+    ]
+
+
+def _actions(document: dict[str, Any]) -> set[str]:
+    return {a for s in document["Statement"] for a in s["Action"]}
+
+
+CONDITIONAL_ACTIONS = {action for action, _ in grants(CONDITIONAL)}
+NAMES = [READINESS, *(str(s) for s in ORDER)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_rendered_policy_allows_every_call_the_scenario_made(walk: Walk, name: str) -> None:
+    if name not in walk.calls:
+        pytest.skip(f"{walk.plan.metadata.name} has no {name} scenario")
+    document = _policy(walk, name)
+    needs = _needs(walk, name)
+    assert needs, f"{name} made no AWS call"
+    denied = sorted({(a, arn, call) for a, arn, call in needs if not allows(document, a, arn)})
+    assert denied == []
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_action_of_the_policy_is_used_or_listed_as_conditional(walk: Walk, name: str) -> None:
+    if name not in walk.calls:
+        pytest.skip(f"{walk.plan.metadata.name} has no {name} scenario")
+    used = {action for action, _, _ in _needs(walk, name)}
+    unused = _actions(_policy(walk, name)) - used
+    assert sorted(unused - CONDITIONAL_ACTIONS) == []
+
+
+def test_each_conditional_action_is_unused_somewhere_it_is_granted(walk: Walk) -> None:
+    # the allow-list is exactly the difference: an entry some run always uses is stale
+    granted_somewhere, unused_somewhere = set(), set()
+    for name in walk.calls:
+        granted = _actions(_policy(walk, name)) & CONDITIONAL_ACTIONS
+        used = {action for action, _, _ in _needs(walk, name)}
+        granted_somewhere |= granted
+        unused_somewhere |= granted - used
+    assert sorted(granted_somewhere - unused_somewhere) == []
