@@ -21,6 +21,7 @@ from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
 from drctl.plan.resources import EksCluster, GitOps, Secrets
 from drctl.settings import Settings
+from drctl_sandbox.eksctl import install_wrapper
 from drctl_sandbox.estate.model import SEED_PLAN
 from drctl_sandbox.kube.api import FakeKubeApi
 from drctl_sandbox.kube.argocd import IN_CLUSTER, FakeArgoCd
@@ -145,7 +146,9 @@ class DemoEnvironment:
             time_scale=self.time_scale,
             latency_table=self.latency_table,
         ).start()
-        pointed = self.env()
+        # The sandbox's eksctl first on PATH: backup-restore rebuilds clusters with it.
+        eksctl_dir = install_wrapper(self.out_dir / "bin").parent
+        pointed = {**self.env(), "PATH": f"{eksctl_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
         self._environ_before = {name: os.environ.get(name) for name in pointed}
         os.environ.update(pointed)
         return self
@@ -344,6 +347,9 @@ def _eks(res: dict[str, Any], *, kubeconfig: str, env: DemoEnvironment, **_: Any
     zones = res.setdefault("availability_zones", {})
     for region in res.get("clusters", {}):
         zones.setdefault(region, list(default_zones(region)))
+    # The plan's own eksctl configs, wherever the written plan and the run's cwd are.
+    configs = res.get("eksctl_configs") or {}
+    res["eksctl_configs"] = {r: str((env.seed.parent / p).resolve()) for r, p in configs.items()}
 
 
 def _gitops(res: dict[str, Any], *, env: DemoEnvironment, **_: Any) -> None:

@@ -75,6 +75,12 @@ DEFAULTS: dict[str, Latency] = {
         seconds=900,
         source="containers-roadmap #1227: control plane creation averages ~15 min",
     ),
+    "eks_nodegroup_create": Latency(
+        seconds=180,
+        source="unconfirmed: AWS documents no duration for CreateNodegroup; the group is "
+        "CREATING until its instances joined (else NodeCreationFailure), so at least "
+        "eks_node_join; 3 min modelled",
+    ),
     "efs_replication_delete": Latency(
         seconds=180,
         source="AWS: deleting a replication configuration 'can take several minutes' "

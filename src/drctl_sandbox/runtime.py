@@ -22,7 +22,7 @@ from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
 from drctl.plan.model import Plan
 from drctl_sandbox import latencies
-from drctl_sandbox.aws import fis_faults, metrics, outage, route53_health
+from drctl_sandbox.aws import eks_creation, fis_faults, metrics, outage, route53_health
 from drctl_sandbox.aws.replication import Replicator
 from drctl_sandbox.aws.route53_health import HealthEvaluator
 from drctl_sandbox.aws.server import SandboxServer
@@ -92,7 +92,8 @@ class Sandbox:
             self.server.reset()
             self.apps.start()
             self.replication.start()
-            self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
+            with eks_creation.provisioning():
+                self._estate = provision(self.plan, self.endpoint_url, self.app_endpoints())
             for region, app in self.apps.apps.items():
                 app.write_readiness = WriteReadiness(self.plan, region, self.endpoint_url)
             fis_faults.install()

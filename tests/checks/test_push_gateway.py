@@ -56,7 +56,7 @@ def test_check_pushes_its_figures_grouped_by_plan(
     lines = body.splitlines()
     assert "drctl_check_ready 0.0" in lines
     assert 'drctl_check_findings{severity="error"} 4.0' in lines
-    assert 'drctl_check_checks{mode="static"} 24.0' in lines
+    assert 'drctl_check_checks{mode="static"} 25.0' in lines
     assert (
         'drctl_check_rule_findings{resource="my-app",rule="drill-recency",severity="error"} 4.0'
         in lines

@@ -279,3 +279,26 @@ def test_eksctl_configs_match_fails_when_the_dr_cluster_is_smaller(tmp_path: Pat
         "ap-northeast-1 and ap-southeast-1 configs differ beyond region/AZ: "
         "metadata.version: '1.29' != '1.28'; nodeGroups[0].maxSize: 4 != 2"
     ]
+
+
+def test_eksctl_config_names_cluster_passes_on_the_seed_and_the_backup_restore_example(
+    seed: Plan,
+) -> None:
+    backup = SEED.parent / "backup-restore.yaml"
+    assert only("eksctl-config-names-cluster", static(seed)) == []
+    assert only("eksctl-config-names-cluster", static(load_plan(backup), backup)) == []
+
+
+def test_eksctl_config_names_cluster_fails_for_a_config_of_another_cluster(tmp_path: Path) -> None:
+    def rename(data: dict[str, Any]) -> None:
+        resource(data, "my-cluster")["clusters"]["ap-southeast-1"] = "shop-dr"
+
+    plan, path = variant(tmp_path, rename)
+    primary = tmp_path / "iac" / "eks-cluster.yaml"
+    primary.write_text(primary.read_text().replace("region: ap-northeast-1", "region: us-east-1"))
+    assert about(only("eksctl-config-names-cluster", static(plan, path)), "my-cluster") == [
+        "iac/eks-cluster.yaml (ap-northeast-1): metadata.region is 'us-east-1', "
+        "the plan has 'ap-northeast-1'",
+        "iac/eks-cluster-dr.yaml (ap-southeast-1): metadata.name is 'my-cluster', "
+        "the plan has 'shop-dr'",
+    ]

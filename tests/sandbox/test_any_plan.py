@@ -22,21 +22,12 @@ from drctl.plan.load import load_plan
 DRCTL = str(Path(sys.executable).parent / "drctl")
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLANS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "lab.yaml")
-NO_EKSCTL = pytest.mark.xfail(
-    strict=True,
-    reason="backup-restore rebuilds the DR cluster with `eksctl create cluster`: the sandbox has "
-    "no eksctl (aws.eks.create-cluster fails: `eksctl` is not installed), and the plan's "
-    "iac/eks-cluster-dr.yaml names the seed's my-cluster, not shop-backup",
-)
 CASES = [
     pytest.param(
         plan,
         str(s),
         id=f"{plan.stem}-{s}",
-        marks=[
-            *([NO_EKSCTL] if plan.stem == "backup-restore" and str(s) != "az-failure" else []),
-            *([] if str(s) == "region-failure" else [pytest.mark.soak]),
-        ],
+        marks=[] if str(s) == "region-failure" else [pytest.mark.soak],
     )
     for plan in PLANS
     for s in load_plan(plan).scenarios

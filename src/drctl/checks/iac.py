@@ -14,6 +14,7 @@ from drctl.plan.resources import EksCluster
 from drctl.yamlsource import read_yaml
 
 MAX_DIFFERENCES = 3
+ROLE_LABEL = "drctl.io/role"
 
 
 def load_config(ctx: CheckContext, path: str) -> Any:
@@ -29,9 +30,10 @@ def load_config(ctx: CheckContext, path: str) -> Any:
 
 
 def normalise(value: Any, region: str) -> Any:
-    """The config with the region's name and its AZ names replaced by placeholders."""
+    """The config with the region's name, its AZ names and drctl's role label as placeholders."""
     if isinstance(value, dict):
-        return {k: normalise(v, region) for k, v in value.items()}
+        # `drctl iac render` labels nodes with the region's role (primary | dr).
+        return {k: "<role>" if k == ROLE_LABEL else normalise(v, region) for k, v in value.items()}
     if isinstance(value, list):
         return [normalise(v, region) for v in value]
     if isinstance(value, str):
@@ -123,4 +125,38 @@ class EksctlConfigsMatch(ResourceRule[EksCluster]):
         ]
 
 
-IAC_RULES = (IacFilesParse(), EksctlConfigsMatch())
+class EksctlConfigNamesCluster(ResourceRule[EksCluster]):
+    """Each region's eksctl config creates the cluster the plan names there, in that region."""
+
+    id = "eksctl-config-names-cluster"
+    title = "eksctl configs create the plan's clusters"
+    rationale = (
+        "`eksctl create cluster -f` builds what `metadata.name`/`metadata.region` say; a config "
+        "copied from another estate rebuilds the wrong cluster, and the recovery then waits "
+        "for one that never appears."
+    )
+    hint = "set the config's metadata.name and metadata.region to the plan's cluster and region"
+    kind = EksCluster
+
+    def wants(self, plan: Plan, resource: EksCluster) -> bool:
+        return bool(resource.eksctl_configs)
+
+    def check(self, ctx: CheckContext, resource: EksCluster) -> list[Finding]:
+        found = []
+        for region, path in resource.eksctl_configs.items():
+            try:
+                meta = load_config(ctx, path).get("metadata") or {}
+            except PlanError:
+                continue  # iac-files-parse reports it
+            wanted = {"name": resource.clusters.get(region), "region": region}
+            wrong = [
+                f"metadata.{k} is {meta.get(k)!r}, the plan has {v!r}"
+                for k, v in wanted.items()
+                if v is not None and meta.get(k) != v
+            ]
+            if wrong:
+                found.append(self.finding(resource.name, f"{path} ({region}): {'; '.join(wrong)}"))
+        return found
+
+
+IAC_RULES = (IacFilesParse(), EksctlConfigsMatch(), EksctlConfigNamesCluster())

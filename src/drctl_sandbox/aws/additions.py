@@ -39,6 +39,7 @@ from drctl_sandbox import latencies
 from drctl_sandbox.aws import (
     cloudtrail,
     efs_replication,
+    eks_creation,
     elasticache_global,
     outage,
     rds_promotion,
@@ -93,6 +94,7 @@ def install() -> None:
     cloudtrail.install()
     rds_promotion.install()
     state_changes.install()
+    eks_creation.install()
     efs_replication.install()
     elasticache_global.install()
 

@@ -13,6 +13,7 @@ from drctl_sandbox.aws import (
     cloudtrail,
     cloudwatch_dimensions,
     efs_replication,
+    eks_creation,
     elasticache_global,
     outage,
     rds_promotion,
@@ -88,6 +89,7 @@ def reset_backends() -> None:
     efs_replication.reset()
     rds_promotion.reset()
     state_changes.reset()
+    eks_creation.reset()
     additions.reset()
     route53_health.cut_checkers(set())
     arc_cluster.reset()

@@ -122,7 +122,7 @@ def _updating(original: Any) -> Any:
             added = int(group.scaling_config.get("desiredSize", 0)) - before if group else 0
             if added > 0:
                 joins = now + latencies.seconds("eks_node_join")
-                _tell(
+                tell(
                     NodesJoining(
                         self.region_name,
                         cluster_name,
@@ -137,7 +137,8 @@ def _updating(original: Any) -> Any:
     return update_nodegroup_config
 
 
-def _tell(event: NodesJoining) -> None:
+def tell(event: NodesJoining) -> None:
+    """Tell every `on_nodes` listener about nodes joining (`eks_creation` tells them too)."""
     for listener in list(_listeners):
         listener(event)
 

@@ -13,7 +13,7 @@ from drctl.providers.aws import eks, rds
 from drctl.providers.base import ActionContext
 from drctl.providers.kube.access import KubeAccess
 from drctl_sandbox import latencies
-from drctl_sandbox.aws import state_changes
+from drctl_sandbox.aws import eks_creation, state_changes
 from drctl_sandbox.kube.api import FakeKubeApi
 from drctl_sandbox.kube.node_joins import NodeJoins
 from drctl_sandbox.latencies import LatencyTable
@@ -81,16 +81,17 @@ def test_a_replica_being_promoted_after_a_crash_is_not_promoted_again(
 def nodegroup(aws: Any, desired: int) -> tuple[str, str]:
     client, cluster, group = aws.client("eks", SECONDARY), aws.name("eks"), "ng-1"
     role = "arn:aws:iam::123456789012:role/eks"
-    client.create_cluster(
-        name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1"]}
-    )
-    client.create_nodegroup(
-        clusterName=cluster,
-        nodegroupName=group,
-        nodeRole=role,
-        subnets=["subnet-1"],
-        scalingConfig={"minSize": 0, "maxSize": 4, "desiredSize": desired},
-    )
+    with eks_creation.provisioning():  # the estate exists before the test
+        client.create_cluster(
+            name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1"]}
+        )
+        client.create_nodegroup(
+            clusterName=cluster,
+            nodegroupName=group,
+            nodeRole=role,
+            subnets=["subnet-1"],
+            scalingConfig={"minSize": 0, "maxSize": 4, "desiredSize": desired},
+        )
     return cluster, group
 
 

@@ -13,7 +13,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from drctl_sandbox import latencies
-from drctl_sandbox.aws import outage, state_changes
+from drctl_sandbox.aws import eks_creation, outage, state_changes
 from drctl_sandbox.aws.server import SandboxServer
 from drctl_sandbox.clock import CLOCK
 from drctl_sandbox.latencies import LatencyTable
@@ -218,16 +218,17 @@ def test_promoting_a_replica_being_promoted_is_invalid_db_instance_state(
 def nodegroup(client: Clients) -> tuple[str, str]:
     eks, cluster, group = client("eks", SECONDARY), name("eks"), name("ng")
     role = "arn:aws:iam::123456789012:role/eks"
-    eks.create_cluster(
-        name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]}
-    )
-    eks.create_nodegroup(
-        clusterName=cluster,
-        nodegroupName=group,
-        nodeRole=role,
-        subnets=["subnet-1"],
-        scalingConfig={"minSize": 0, "maxSize": 6, "desiredSize": 0},
-    )
+    with eks_creation.provisioning():  # the estate exists before the test
+        eks.create_cluster(
+            name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": ["subnet-1", "subnet-2"]}
+        )
+        eks.create_nodegroup(
+            clusterName=cluster,
+            nodegroupName=group,
+            nodeRole=role,
+            subnets=["subnet-1"],
+            scalingConfig={"minSize": 0, "maxSize": 6, "desiredSize": 0},
+        )
     return cluster, group
 
 
@@ -261,6 +262,47 @@ def test_nodegroup_update_is_updating_for_minutes_and_refuses_a_concurrent_updat
     until(110, start)
     status = eks.describe_nodegroup(clusterName=cluster, nodegroupName=group)["nodegroup"]
     assert status["status"] == "ACTIVE"
+
+
+def test_cluster_is_creating_for_the_control_plane_latency_and_refuses_nodegroups_meanwhile(
+    client: Clients, faithful: Callable[..., LatencyTable]
+) -> None:
+    faithful(eks_control_plane_create=900, eks_nodegroup_create=180, eks_node_join=60)
+    eks, cluster = client("eks", SECONDARY), name("eks")
+    role = "arn:aws:iam::123456789012:role/eks"
+    eks.create_cluster(name=cluster, roleArn=role, resourcesVpcConfig={"subnetIds": ["s-1"]})
+    start = CLOCK.now()  # after the answer: the first call loads boto3's models
+
+    assert eks.describe_cluster(name=cluster)["cluster"]["status"] == "CREATING"
+    with pytest.raises(ClientError) as err:
+        eks.create_nodegroup(
+            clusterName=cluster, nodegroupName="ng-1", nodeRole=role, subnets=["s-1"]
+        )
+    assert code(err) == "InvalidRequestException"
+    until(905, start)
+    assert eks.describe_cluster(name=cluster)["cluster"]["status"] == "ACTIVE"
+
+    heard: list[state_changes.NodesJoining] = []
+    stop = state_changes.on_nodes(heard.append)
+    created = CLOCK.now()
+    try:
+        eks.create_nodegroup(
+            clusterName=cluster,
+            nodegroupName="ng-1",
+            nodeRole=role,
+            subnets=["s-1"],
+            scalingConfig={"minSize": 2, "maxSize": 4, "desiredSize": 3},
+        )
+    finally:
+        stop()
+    answered = CLOCK.now()
+    group = eks.describe_nodegroup(clusterName=cluster, nodegroupName="ng-1")["nodegroup"]
+    assert group["status"] == "CREATING"
+    assert [(e.cluster, e.count) for e in heard] == [(cluster, 3)]
+    assert created + 60 <= heard[0].joins_at <= answered + 60
+    until(185, answered)
+    group = eks.describe_nodegroup(clusterName=cluster, nodegroupName="ng-1")["nodegroup"]
+    assert group["status"] == "ACTIVE"
 
 
 def test_efs_deletion_takes_minutes_and_all_configurations_fails_while_the_source_is_down(
