@@ -5,9 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from drctl.errors import PlanError, RunbookError
-from drctl.runbook.io import dump_runbook, load_runbook, parse_runbook, runbook_hash
+from drctl.errors import DrctlError, PlanError, RunbookError
+from drctl.plan.load import load_plan
+from drctl.plan.model import Scenario
+from drctl.runbook.compile import compile_plan
+from drctl.runbook.io import (
+    dump_runbook,
+    load_runbook,
+    parse_runbook,
+    parse_stored_runbook,
+    runbook_hash,
+)
+from drctl.runbook.model import Runbook
 from drctl.runbook.refs import substitute
 
 GOOD = """\
@@ -31,6 +42,7 @@ steps:
     needs: [restore]
     approval: {required: 2, approvers: [alice, bob, carol]}
 """
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -125,3 +137,44 @@ def test_a_reference_to_an_output_no_step_recorded_is_a_runbook_error() -> None:
         substitute({"command": "echo ${steps.snapshot.id}"}, {"snapshot": {"stdout": "snap-1"}})
     assert err.value.message == "`${steps.snapshot.id}`: step `snapshot` produced no `id`"
     assert err.value.hint == "outputs of `snapshot`: stdout"
+
+
+def _compiled_examples() -> list[Runbook]:
+    found = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        plan = load_plan(path)
+        for scenario in Scenario:
+            try:
+                found.append(compile_plan(plan, scenario))
+            except (ValueError, DrctlError):  # not a scenario of this plan
+                continue
+    return found
+
+
+def test_the_fast_dump_writes_pyyamls_text_for_every_example_runbook() -> None:
+    """The run's hash and provenance compare dumps: libyaml must not change a byte."""
+    runbooks = _compiled_examples()
+    assert len(runbooks) >= 10
+    for runbook in runbooks:
+        data = runbook.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+        data = {"apiVersion": runbook.api_version, "kind": runbook.kind, **data}
+        slow = yaml.dump(
+            data, Dumper=yaml.SafeDumper, sort_keys=False, allow_unicode=True, width=100
+        )
+        assert dump_runbook(runbook) == slow, runbook.name
+
+
+def test_a_stored_runbook_reads_back_as_parse_runbook_reads_it() -> None:
+    for runbook in _compiled_examples():
+        text = dump_runbook(runbook)
+        assert parse_stored_runbook(text, "run r") == parse_runbook(text, "run r") == runbook
+
+
+def test_a_bad_stored_runbook_fails_with_the_line_parse_runbook_names() -> None:
+    broken = GOOD.replace("needs: [snapshot]", "needs: [nowhere]")
+    with pytest.raises(RunbookError) as fast:
+        parse_stored_runbook(broken, "run r")
+    with pytest.raises(RunbookError) as slow:
+        parse_runbook(broken, "run r")
+    assert (fast.value.message, fast.value.where) == (slow.value.message, slow.value.where)
+    assert fast.value.where == "run r:12:13"

@@ -29,7 +29,14 @@ from drctl.providers import intents, registry
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
-from drctl.runbook.run import FINISHED_STEP, AwsCall, StepError, StepRun, WriteIntent
+from drctl.runbook.run import (
+    FINISHED_STEP,
+    AwsCall,
+    Interruption,
+    StepError,
+    StepRun,
+    WriteIntent,
+)
 from drctl.transient import is_transient
 
 if TYPE_CHECKING:
@@ -147,7 +154,10 @@ def execute_step(job: StepJob) -> StepRun:
     entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now())
     if entry.status in FINISHED_STEP:
         return entry
-    _report_interruption(job, entry.attempts - 1)
+    # Only a step found interrupted goes past attempt 1 at its start (retries count on
+    # from there), so a first attempt has no interruption to look up.
+    earlier = journal.interruptions_of(job.run_id, job.step.id) if entry.attempts > 1 else []
+    _report_interruption(job, entry.attempts - 1, earlier)
     attempt, first_start = entry.attempts, entry.started_at
     while True:
         if attempt > entry.attempts:
@@ -164,12 +174,11 @@ def execute_step(job: StepJob) -> StepRun:
             if is_transient(exc):  # the state database, not the action: the run is interrupted
                 raise
             return _failed(job, attempt, first_start, exc)
-        return _succeeded(job, attempt, first_start, outcome, verified, described)
+        return _succeeded(job, attempt, first_start, outcome, verified, described, earlier)
 
 
-def _report_interruption(job: StepJob, attempt: int) -> None:
+def _report_interruption(job: StepJob, attempt: int, found: list[Interruption]) -> None:
     """Audit the interrupted attempt the journal found, with the writes it had journaled."""
-    found = [i for i in job.engine.journal.interruptions_of(job.run_id, job.step.id)]
     for interruption in (i for i in found if i.attempt == attempt):
         job.engine.emit(
             "step.interrupted",
@@ -350,9 +359,15 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
 
 
 def _succeeded(
-    job: StepJob, attempt: int, started: Any, outcome: Outcome, verified: Output, described: str
+    job: StepJob,
+    attempt: int,
+    started: Any,
+    outcome: Outcome,
+    verified: Output,
+    described: str,
+    interruptions: list[Interruption],
 ) -> StepRun:
-    outcome = _credit_interrupted_writes(job, outcome)
+    outcome = _credit_interrupted_writes(job, outcome, interruptions)
     result = StepRun(
         id=job.step.id,
         status="succeeded",
@@ -368,7 +383,9 @@ def _succeeded(
     return stored
 
 
-def _credit_interrupted_writes(job: StepJob, outcome: Outcome) -> Outcome:
+def _credit_interrupted_writes(
+    job: StepJob, outcome: Outcome, interruptions: list[Interruption]
+) -> Outcome:
     """A change found already made was this run's when an interrupted attempt had issued it.
 
     After a crash the repeated attempt reads the world (check-then-act) and finds the effect
@@ -376,9 +393,7 @@ def _credit_interrupted_writes(job: StepJob, outcome: Outcome) -> Outcome:
     """
     if outcome.changed or job.dry_run:
         return outcome
-    earlier = [
-        w for i in job.engine.journal.interruptions_of(job.run_id, job.step.id) for w in i.writes
-    ]
+    earlier = [w for i in interruptions for w in i.writes]
     if not earlier:
         return outcome
     issued = ", ".join(

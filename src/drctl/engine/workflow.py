@@ -26,7 +26,7 @@ from drctl.engine.attempts import StepJob, execute_step
 from drctl.errors import DrctlError
 from drctl.model import Frozen
 from drctl.providers.base import Output
-from drctl.runbook.io import parse_runbook
+from drctl.runbook.io import parse_stored_runbook
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
 from drctl.transient import RETRY_SECONDS, is_transient
@@ -60,7 +60,7 @@ class RunOptions(Frozen):
 @DBOS.workflow(name="drctl.run")
 def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
     """Execute a run from its stored runbook; returns the final status."""
-    runbook = parse_runbook(runbook_yaml, f"run {run_id}")
+    runbook = parse_stored_runbook(runbook_yaml, f"run {run_id}")
     options = RunOptions.model_validate_json(options_json)
     with runtime.active():
         try:

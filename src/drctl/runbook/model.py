@@ -8,6 +8,7 @@ built, before anything runs.
 from __future__ import annotations
 
 import graphlib
+from collections import Counter
 from datetime import timedelta
 from typing import Annotated, Literal
 
@@ -16,6 +17,7 @@ from pydantic import Field, JsonValue, model_validator
 from drctl.model import Strict
 from drctl.plan.durations import Duration
 
+_INDEX = "steps_index"
 StepId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9._-]*$", max_length=80)]
 
 
@@ -74,12 +76,12 @@ class Runbook(Strict):
 
     @model_validator(mode="after")
     def _valid_dag(self) -> Runbook:
-        ids = [s.id for s in self.steps]
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
+        counts = Counter(s.id for s in self.steps)
+        dupes = sorted(i for i, n in counts.items() if n > 1)
         if dupes:
             raise ValueError(f"duplicate step ids: {', '.join(dupes)}")
         for step in self.steps:
-            unknown = [n for n in step.needs if n not in ids]
+            unknown = [n for n in step.needs if n not in counts]
             if unknown:
                 raise ValueError(f"step `{step.id}` needs unknown step(s): {', '.join(unknown)}")
             stray = [n for n in step.because if n not in step.needs]
@@ -92,8 +94,22 @@ class Runbook(Strict):
         return self
 
     def step(self, step_id: str) -> Step:
-        """The step with id `step_id`."""
-        return next(s for s in self.steps if s.id == step_id)
+        """The step with id `step_id` (`KeyError` if there is none)."""
+        return self._indexed()[1][step_id]
+
+    def _indexed(self) -> tuple[list[Step], dict[str, Step], dict[str, int]]:
+        """Steps by id and their positions, built once per list of steps.
+
+        Kept in the instance `__dict__` as a cached property would be (pydantic's equality
+        and dumps see fields only); a copy with other steps builds its own.
+        """
+        index: tuple[list[Step], dict[str, Step], dict[str, int]] | None
+        index = self.__dict__.get(_INDEX)
+        if index is None or index[0] is not self.steps:
+            by_id = {s.id: s for s in self.steps}
+            index = (self.steps, by_id, {s.id: i for i, s in enumerate(self.steps)})
+            self.__dict__[_INDEX] = index
+        return index
 
     def sorter(self) -> graphlib.TopologicalSorter[str]:
         """A fresh topological sorter over the step ids (drives parallel execution)."""
@@ -105,7 +121,7 @@ class Runbook(Strict):
         sorter.prepare()
         waves: list[list[Step]] = []
         while sorter.is_active():
-            ready = sorted(sorter.get_ready(), key=[s.id for s in self.steps].index)
+            ready = sorted(sorter.get_ready(), key=self._indexed()[2].__getitem__)
             waves.append([self.step(i) for i in ready])
             sorter.done(*ready)
         return waves
