@@ -5,13 +5,18 @@ from __future__ import annotations
 import json
 import re
 import xml.etree.ElementTree as ET
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import html5lib
 import pytest
+import sqlalchemy as sa
 import xmlschema
 
 from drctl.errors import DrctlError
+from drctl.measure.record import BesideCanary, BesideProbe, Gap, Measured, MeasureState, Phase
+from drctl.measure.store import MeasureStore
+from drctl.plan.probes import Probes
 from drctl.report.evidence import Evidence
 from drctl.report.history import StoredRuns
 from drctl.report.i18n import Labels, label_keys
@@ -23,7 +28,7 @@ from drctl.report.render import (
     render_json,
     render_markdown,
 )
-from drctl.report.sources import load_evidence
+from drctl.report.sources import load_evidence, measured_of_run
 from drctl.runbook.run import StepError
 from drctl.settings import Settings
 
@@ -215,3 +220,58 @@ def test_the_japanese_report_translates_fixed_text_scenario_strategy_and_details
     assert "連番 " in html and "seq " not in html
     assert "確定済み書き込み" in html
     assert "acknowledged writes lost" not in html
+
+
+def _measured() -> Measured:
+    failed = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
+    return Measured(
+        rto_seconds=23.4, rpo_seconds=0.6, lost_writes=3, failure_at=failed,
+        recovered_at=failed + timedelta(seconds=23.4), failure_source="sandbox",
+        failure_detail="region ap-northeast-1 failed by `drctl sandbox fail`",
+        breakdown=[Phase(name="detection", seconds=4.0),
+                   Phase(name="data promotion", seconds=11.8, steps=["promote-db"])],
+        beside=[BesideProbe(name="checkout", recovered_at=failed + timedelta(seconds=30),
+                            rto_seconds=30.0, failed_samples=12, samples=40)],
+        beside_canaries=[BesideCanary(name="orders", lost_writes=1, rpo_seconds=0.2,
+                                      acknowledged=50)],
+        gaps=[Gap(start=failed + timedelta(seconds=5), end=failed + timedelta(seconds=7.5),
+                  probe="availability")],
+    )  # fmt: skip
+
+
+def test_the_report_says_how_rto_was_measured_where_it_went_and_the_probes_beside(
+    evidence: Evidence,
+) -> None:
+    measured = evidence.model_copy(update={"measured": _measured()})
+    tree = html5lib.parse(render_html(measured), namespaceHTMLElements=False)
+    rows = {
+        (r.get("class"), r.get("data-name")): ["".join(c.itertext()) for c in r]
+        for r in tree.iter("tr")
+        if r.get("data-name")
+    }
+    assert rows[("phase", "data promotion")] == ["data promotion", "11.8 s", "promote-db"]
+    assert rows[("phase", "detection")][:2] == ["detection", "4.0 s"]
+    assert rows[("beside", "checkout")][2:] == ["30.0 s", "12 / 40"]
+    assert rows[("beside-canary", "orders")][1:] == ["1", "0.2 s", "50"]
+    page = render_html(measured)
+    assert "sandbox (region ap-northeast-1 failed by `drctl sandbox fail`)" in page
+    assert "10:00:05.000–10:00:07.500 (2.5 s)" in page
+    md = render_markdown(measured)
+    assert "| data promotion | 11.8 s | `promote-db` |" in md
+    assert "| checkout | 2026-01-01 10:00:30.000 UTC | 30.0 s | 12 / 40 |" in md
+    assert "| orders | 1 | 0.2 s | 50 |" in md
+    assert "How RTO and RPO were measured" not in render_markdown(evidence)
+
+
+def test_a_report_reads_what_measuring_recorded_from_the_store(settings: Settings) -> None:
+    state = MeasureState(probes=Probes(), rto_target=timedelta(minutes=30),
+                         rpo_target=timedelta(minutes=5), old_primary="ap-northeast-1",
+                         new_primary="ap-southeast-1", measured=_measured())  # fmt: skip
+    settings.home.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(settings.state_database_url())
+    try:
+        MeasureStore(engine).put_state("run-measured", state)
+    finally:
+        engine.dispose()
+    assert measured_of_run(settings, "run-measured") == _measured()
+    assert measured_of_run(settings, "run-not-measured") is None

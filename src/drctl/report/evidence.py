@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from drctl.audit.review import ImprovementAction
+from drctl.measure.record import Measured
 from drctl.model import Frozen
 from drctl.probes.measure import Ack, Sample
 from drctl.runbook.run import (
@@ -142,6 +143,7 @@ class Evidence(Frozen):
     objectives: list[Objective]
     measurements: list[Measurement] = []
     lost_writes: int | None = None
+    measured: Measured | None = None
     steps: list[StepEntry] = []
     approvals: list[ApprovalRecord] = []
     humans: list[HumanEntry] = []

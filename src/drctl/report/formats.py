@@ -17,6 +17,11 @@ def seconds(value: timedelta | None) -> str:
     return f"{text} ({format_duration(value)})" if value >= timedelta(minutes=1) else text
 
 
+def float_seconds(value: float | None) -> str:
+    """`seconds` for a figure stored as a number of seconds (measured phases and probes)."""
+    return seconds(None if value is None else timedelta(seconds=value))
+
+
 def duration_text(value: timedelta | None) -> str:
     """A duration as people write it: `12.4 s` under a minute, else plan notation (`30m`)."""
     if value is None:

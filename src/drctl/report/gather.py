@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from drctl.audit.event import AuditEvent
 from drctl.audit.redact import Redactor
 from drctl.audit.review import ImprovementAction
+from drctl.measure.record import Measured
 from drctl.report.evidence import (
     AvailabilityEvidence,
     CanaryEvidence,
@@ -51,6 +52,7 @@ class Inputs:
     trail_errors: Sequence[str] = ()
     chain: ChainInfo | None = None
     warnings: Sequence[str] = ()
+    measured: Measured | None = None
 
 
 def build_evidence(run: Run, inputs: Inputs, generated_at: datetime) -> Evidence:
@@ -72,6 +74,7 @@ def build_evidence(run: Run, inputs: Inputs, generated_at: datetime) -> Evidence
         objectives=objectives_of(run, inputs.targets),
         measurements=run.measurements,
         lost_writes=lost_writes(run, inputs.canary),
+        measured=inputs.measured,
         steps=steps,
         approvals=run.approvals,
         humans=humans_of(run, inputs.events, redactor),

@@ -131,6 +131,7 @@ def _environment() -> Environment:
     )
     env.filters.update(
         secs=formats.seconds,
+        fsecs=formats.float_seconds,
         dur=formats.duration_text,
         when=formats.moment,
         clock=formats.clock_time,

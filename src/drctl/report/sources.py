@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
+import sqlalchemy as sa
 from pydantic import JsonValue
 
 from drctl.audit.cloudtrail import (
@@ -18,6 +19,8 @@ from drctl.audit.log import AuditLog
 from drctl.audit.review import list_actions
 from drctl.clock import Clock, SystemClock
 from drctl.engine.journal import Journal
+from drctl.measure.record import Measured
+from drctl.measure.store import MeasureStore
 from drctl.plan.model import Plan
 from drctl.providers.aws.clients import AwsClients
 from drctl.report.evidence import ChainInfo, Evidence, TrailEntry
@@ -66,8 +69,19 @@ def load_evidence(
         trail_errors=trail_errors,
         chain=inputs.chain,
         warnings=probes.warnings,
+        measured=measured_of_run(settings, run.id),
     )
     return build_evidence(run, inputs, (clock or SystemClock()).now())
+
+
+def measured_of_run(settings: Settings, run_id: str) -> Measured | None:
+    """What measuring the run recorded (failure source, breakdown, probes beside), if it was."""
+    engine = sa.create_engine(settings.state_database_url())
+    try:
+        state = MeasureStore(engine).state(run_id)
+    finally:
+        engine.dispose()
+    return state.measured if state is not None else None
 
 
 def audit_inputs(log: AuditLog, run: Run, plan: Plan | None) -> Inputs:
