@@ -120,7 +120,7 @@ def test_a_static_check_with_findings_writes_sarif_and_summary_and_fails_the_job
     assert runner.results == {"Validate the plan": 0, "Check readiness": 0, "Fail on findings": 1}
     summary = runner.summary.read_text()
     assert summary.startswith("# Readiness of my-app\n")
-    assert "24 checks (static) FAILED — 4 errors" in summary
+    assert "25 checks (static) FAILED — 4 errors" in summary
     sarif = json.loads((workdir / "drctl.sarif").read_text())
     rules = sorted(r["ruleId"] for r in sarif["runs"][0]["results"])
     assert rules == ["drill-recency"] * 4 + ["route53-data-plane-failover"]
