@@ -82,3 +82,14 @@ def retry_transient(
                 raise
         sleep(delay)
         delay = min(delay * 2, _MAX_DELAY)
+
+
+def create_tables(metadata: sa.MetaData, engine: sa.Engine) -> None:
+    """Create `metadata`'s tables; a process creating them at the same moment is no error."""
+    try:
+        metadata.create_all(engine)
+    except sa.exc.DBAPIError as exc:
+        # create_all checks, then creates: two first runs on a new database race between them.
+        if "already exists" not in str(exc.orig) and "duplicate key" not in str(exc.orig):
+            raise
+        metadata.create_all(engine)

@@ -36,7 +36,7 @@ from drctl.runbook.run import (
     WriteIntent,
 )
 from drctl.sqlite_writers import serialize_writes
-from drctl.transient import RETRY_SECONDS, retry_transient
+from drctl.transient import RETRY_SECONDS, create_tables, retry_transient
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -188,7 +188,7 @@ class Journal:
         self.redactor = redactor or Redactor()
         self.retry_seconds = retry_seconds
         self.engine = _engine(url)
-        retry_transient(lambda: _create_tables(self.engine), budget=retry_seconds)
+        retry_transient(lambda: create_tables(_meta, self.engine), budget=retry_seconds)
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -665,17 +665,6 @@ def _step_model(row: Any) -> StepRun:
         changed=row["changed"],
         detail=row["detail"],
     )
-
-
-def _create_tables(engine: sa.Engine) -> None:
-    """Create the journal tables; a process creating them at the same moment is no error."""
-    try:
-        _meta.create_all(engine)
-    except sa.exc.DBAPIError as exc:
-        # create_all checks, then creates: two first runs on a new database race between them.
-        if "already exists" not in str(exc.orig) and "duplicate key" not in str(exc.orig):
-            raise
-        _meta.create_all(engine)
 
 
 def _engine(url: str) -> sa.Engine:

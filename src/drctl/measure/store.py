@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from drctl.measure.record import MeasureState
 from drctl.probes.measure import Ack, Sample
-from drctl.transient import RETRY_SECONDS, retry_transient
+from drctl.transient import RETRY_SECONDS, create_tables, retry_transient
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -54,7 +54,7 @@ class MeasureStore:
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
-        retry_transient(lambda: _meta.create_all(engine), budget=RETRY_SECONDS)
+        retry_transient(lambda: create_tables(_meta, engine), budget=RETRY_SECONDS)
 
     def state(self, run_id: str) -> MeasureState | None:
         """The measuring state of a run, or None when it was not measured."""
