@@ -22,12 +22,18 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
 from drctl.errors import ConfigError
 from drctl.plan.load import load_plan
+from drctl.settings import Settings
 from drctl_sandbox.estate.model import AppEndpoint
+
+if TYPE_CHECKING:
+    from drctl.measure.standing import StandingCanary
+    from drctl_sandbox.demo_env import DemoEnvironment
 
 
 class SandboxState(BaseModel):
@@ -120,6 +126,7 @@ def serve(
         sb = world.sandbox
         dns = AuthoritativeDns().start()
         faults = FaultControl(world).start()
+        standing: StandingCanary | None = None
         try:
             record = next(iter(sb.estate.dns.values()), None)
             env = {**world.env(), "KUBECONFIG": str(world.kubeconfig_path),
@@ -133,14 +140,36 @@ def serve(
                 sandbox_plan=str(world.plan_path), kubeconfig=str(world.kubeconfig_path),
             )  # fmt: skip
             _write_state(home, state)
+            standing = _standing_canary(world, home)
             if on_ready is not None:
                 on_ready(state)
             stop.wait()
         finally:
+            if standing is not None:
+                standing.stop()
             faults.stop()
             dns.stop()
             if (current := read_state(home)) is not None and current.pid == os.getpid():
                 state_file(home).unlink(missing_ok=True)
+
+
+def _standing_canary(world: DemoEnvironment, home: Path) -> StandingCanary | None:
+    """The plan's canary writing to the primary from now on, as a team runs `drctl canary`:
+    a failure injected later with `drctl sandbox fail` has writes before it to lose."""
+    from drctl.engine.journal import Journal
+    from drctl.measure.probes import canary_store
+    from drctl.measure.standing import StandingCanary
+    from drctl.measure.store import MeasureStore
+
+    plan = world.plan
+    if plan is None or plan.probes.canary is None:
+        return None
+    spec, settings = plan.probes.canary, world.settings()
+    target = canary_store(spec, plan.regions.primary, dr=False, settings=settings)
+    store = MeasureStore(Journal(Settings(home=home).state_database_url()).engine)
+    canary = StandingCanary(plan.metadata.name, lambda: target, store, interval=spec.interval)
+    canary.start()
+    return canary
 
 
 def start_detached(

@@ -71,6 +71,17 @@ def test_an_answer_is_reused_until_its_ttl_expires_then_the_new_answer_is_seen(
     assert len(state.queries) == 2
 
 
+def test_against_a_scaled_sandbox_the_ttl_elapses_in_its_time(zone: tuple[Zone, int]) -> None:
+    state, port = zone
+    # One wall second is fifty AWS seconds at 0.02: a 1 s TTL is over after 20 ms.
+    resolve = TtlResolver(["127.0.0.1"], port=port, time_scale=0.02)
+    assert resolve("app.test") == "127.0.0.2"
+    state.address = "127.0.0.3"
+    time.sleep(0.05)
+    assert resolve("app.test") == "127.0.0.3"
+    assert len(state.queries) == 2
+
+
 def test_a_name_that_does_not_resolve_and_an_address_literal(zone: tuple[Zone, int]) -> None:
     state, port = zone
     resolve = TtlResolver(["127.0.0.1"], port=port)

@@ -225,7 +225,7 @@ def test_the_japanese_report_translates_fixed_text_scenario_strategy_and_details
 def _measured() -> Measured:
     failed = datetime(2026, 1, 1, 10, 0, 0, tzinfo=UTC)
     return Measured(
-        rto_seconds=23.4, rpo_seconds=0.6, lost_writes=3, failure_at=failed,
+        rto_seconds=23.4, rpo_seconds=0.6, lost_writes=3, rpo_source="standing", failure_at=failed,
         recovered_at=failed + timedelta(seconds=23.4), failure_source="sandbox",
         failure_detail="region ap-northeast-1 failed by `drctl sandbox fail`",
         breakdown=[Phase(name="detection", seconds=4.0),
@@ -260,6 +260,8 @@ def test_the_report_says_how_rto_was_measured_where_it_went_and_the_probes_besid
     assert "| data promotion | 11.8 s | `promote-db` |" in md
     assert "| checkout | 2026-01-01 10:00:30.000 UTC | 30.0 s | 12 / 40 |" in md
     assert "| orders | 1 | 0.2 s | 50 |" in md
+    assert "RPO measured from: the standing canary (`drctl canary`)" in md
+    assert "常駐カナリア" in render_html(measured, lang="ja")
     assert "How RTO and RPO were measured" not in render_markdown(evidence)
 
 

@@ -126,10 +126,13 @@ def test_up_fail_the_primary_region_then_run_by_hand_measures_rto_and_rpo(world:
     assert shown["status"] == "succeeded"
     measured = shown["measured"]
     assert_measured_from(fault, measured)
-    # The canary starts with the run, after the region failed: no write was acknowledged
-    # before the failure, so there is no data loss to measure and none is invented.
-    assert measured["lost_writes"] == 0
-    assert "rpo_seconds" in measured and measured["rpo_seconds"] is None
+    # The run's own canary starts after the region failed; the sandbox's standing canary
+    # (as a team runs `drctl canary`) wrote before it, so the RPO is measured from its writes.
+    assert measured["rpo_source"] == "standing"
+    assert measured["rpo_seconds"] is not None and measured["lost_writes"] is not None
+    # DynamoDB global tables replicate within about a second of AWS time: 0.02 s of wall
+    # time here, plus the replicator's pass and one canary interval (0.2 s).
+    assert 0 <= measured["rpo_seconds"] <= 0.3
 
 
 @pytest.mark.parametrize("world", [None], indirect=True)

@@ -7,6 +7,7 @@ import sys
 from rich.markup import escape
 
 from drctl.cli import audit as _audit  # noqa: F401  (registers commands)
+from drctl.cli import canary as _canary  # noqa: F401
 from drctl.cli import check as _check  # noqa: F401
 from drctl.cli import compile as _compile  # noqa: F401  (registers commands)
 from drctl.cli import demo as _demo  # noqa: F401

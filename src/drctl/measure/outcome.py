@@ -8,8 +8,16 @@ from datetime import datetime
 
 from drctl.engine import Engine
 from drctl.measure.breakdown import rto_breakdown
-from drctl.measure.record import BesideCanary, BesideProbe, Gap, Measured, MeasureState
+from drctl.measure.record import (
+    BesideCanary,
+    BesideProbe,
+    Gap,
+    Measured,
+    MeasureState,
+    RpoSource,
+)
 from drctl.measure.session import BesideCanaryRun, ProbeSession
+from drctl.measure.standing import standing_acks
 from drctl.model import Frozen
 from drctl.plan.probes import AvailabilitySpec
 from drctl.probes.measure import Ack, RpoResult, RtoResult, Sample, measure_rpo, measure_rto
@@ -74,13 +82,33 @@ def _measured(
     ]
     update["beside_canaries"] = [_beside_canary(session, run, state, failure_at)
                                  for run in session.beside_canaries]  # fmt: skip
-    survivors = session.survivors() if state.probes.canary is not None else None
+    acks, survivors, source = _rpo_writes(session, run, state, failure_at, acks)
     if survivors is not None:
         rpo = record_rpo(run.id, acks, survivors, failure_at, state.old_primary,
                          state.rpo_target, settings, recorder=engine)  # fmt: skip
         update["rpo_seconds"] = rpo.rpo.total_seconds() if rpo.rpo is not None else None
         update["lost_writes"] = len(rpo.lost)
+        update["rpo_source"] = source if rpo.rpo is not None else "none"
     return Outcome(measured=base.model_copy(update=update), rto=rto, rpo=rpo)
+
+
+def _rpo_writes(
+    session: ProbeSession, run: Run, state: MeasureState, failure_at: datetime, acks: list[Ack]
+) -> tuple[list[Ack], set[int] | None, RpoSource]:
+    """The acknowledged writes the RPO is measured from and those that survived: the run's
+    canary's, else (the failure came before the run's first write to the old primary) the
+    standing canary's, when one was writing then."""
+    spec = state.probes.canary
+    if spec is None:
+        return acks, None, "none"
+    own = [a for a in acks if a.time <= failure_at and a.target == state.old_primary]
+    if not own and run.plan:
+        standing = standing_acks(session.store, run.plan, failure_at, spec.interval)
+        if standing:
+            # What it wrote after the failure (the primary lived on) is no loss of this one.
+            written = [a for series in standing.values() for a in series if a.time <= failure_at]
+            return written, session.survivors(*standing), "standing"
+    return acks, session.survivors(), "run"
 
 
 def _beside(session: ProbeSession, spec: AvailabilitySpec, failure_at: datetime) -> BesideProbe:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from drctl.errors import PlanError
@@ -45,14 +45,18 @@ def availability_probe(
     spec: AvailabilitySpec,
     hooks: ProbeHooks,
     on_sample: Callable[[Sample], None],
-    dns_servers: Sequence[str] = (),
+    settings: Settings,
 ) -> AvailabilityProbe:
     """The availability probe of `spec`, resolving like a client unless `hooks` resolves.
 
-    A client asks the plan's `nameservers`, else `dns_servers` (the `DRCTL_DNS_SERVERS`
-    setting, e.g. the sandbox's own DNS), else the system's resolvers.
+    A client asks the plan's `nameservers`, else the `DRCTL_DNS_SERVERS` setting (e.g. the
+    sandbox's own DNS), else the system's resolvers; it keeps an answer for its TTL, in the
+    sandbox's time when `DRCTL_TIME_SCALE` says it runs scaled.
     """
-    resolver = hooks.resolver or TtlResolver.of([str(ns) for ns in spec.nameservers], dns_servers)
+    nameservers = [str(ns) for ns in spec.nameservers]
+    resolver = hooks.resolver or TtlResolver.of(
+        nameservers, settings.dns_servers, settings.time_scale
+    )
     return AvailabilityProbe(
         str(spec.url),
         interval=spec.interval,

@@ -14,6 +14,9 @@ from drctl.model import Frozen
 from drctl.plan.probes import Probes
 
 FailureSource = Literal["injector", "failure-at", "sandbox", "probe", "none"]
+RpoSource = Literal["run", "standing", "none"]
+"""Whose writes the RPO is measured from: the run's own canary, the standing canary
+(`drctl canary`, for a failure that came before the run), or nobody's."""
 
 
 class Session(Frozen):
@@ -69,6 +72,7 @@ class Measured(Frozen):
     rto_seconds: float | None = None
     rpo_seconds: float | None = None
     lost_writes: int | None = None
+    rpo_source: RpoSource = "none"
     failure_at: datetime | None = None
     recovered_at: datetime | None = None
     failure_source: FailureSource = "none"

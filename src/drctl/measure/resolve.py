@@ -1,7 +1,9 @@
 """Name resolution as a client does it: DNS answers kept for their TTL, then asked again.
 
 The availability probe resolves its URL's host through a `TtlResolver`, so the RTO it
-measures includes the time clients keep the old answer after a DNS failover.
+measures includes the time clients keep the old answer after a DNS failover. Against a
+scaled sandbox the TTL elapses in its time (`time_scale` wall seconds per AWS second), as
+every other wait of a run does.
 """
 
 from __future__ import annotations
@@ -20,8 +22,13 @@ class TtlResolver:
     """Resolves A records with dnspython and caches each answer until its TTL expires."""
 
     def __init__(
-        self, nameservers: Sequence[str] = (), timeout: float = 2.0, port: int = 53
+        self,
+        nameservers: Sequence[str] = (),
+        timeout: float = 2.0,
+        port: int = 53,
+        time_scale: float = 1.0,
     ) -> None:
+        self.time_scale = time_scale
         self._resolver = dns.resolver.Resolver(configure=not nameservers)
         if nameservers:
             self._resolver.nameservers = [_nameserver(ns, port) for ns in nameservers]
@@ -30,10 +37,12 @@ class TtlResolver:
         self._lock = threading.Lock()
 
     @classmethod
-    def of(cls, nameservers: Sequence[str], servers: Sequence[str] = ()) -> TtlResolver:
+    def of(
+        cls, nameservers: Sequence[str], servers: Sequence[str] = (), time_scale: float = 1.0
+    ) -> TtlResolver:
         """The plan's `nameservers` (port 53), else `servers` (`host[:port]`, DRCTL_DNS_SERVERS),
         else the system's resolvers."""
-        return cls(list(nameservers) or list(servers))
+        return cls(list(nameservers) or list(servers), time_scale=time_scale)
 
     def __call__(self, host: str) -> str | None:
         """The address a client would connect to now, or None when the name does not resolve."""
@@ -53,7 +62,7 @@ class TtlResolver:
         address = str(next(iter(answer)))
         ttl = answer.rrset.ttl if answer.rrset is not None else 0
         with self._lock:
-            self._cache[host] = (address, time.monotonic() + ttl)
+            self._cache[host] = (address, time.monotonic() + ttl * self.time_scale)
         return address
 
 

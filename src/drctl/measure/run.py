@@ -90,7 +90,19 @@ class MeasuredRun:
     def resume(self, run_id: str, actor: str | Identity = "", reason: str = "") -> Run:
         """Resume the run; if it was measured, its probes start again in a new session."""
         self.rejoin(run_id)
-        return self.engine.resume(run_id, actor, reason)
+        try:
+            return self.engine.resume(run_id, actor, reason)
+        except BaseException:
+            if self._session is not None:  # not resumed: this session measured nothing
+                self._session.stop()
+                self._session = None
+                self._end_session(run_id)
+            raise
+
+    @property
+    def measuring(self) -> bool:
+        """Whether probes run here for a run that `finish` is still to record."""
+        return self._session is not None
 
     def rejoin(self, run_id: str) -> bool:
         """Measure a run this process goes on with (resumed, or recovered from a dead worker).

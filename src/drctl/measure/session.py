@@ -51,9 +51,9 @@ class ProbeSession:
         probes = state.probes
         if probes.availability is not None:
             self.availability = availability_probe(
-                probes.availability, hooks, self._on_sample, settings.dns_servers
+                probes.availability, hooks, self._on_sample, settings
             )
-        self.beside = [availability_probe(more, hooks, self._journal(more.name), settings.dns_servers)
+        self.beside = [availability_probe(more, hooks, self._journal(more.name), settings)
                        for more in probes.more_availability]  # fmt: skip
         if probes.canary is not None:
             spec = probes.canary
@@ -119,12 +119,13 @@ class ProbeSession:
             if probe is not None:
                 probe.stop()
 
-    def survivors(self) -> set[int] | None:
-        """Sequence numbers of this run's canary writes on the new primary (None if unreadable)."""
+    def survivors(self, *series: str) -> set[int] | None:
+        """Sequence numbers of this run's canary writes (or of the given series') on the new
+        primary; None if unreadable."""
         reader = self.hooks.canary_survivors() if self.hooks.canary_survivors else self.new_store
         if reader is None:
             return None
         try:
-            return reader.surviving(self.run_id)
+            return set().union(*(reader.surviving(name) for name in series or [self.run_id]))
         except DrctlError:
             return None

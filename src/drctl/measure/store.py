@@ -7,6 +7,7 @@ one row per availability sample or acknowledged canary write, written as it is t
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -108,6 +109,20 @@ class MeasureStore:
     def acks(self, run_id: str) -> list[tuple[int, Ack]]:
         """The run's acknowledged canary writes with their session, oldest first."""
         return self._rows(run_id, CANARY, Ack)
+
+    def forget(self, prefix: str, before: datetime) -> None:
+        """Delete the rows of every series whose id starts with `prefix`, taken before `before`."""
+
+        def delete() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    sa.delete(samples).where(
+                        samples.c.run_id.startswith(prefix, autoescape=True),
+                        samples.c.time < before,
+                    )
+                )
+
+        retry_transient(delete, budget=RETRY_SECONDS)
 
     def count(self, run_id: str) -> int:
         """How many samples and acknowledged writes the run has journaled."""

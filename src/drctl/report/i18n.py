@@ -37,6 +37,12 @@ _LABELS: dict[str, tuple[str, str]] = {
     "failure_at": ("Failure at", "障害発生"),
     "failure_source": ("Failure time from", "障害時刻の根拠"),
     "recovered_at": ("Recovered at", "復旧"),
+    "rpo_from": ("RPO measured from", "RPO の計測元"),
+    "rpo_from_run": ("the run's own canary", "実行時のカナリア"),
+    "rpo_from_standing": (
+        "the standing canary (`drctl canary`): the failure came before the run",
+        "常駐カナリア (`drctl canary`): 障害は実行開始より前",
+    ),
     "not_seen": ("not seen", "未確認"),
     "phase": ("RTO phase", "RTO の内訳"),
     "seconds": ("Seconds", "秒"),

@@ -8,6 +8,7 @@ Runs started here execute in this process, on the engine's own threads.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
@@ -25,6 +26,7 @@ from drctl.clock import Clock, SystemClock
 from drctl.engine import Engine
 from drctl.errors import DrctlError, PlanError
 from drctl.identity import Identity as Person
+from drctl.measure import MeasuredRun
 from drctl.measure.probes import expand
 from drctl.measure.store import MeasureStore
 from drctl.plan.durations import format_duration
@@ -43,6 +45,8 @@ from drctl.web.session import SessionCodec
 from drctl.web.tokens import TokenStore
 from drctl.web.views import pending_gates
 from drctl.yamlsource import read_yaml
+
+log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).parent / "templates"
 HISTORY = 500
@@ -141,10 +145,35 @@ class Dashboard:
         return found
 
     def start(self, plan_name: str, scenario: str, actor: str | Person) -> str:
-        """Start a run of the plan's `scenario` (or of the runbook) here, as `drctl run` does."""
+        """Start a run of the plan's `scenario` (or of the runbook) here, measured as
+        `drctl run` measures it: the plan's probes run beside it until RTO/RPO are recorded."""
         served = self.served(plan_name)
         runbook = served.runbook_for(scenario)
-        return self.engine.start_run(runbook, actor=actor, plan=served.plan)
+        measured = MeasuredRun(self.engine)
+        run_id = measured.start(runbook, served.plan, actor=actor)
+        self._measure_until_done(measured, run_id)
+        return run_id
+
+    def resume(self, run_id: str, actor: str | Person, reason: str) -> None:
+        """Resume a run here; a measured one gets its probes back in a new session."""
+        measured = MeasuredRun(self.engine)
+        measured.resume(run_id, actor, reason)
+        self._measure_until_done(measured, run_id)
+
+    def _measure_until_done(self, measured: MeasuredRun, run_id: str) -> None:
+        """Record RTO/RPO in the background once the run ends (a request does not wait)."""
+        if not measured.measuring:
+            return
+
+        def finish() -> None:
+            try:
+                measured.finish(run_id)
+            except Exception:
+                if self._stop.is_set():  # shutting down: a resume or recover measures it
+                    return
+                log.exception("measuring run %s failed; its samples stay journaled", run_id)
+
+        threading.Thread(target=finish, daemon=True, name=f"drctl-measure-{run_id}").start()
 
     def drill_program(self) -> list[DrillStatus]:
         """The drill program of the served plans (or of every plan in the history), today."""

@@ -2,7 +2,9 @@
 
 moto keeps every region's data apart. `Replicator` plays AWS's replication engines:
 DynamoDB global tables (`global_tables.py`) and S3 replication (`s3_replication.py`),
-each delivering a change `lag` seconds after it was written. `isolate(region)` models a
+each delivering a change `lag` seconds after it was written: with a faithful latency table
+in force, each service's own lag from it (`dynamodb_replication`, `s3_replication`) in the
+sandbox's scaled time, unless a lag was injected with `set_lag`. `isolate(region)` models a
 region failure: nothing replicates out of (or into) it until `restore(region)`; changes
 written meanwhile stay queued, as they would on AWS, and are delivered afterwards.
 """
@@ -15,7 +17,9 @@ import time
 
 from moto.dynamodb.exceptions import ResourceNotFoundException
 
+from drctl_sandbox import latencies
 from drctl_sandbox.aws import global_tables, s3_replication
+from drctl_sandbox.clock import CLOCK
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +44,7 @@ class Replicator:
     def __init__(self, lag: float = 0.5, tick: float = 0.05) -> None:
         self.lag = lag
         self.tick = tick
+        self._injected = False
         self._isolated: set[str] = set()
         self._paused = threading.Event()
         self._stop = threading.Event()
@@ -53,6 +58,15 @@ class Replicator:
     def set_lag(self, seconds: float) -> None:
         """Deliver changes this many seconds after they were written (inject lag)."""
         self.lag = seconds
+        self._injected = True
+
+    def lags(self) -> tuple[float, float]:
+        """Wall seconds after which a DynamoDB item change and an S3 object are delivered."""
+        table = latencies.table()
+        if self._injected or not table.faithful:
+            return self.lag, self.lag
+        dynamodb, s3 = table.seconds("dynamodb_replication"), table.seconds("s3_replication")
+        return CLOCK.wall(dynamodb), CLOCK.wall(s3)
 
     def isolate(self, region: str) -> None:
         """Stop replication out of and into `region` (a simulated region failure)."""
@@ -75,10 +89,11 @@ class Replicator:
         if self._paused.is_set():
             return
         now, isolated = time.monotonic(), self.isolated
+        dynamodb_lag, s3_lag = self.lags()
         with global_tables.REGISTRY.lock:
             for table in list(global_tables.REGISTRY.tables):
                 try:
-                    table.sync(now, self.lag, isolated)
+                    table.sync(now, dynamodb_lag, isolated)
                 except RuntimeError:
                     # moto's item dict changed size under us (a request in flight): next tick.
                     log.debug("global table %s changed during sync; retrying", table.name)
@@ -86,10 +101,11 @@ class Replicator:
                     # a replica table was deleted (or moto was reset): forget it, keep the rest
                     if not table.prune():
                         global_tables.REGISTRY.tables.remove(table)
-        s3_replication.REPLICATOR.sync(now, self.lag, isolated)
+        s3_replication.REPLICATOR.sync(now, s3_lag, isolated)
 
     def _run(self) -> None:
-        while not self._stop.wait(self.tick):
+        # A pass at least every half lag, so a change is not held a whole tick past its lag.
+        while not self._stop.wait(min(self.tick, max(0.01, min(self.lags()) / 2))):
             self.sync_once()
 
     def start(self) -> Replicator:

@@ -54,7 +54,7 @@ def _act(request: Request, who: Identity, run_id: str, action: str, reason: str)
     board.run(run_id)
     if not reason.strip():
         return run_page(request, who, run_id, f"a reason is required to {action} the run", 400)
-    act = board.engine.cancel if action == "cancel" else board.engine.resume
+    act = board.engine.cancel if action == "cancel" else board.resume
     try:
         act(run_id, who.person, reason.strip())
     except DrctlError as exc:
