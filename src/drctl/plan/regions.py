@@ -31,6 +31,10 @@ AWS_REGIONS: frozenset[str] = frozenset(
 )
 
 
+PARTITIONS: frozenset[str] = frozenset(str(p["id"]) for p in _PARTITIONS)
+"""ARN partitions (`aws`, `aws-cn`, `aws-us-gov`, ...), from the same data."""
+
+
 def partition_of(region: str) -> str:
     """The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`, ...), from botocore's data."""
     return next((str(p["id"]) for p in _PARTITIONS if region in p["regions"]), "aws")
