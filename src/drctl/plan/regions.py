@@ -40,6 +40,12 @@ def partition_of(region: str) -> str:
     return next((str(p["id"]) for p in _PARTITIONS if region in p["regions"]), "aws")
 
 
+def dns_suffix(region: str) -> str:
+    """The endpoints' domain in `region`'s partition (`amazonaws.com.cn` in China)."""
+    found = (p for p in _PARTITIONS if region in p["regions"])
+    return str(next(found, _PARTITIONS[0])["outputs"]["dnsSuffix"])
+
+
 def check_region(name: str) -> str:
     """Accept a real AWS region name, or say which one was probably meant."""
     if name in AWS_REGIONS:
