@@ -137,7 +137,7 @@ def test_an_unset_external_id_variable_is_could_not_check_before_any_sts_call(
         clients.client("s3", PRIMARY)
     assert raised.value.exit_code == EXIT_COULD_NOT_CHECK and sent == []
     assert raised.value.message == (
-        "aws.roles[0].external_id names ${DRCTL_TEST_EXTERNAL_ID}, which is not set"
+        f"the external id of {PRIMARY_ROLE} names ${{DRCTL_TEST_EXTERNAL_ID}}, which is not set"
     )
     assert raised.value.where == "aws.roles[0].external_id"
 
@@ -240,3 +240,12 @@ def test_sts_is_asked_under_the_regions_own_partition_domain() -> None:
         "amazonaws.com.cn",
         "amazonaws.com",
     ]
+
+
+def test_a_runs_stored_options_keep_the_roles_as_written_for_its_resumption() -> None:
+    from drctl.engine.workflow import RunOptions
+
+    stored = RunOptions(actor="ops", aws_roles=TWO_ROLES).model_dump_json()
+    assert RunOptions.model_validate_json(stored).aws_roles == TWO_ROLES
+    assert "${DRCTL_TEST_EXTERNAL_ID}" in stored and "ext-from-env-0815" not in stored
+    assert RunOptions.model_validate_json('{"actor": "ops"}').aws_roles == ()  # older runs

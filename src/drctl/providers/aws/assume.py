@@ -64,8 +64,8 @@ def _external_id(choice: RoleChoice) -> str:
     def value(match: re.Match[str]) -> str:
         if match.group(1) not in os.environ:
             raise CouldNotCheck(
-                f"{choice.external_id_field} names ${{{match.group(1)}}}, which is not set",
-                hint=f"export {match.group(1)} (the sts:ExternalId of {choice.arn}'s trust policy)",
+                f"the external id of {choice.arn} names ${{{match.group(1)}}}, which is not set",
+                hint=f"export {match.group(1)}=... (the sts:ExternalId of the role's trust policy)",
                 where=choice.external_id_field,
             )
         return os.environ[match.group(1)]
