@@ -1,4 +1,5 @@
-"""`drctl validate` and `drctl check --static` of a plan declaring `aws.roles` never call STS."""
+"""A plan declaring `aws.roles`: `drctl validate` and `check --static` never call STS, and a
+live check whose role cannot be assumed is one error line and exit 3."""
 
 from __future__ import annotations
 
@@ -74,3 +75,26 @@ def test_offline_commands_on_a_plan_with_roles_never_call_sts(
     assert "Traceback" not in output and "roles-shop" in output, output
     assert done.returncode in (0, 1), output  # 1: the static rules' findings
     assert received == []
+
+
+def test_a_live_check_whose_plan_role_cannot_be_assumed_is_one_line_and_exit_3(
+    tmp_path: Path,
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(PLAN, encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "DRCTL_"))}
+    done = subprocess.run(
+        [sys.executable, "-c", "from drctl.cli import main; main()", "check", str(plan)],
+        env={**clean, "DRCTL_HOME": str(tmp_path / "h"), "DRCTL_AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+             "AWS_ACCESS_KEY_ID": "AKIASRE0000000000009", "AWS_SECRET_ACCESS_KEY": "x"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    output = done.stdout + done.stderr
+    assert done.returncode == 3, output
+    errors = [line for line in output.splitlines() if line.startswith("error:")]
+    assert errors == [
+        "error: sts.ap-southeast-1: cannot assume role arn:aws:iam::222222222222:role/drctl-dr "
+        "in ap-southeast-1: cannot reach the AWS endpoint: Could not connect to the endpoint "
+        'URL: "http://127.0.0.1:9/"'
+    ], output
+    assert "Traceback" not in output
