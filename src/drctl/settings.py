@@ -42,7 +42,8 @@ class Settings(BaseSettings):
     (`sandbox status --env` exports it); a run reads the failure instant of its faults there."""
     aws_profile: str = ""
     aws_role_arn: str = ""
-    """`DRCTL_AWS_ROLE_ARN`: a role to assume (once per run and region, refreshed before it expires)."""
+    """`DRCTL_AWS_ROLE_ARN`: a role to assume (once per run and region, refreshed before it
+    expires) in the regions the plan's `aws.roles` gives no role."""
     aws_external_id: str = ""
     """`DRCTL_AWS_EXTERNAL_ID`: the external id the role's trust policy requires (sts:ExternalId)."""
     actor: str = ""

@@ -93,3 +93,28 @@ def test_the_eks_access_entry_scopes_edit_to_the_plans_namespaces() -> None:
     assert "principalARN: ${DRCTL_ROLE_ARN}" in dr.content
     assert "type: namespace\n        namespaces:\n        - my-app\n" in dr.content
     assert "AmazonEKSClusterAdminPolicy" not in dr.content
+
+
+def test_with_plan_roles_each_region_names_its_role_and_the_roles_file_lists_them(
+    tmp_path: Path,
+) -> None:
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(
+        (EXAMPLES / "seed-estate.yaml").read_text(encoding="utf-8")
+        + "aws:\n  roles:\n"
+        + "    - {role_arn: 'arn:aws:iam::111111111111:role/drctl', regions: [ap-northeast-1]}\n"
+        + "    - {role_arn: 'arn:aws:iam::222222222222:role/drctl-dr', external_id: '${EXT}'}\n",
+        encoding="utf-8",
+    )
+    files = {f.path: f for f in render(load_plan(plan), RenderContext(), [Kind.IAM])}
+    dr = files["iam/eks-access-my-cluster-ap-southeast-1.yaml"].content
+    assert "principalARN: arn:aws:iam::222222222222:role/drctl-dr" in dr
+    assert "role/drctl\n" in files["iam/eks-access-my-cluster-ap-northeast-1.yaml"].content
+    roles = json.loads(files["iam/drctl-roles.json"].content)
+    assert roles["role_by_region"] == {
+        "ap-northeast-1": "arn:aws:iam::111111111111:role/drctl",
+        "ap-southeast-1": "arn:aws:iam::222222222222:role/drctl-dr",
+        "us-east-1": "arn:aws:iam::222222222222:role/drctl-dr",
+    }
+    assert roles["attach_policies_to"] == sorted(set(roles["role_by_region"].values()))
+    assert "EXT" not in files["iam/drctl-roles.json"].content

@@ -103,7 +103,8 @@ def _cloudtrail(
         event_names=names,
     )
     primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
-    return lookup_run_calls(AwsClients(settings), window, down=down_regions(scenario, primary))
+    clients = AwsClients(settings, roles=plan.aws.roles if plan is not None else ())
+    return lookup_run_calls(clients, window, down=down_regions(scenario, primary))
 
 
 def _plan_regions(plan: Plan | None) -> list[str]:

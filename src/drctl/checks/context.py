@@ -78,7 +78,10 @@ def live_context(
     Before the live rules, one STS call in the DR region checks credentials and the endpoint,
     with two attempts and short timeouts, so a could-not-check is told in seconds.
     """
-    quick = AwsClients(settings, max_attempts=2, connect_timeout=3.0, read_timeout=10.0)
+    roles = plan.aws.roles
+    quick = AwsClients(
+        settings, roles=roles, max_attempts=2, connect_timeout=3.0, read_timeout=10.0
+    )
     region = plan.regions.secondary
 
     def caller_identity() -> object:
@@ -86,4 +89,6 @@ def live_context(
             return quick.client("sts", region).get_caller_identity()
 
     kwargs.setdefault("reach", sts_reach(caller_identity))
-    return CheckContext(plan=plan, plan_path=plan_path, clients=SharedClients(settings), **kwargs)
+    return CheckContext(
+        plan=plan, plan_path=plan_path, clients=SharedClients(settings, roles=roles), **kwargs
+    )

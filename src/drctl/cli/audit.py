@@ -264,11 +264,10 @@ def _upload(
     mode: LockMode | None,
     retention_days: int | None,
 ) -> list[LockedObject]:
-    target, plan_mode, plan_days = export_destination(
-        load_plan(plan_path) if plan_path else None, to
-    )
+    plan = load_plan(plan_path) if plan_path else None
+    target, plan_mode, plan_days = export_destination(plan, to)
     return upload_evidence(
-        AwsClients(settings),
+        AwsClients(settings, roles=plan.aws.roles if plan else ()),
         bundle,
         target,
         run_id=run,

@@ -52,7 +52,7 @@ def render_cmd(
     plan = load_plan(plan_file)
     ctx = RenderContext(git_repo_url=repo_url)
     if live:
-        ctx = render_context(plan, AwsClients(Settings()), ctx)
+        ctx = render_context(plan, AwsClients(Settings(), roles=plan.aws.roles), ctx)
     files = render(plan, ctx, _kinds(only) if only else None)
     if live:
         _refuse_unfilled(files, ctx)
@@ -105,7 +105,7 @@ def drift_cmd(
     Example: DRCTL_AWS_ENDPOINT_URL=http://127.0.0.1:5000 drctl iac drift examples/seed-estate.yaml
     """
     plan = load_plan(plan_file)
-    report = detect_drift(plan, AwsClients(Settings()))
+    report = detect_drift(plan, AwsClients(Settings(), roles=plan.aws.roles))
     if fmt := data_format(output, json_out):
         print_data({**report.model_dump(mode="json"), "drifted": report.drifted}, fmt)
     else:

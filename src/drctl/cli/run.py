@@ -151,7 +151,7 @@ def run(
                                  injector=injector[0])  # fmt: skip
         follow(engine, started)
         result = measured.finish(started)
-    finish(result, json_out, measured.outcome.measured if measured.outcome else None)
+    finish(result, json_out, measured.outcome.measured if measured.outcome else None, plan)
 
 
 def _injector(
@@ -162,7 +162,7 @@ def _injector(
     template = fis_template(spec)
     if plan is None:
         raise PlanError("--inject needs a plan run with --scenario", hint="run a plan file")
-    clients = AwsClients(settings)
+    clients = AwsClients(settings, roles=plan.aws.roles)
     return FisInjector(clients, str(plan.regions.primary), template, token=run_id), run_id
 
 
@@ -189,13 +189,15 @@ def follow(engine: Engine, run_id: str) -> Run:
         os._exit(130)
 
 
-def finish(result: Run, json_out: bool, measured: Measured | None = None) -> None:
+def finish(
+    result: Run, json_out: bool, measured: Measured | None = None, plan: Plan | None = None
+) -> None:
     """Capture the run's CloudTrail evidence, print the outcome (with what was measured),
     exit 0 only when the run succeeded."""
     if result.finished and result.intents:
         from drctl.report.sources import capture_trail
 
-        for problem in capture_trail(Settings(), result):
+        for problem in capture_trail(Settings(), result, plan=plan):
             err_console.print(f"CloudTrail evidence not captured yet: {problem}", markup=False)
     if json_out:
         print_json(run_data(result, measured))

@@ -24,6 +24,7 @@ from pydantic import JsonValue
 from drctl.engine import runtime
 from drctl.engine.events import EventKind
 from drctl.errors import DrctlError, ProviderError
+from drctl.plan.aws import AwsRole
 from drctl.plan.durations import format_duration
 from drctl.providers import intents, registry
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
@@ -59,6 +60,7 @@ class StepJob:
     run_started_at: datetime | None = None
     changed_steps: frozenset[str] = frozenset()
     shared: dict[str, Any] | None = None
+    aws_roles: tuple[AwsRole, ...] = ()
 
 
 _CALL_BATCH = 50
@@ -236,6 +238,7 @@ def _build(job: StepJob) -> Action:
         run_started_at=job.run_started_at,
         changed_steps=job.changed_steps,
         shared=job.shared if job.shared is not None else {},
+        aws_roles=job.aws_roles,
     )
     try:
         return registry.create(job.step.action, params, ctx)

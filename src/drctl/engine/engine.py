@@ -159,6 +159,7 @@ class Engine:
             auto_approve=auto_approve,
             dry_run=dry_run,
             seed=seed,
+            aws_roles=tuple(plan.aws.roles) if plan else (),
         )
         with SetWorkflowID(run_id):
             DBOS.start_workflow(run_workflow, run_id, text, options.model_dump_json())

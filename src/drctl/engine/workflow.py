@@ -25,6 +25,7 @@ from drctl.engine import approvals, runtime
 from drctl.engine.attempts import StepJob, execute_step
 from drctl.errors import DrctlError
 from drctl.model import Frozen
+from drctl.plan.aws import AwsRole
 from drctl.providers.base import Output
 from drctl.runbook.io import parse_stored_runbook
 from drctl.runbook.model import Runbook, Step
@@ -55,6 +56,8 @@ class RunOptions(Frozen):
     auto_approve: bool = False
     dry_run: bool = False
     seed: str = "drctl"
+    aws_roles: tuple[AwsRole, ...] = ()
+    """The plan's `aws.roles` (an external id only as written, `${VAR}` unexpanded)."""
 
 
 @DBOS.workflow(name="drctl.run")
@@ -264,6 +267,7 @@ class _Scheduler:
             run_started_at=self.started_at,
             changed_steps=frozenset(self.changed),
             shared=self.shared,
+            aws_roles=self.options.aws_roles,
         )
         reservation = DBOS.reserve_step()
         urgency = -self.remaining[step.id]

@@ -5,7 +5,9 @@
 apply to the plan (`RULE_CALLS`). Resources are the plan's ARNs where the action supports
 resource-level permissions; a statement with `"Resource": "*"` is named (Sid) for why.
 `iam/eks-access-<region>.yaml` is the eksctl `accessConfig` giving the same identity what
-drctl's Kubernetes steps need on each cluster.
+drctl's Kubernetes steps need on each cluster. When the plan declares `aws.roles`, each
+region's access entry names that region's role, and `iam/drctl-roles.json` says which role
+each region's calls use: attach the policies to every role it lists.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ READINESS = "readiness"
 NO_RESOURCE_LEVEL = "ActionsWithoutResourceLevelPermissions"
 PRINCIPAL = "${DRCTL_ROLE_ARN}"
 """The role (or user) drctl runs as; envsubst fills it, like the other placeholders."""
+GLOBAL_REGION = "us-east-1"
+"""Where Route 53's API and global services' CloudTrail events are."""
 
 Grant = tuple[str, tuple[Res, ...]]
 """One IAM action and the resource types it is authorized on (empty: `*`)."""
@@ -143,7 +147,28 @@ def render_iam(plan: Plan, ctx: RenderContext) -> list[RenderedFile]:
         runbook = compile_plan(plan, Scenario(scenario))
         document = policy_document(plan, step_operations(runbook), ctx, _roles(runbook))
         files.append(_policy_file(str(scenario), document))
-    return files + access_entries(plan)
+    return files + access_entries(plan) + role_map(plan)
+
+
+def principal(plan: Plan, region: str) -> str:
+    """The role drctl acts as in `region` by the plan, else the `${DRCTL_ROLE_ARN}` placeholder."""
+    role = plan.aws.role_for(region)
+    return role.role_arn if role is not None else PRINCIPAL
+
+
+def role_map(plan: Plan) -> list[RenderedFile]:
+    """`iam/drctl-roles.json`: the role of each region drctl calls (the plan's, and us-east-1
+    for Route 53 and global-service events), when the plan declares roles."""
+    if not plan.aws.roles:
+        return []
+    regions = [plan.regions.primary, plan.regions.secondary, plan.regions.test, GLOBAL_REGION]
+    by_region = {str(r): principal(plan, str(r)) for r in regions if r}
+    document = {
+        "attach_policies_to": sorted(set(by_region.values())),
+        "role_by_region": by_region,
+        "unlisted": "a region without a plan role uses DRCTL_AWS_ROLE_ARN, else the profile",
+    }
+    return [RenderedFile(path="iam/drctl-roles.json", kind=Kind.IAM, content=to_json(document))]
 
 
 def _roles(runbook: Runbook) -> list[str]:
@@ -171,7 +196,11 @@ def access_entries(plan: Plan) -> list[RenderedFile]:
                 RenderedFile(
                     path=f"iam/eks-access-{eks.name}-{region}.yaml",
                     kind=Kind.IAM,
-                    content=to_yaml(_access_config(cluster, region, namespaces[eks.name])),
+                    content=to_yaml(
+                        _access_config(
+                            cluster, region, namespaces[eks.name], principal(plan, region)
+                        )
+                    ),
                 )
             )
     if files:
@@ -193,7 +222,9 @@ EKS_POLICY = "arn:aws:eks::aws:cluster-access-policy/"
 DRAINER_GROUP = "drctl-node-drainers"
 
 
-def _access_config(cluster: str, region: str, namespaces: list[str]) -> dict[str, Any]:
+def _access_config(
+    cluster: str, region: str, namespaces: list[str], principal_arn: str
+) -> dict[str, Any]:
     return {
         "apiVersion": "eksctl.io/v1alpha5",
         "kind": "ClusterConfig",
@@ -202,7 +233,7 @@ def _access_config(cluster: str, region: str, namespaces: list[str]) -> dict[str
             "authenticationMode": "API_AND_CONFIG_MAP",
             "accessEntries": [
                 {
-                    "principalARN": PRINCIPAL,
+                    "principalARN": principal_arn,
                     # cordon/drain (az-failure) patch nodes: a cluster-scoped RBAC group,
                     # bound in eks-node-drainer.yaml, instead of cluster-admin
                     "kubernetesGroups": [DRAINER_GROUP],

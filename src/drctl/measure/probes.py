@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from drctl.errors import PlanError
 from drctl.measure.resolve import TtlResolver
+from drctl.plan.aws import AwsRole
 from drctl.plan.probes import (
     AvailabilitySpec,
     CanarySpec,
@@ -73,7 +74,14 @@ def availability_probe(
     )
 
 
-def canary_store(spec: CanarySpec, region: str, *, dr: bool, settings: Settings) -> CanaryStore:
+def canary_store(
+    spec: CanarySpec,
+    region: str,
+    *,
+    dr: bool,
+    settings: Settings,
+    roles: Sequence[AwsRole] = (),
+) -> CanaryStore:
     """The canary's store in `region`: the primary side, or the DR side when `dr`."""
     if isinstance(spec, PostgresCanary):
         field = "dr_dsn" if dr else "dsn"
@@ -81,7 +89,7 @@ def canary_store(spec: CanarySpec, region: str, *, dr: bool, settings: Settings)
     if isinstance(spec, MySqlCanary):
         field = "dr_dsn" if dr else "dsn"
         return MySqlStore(region, expand(getattr(spec, field), f"probes.canary.{field}"))
-    clients = AwsClients(settings, max_attempts=1, connect_timeout=1, read_timeout=2)
+    clients = AwsClients(settings, roles=roles, max_attempts=1, connect_timeout=1, read_timeout=2)
     if isinstance(spec, DynamoDbCanary):
         return DynamoDbStore(region, clients.client("dynamodb", region), spec.target)
     assert isinstance(spec, S3Canary)

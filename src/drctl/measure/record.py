@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from drctl.model import Frozen
+from drctl.plan.aws import AwsRole
 from drctl.plan.probes import Probes
 
 FailureSource = Literal["injector", "failure-at", "sandbox", "probe", "none"]
@@ -97,3 +98,5 @@ class MeasureState(Frozen):
     injection: dict[str, str] = {}
     sessions: list[Session] = []
     measured: Measured | None = None
+    aws_roles: tuple[AwsRole, ...] = ()
+    """The plan's `aws.roles`, for AWS canaries (kept so a resumed run's probes use them too)."""

@@ -117,7 +117,7 @@ class MeasuredRun:
         self._begin(run_id, state)
         if self.injector is None and "fis_experiment_id" in state.injection:
             # The recorded experiment is still the failure: stop it if this run fails too.
-            clients = AwsClients(self.engine.settings)
+            clients = AwsClients(self.engine.settings, roles=state.aws_roles)
             self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
         return True
 
@@ -212,7 +212,8 @@ def _initial_state(
     source: FailureSource = "failure-at" if failure_at is not None else "none"
     return MeasureState(probes=probes, rto_target=plan.objectives.rto, rpo_target=plan.objectives.rpo,
                         old_primary=old, new_primary=new, failure_at=failure_at, failure_source=source,
-                        failure_detail="given with --failure-at" if failure_at else "")  # fmt: skip
+                        failure_detail="given with --failure-at" if failure_at else "",
+                        aws_roles=tuple(plan.aws.roles))  # fmt: skip
 
 
 def _first_failure(samples: list[Sample]) -> datetime | None:

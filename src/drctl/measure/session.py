@@ -57,9 +57,13 @@ class ProbeSession:
                        for more in probes.more_availability]  # fmt: skip
         if probes.canary is not None:
             spec = probes.canary
-            old = canary_store(spec, state.old_primary, dr=False, settings=settings)
+            old = canary_store(
+                spec, state.old_primary, dr=False, settings=settings, roles=state.aws_roles
+            )
             self.old_store = old
-            self.new_store = canary_store(spec, state.new_primary, dr=True, settings=settings)
+            self.new_store = canary_store(
+                spec, state.new_primary, dr=True, settings=settings, roles=state.aws_roles
+            )
             written = [ack.seq for _, ack in store.acks(run_id)]
             target = hooks.canary_target or (lambda: old)
             self.canary = Canary(run_id, target, interval=spec.interval,
@@ -73,8 +77,12 @@ class ProbeSession:
 
     def _beside_canary(self, spec: CanarySpec, settings: Settings) -> BesideCanaryRun:
         state, name = self.state, beside_canary(spec.name)
-        old = canary_store(spec, state.old_primary, dr=False, settings=settings)
-        new = canary_store(spec, state.new_primary, dr=True, settings=settings)
+        old = canary_store(
+            spec, state.old_primary, dr=False, settings=settings, roles=state.aws_roles
+        )
+        new = canary_store(
+            spec, state.new_primary, dr=True, settings=settings, roles=state.aws_roles
+        )
         written = [ack.seq for _, ack in self.store.beside_acks(self.run_id, spec.name)]
 
         def journal(ack: Ack) -> None:

@@ -19,7 +19,9 @@ from drctl.yamlsource import Loc, Located, load_model, read_yaml
 
 def load_plan(path: Path) -> Plan:
     """Load and validate a plan file; the error lists every problem."""
-    return load_model(path, Plan, checks=(duplicate_names, regions_outside_the_plan))
+    return load_model(
+        path, Plan, checks=(duplicate_names, regions_outside_the_plan, overlapping_roles)
+    )
 
 
 def declaration_lines(path: Path) -> dict[str, int]:
@@ -91,6 +93,38 @@ def regions_outside_the_plan(data: Any) -> list[Located]:
         for loc, value in _region_values(resource, ("resources", index))
         if value not in allowed
     ]
+
+
+def overlapping_roles(data: Any) -> list[Located]:
+    """A region given a second role under `aws.roles`, and a second default entry."""
+    aws = data.get("aws") if isinstance(data, dict) else None
+    roles = aws.get("roles") if isinstance(aws, dict) else None
+    if not isinstance(roles, list):
+        return []
+    first: dict[str, int] = {}
+    default: int | None = None
+    problems = []
+    for index, role in enumerate(r if isinstance(r, dict) else {} for r in roles):
+        regions = role.get("regions")
+        if "regions" not in role and default is not None:
+            problems.append(
+                Located(
+                    ("aws", "roles", index),
+                    f"aws.roles[{default}] is already the default role (no `regions`)",
+                    "name the regions of one of them",
+                )
+            )
+        default = index if "regions" not in role and default is None else default
+        for at, region in enumerate(regions if isinstance(regions, list) else []):
+            if isinstance(region, str) and first.setdefault(region, index) != index:
+                problems.append(
+                    Located(
+                        ("aws", "roles", index, "regions", at),
+                        f"{region} already has the role of aws.roles[{first[region]}]",
+                        "give each region one role",
+                    )
+                )
+    return problems
 
 
 def _region_values(value: Any, loc: Loc, depth: int = 0) -> list[tuple[Loc, str]]:

@@ -9,6 +9,7 @@ from typing import Literal, TypeVar
 from pydantic import BaseModel, Field, model_validator
 
 from drctl.model import Strict
+from drctl.plan.aws import AwsAccess
 from drctl.plan.durations import Duration
 from drctl.plan.notifications import Notifications
 from drctl.plan.probes import Probes
@@ -157,6 +158,7 @@ class Plan(Strict):
     approvals: list[ApprovalRule] = []
     audit: Audit = Audit()
     notifications: Notifications = Notifications()
+    aws: AwsAccess = AwsAccess()
 
     @model_validator(mode="after")
     def _unique_names(self) -> Plan:
@@ -165,6 +167,8 @@ class Plan(Strict):
             if resource.name in seen:
                 raise ValueError(f"two resources are named `{resource.name}`; names must be unique")
             seen.add(resource.name)
+        if problem := self.aws.overlap():
+            raise ValueError(problem)
         return self
 
     def resource(self, name: str) -> Resource:
@@ -180,7 +184,10 @@ class Plan(Strict):
         import hashlib
         import json
 
-        canonical = json.dumps(self.model_dump(mode="json", by_alias=True), sort_keys=True)
+        data = self.model_dump(mode="json", by_alias=True)
+        if not self.aws.roles:
+            del data["aws"]  # a plan written before `aws:` existed keeps its hash (drill history)
+        canonical = json.dumps(data, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     def approval_for(self, gate: str) -> ApprovalRule | None:

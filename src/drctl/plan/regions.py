@@ -31,9 +31,19 @@ AWS_REGIONS: frozenset[str] = frozenset(
 )
 
 
+PARTITIONS: frozenset[str] = frozenset(str(p["id"]) for p in _PARTITIONS)
+"""ARN partitions (`aws`, `aws-cn`, `aws-us-gov`, ...), from the same data."""
+
+
 def partition_of(region: str) -> str:
     """The ARN partition of `region` (`aws`, `aws-cn`, `aws-us-gov`, ...), from botocore's data."""
     return next((str(p["id"]) for p in _PARTITIONS if region in p["regions"]), "aws")
+
+
+def dns_suffix(region: str) -> str:
+    """The endpoints' domain in `region`'s partition (`amazonaws.com.cn` in China)."""
+    found = (p for p in _PARTITIONS if region in p["regions"])
+    return str(next(found, _PARTITIONS[0])["outputs"]["dnsSuffix"])
 
 
 def check_region(name: str) -> str:

@@ -28,6 +28,7 @@ from pydantic import JsonValue
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ProviderError
 from drctl.model import Frozen, Strict
+from drctl.plan.aws import AwsRole
 from drctl.settings import Settings
 
 Output = dict[str, JsonValue]
@@ -72,6 +73,8 @@ class ActionContext:
     """Ids of the run's finished steps whose `apply()` changed the world."""
     shared: MutableMapping[str, Any] = field(default_factory=dict)
     """Per-run objects steps share (the run's AWS client factory), kept by the engine."""
+    aws_roles: tuple[AwsRole, ...] = ()
+    """The plan's `aws.roles`: the role each region's AWS calls act as (empty: the environment's)."""
 
 
 class Action(Protocol):

@@ -154,7 +154,12 @@ class Http:
         from drctl.providers.aws.clients import AwsClients  # only checks that resolve need boto3
         from drctl.providers.aws.route53 import dns_answer
 
-        answer = dns_answer(AwsClients(self.ctx.settings), name.hosted_zone, name.record, name.type)
+        answer = dns_answer(
+            AwsClients(self.ctx.settings, roles=self.ctx.aws_roles),
+            name.hosted_zone,
+            name.record,
+            name.type,
+        )
         if not answer:
             raise ProviderError(
                 f"Route 53 has no answer for {name.record}",

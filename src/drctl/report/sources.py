@@ -123,7 +123,10 @@ def trail_entries(
     primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
     down = down_regions(run.scenario, primary)
     # A report is often written while a region is still out: bounded attempts and reads.
-    clients = AwsClients(settings, max_attempts=3, connect_timeout=3.0, read_timeout=5.0)
+    roles = plan.aws.roles if plan is not None else ()
+    clients = AwsClients(
+        settings, roles=roles, max_attempts=3, connect_timeout=3.0, read_timeout=5.0
+    )
     found = lookup_run_calls(clients, window, down=down)
     entries = [_attributed(e, run.intents) for e in found.events]
     return entries, list(found.errors)
@@ -196,7 +199,12 @@ def _moment(text: str) -> datetime:
 
 
 def capture_trail(
-    settings: Settings, run: Run, *, clock: Clock | None = None, poll_seconds: float = 10.0
+    settings: Settings,
+    run: Run,
+    *,
+    plan: Plan | None = None,
+    clock: Clock | None = None,
+    poll_seconds: float = 10.0,
 ) -> list[str]:
     """Capture the CloudTrail events of a finished run's writes into its store.
 
@@ -208,7 +216,7 @@ def capture_trail(
         return []
     end = clock.monotonic() + settings.cloudtrail_wait
     while True:
-        entries, errors = trail_entries(settings, run, None)
+        entries, errors = trail_entries(settings, run, plan)
         if entries and {e.name for e in entries} >= {i.operation for i in run.intents}:
             store_trail(settings, run.id, entries)
             return errors

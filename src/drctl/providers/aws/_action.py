@@ -56,7 +56,7 @@ def shared_clients(ctx: ActionContext) -> AwsClients:
     with _SHARING:
         found = ctx.shared.get("aws")
         if not isinstance(found, AwsClients):
-            found = ctx.shared["aws"] = AwsClients(ctx.settings)
+            found = ctx.shared["aws"] = AwsClients(ctx.settings, roles=ctx.aws_roles)
         return found
 
 

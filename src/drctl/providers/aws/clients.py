@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +16,9 @@ from drctl.errors import (
     StateError,
     ThrottledError,
 )
+from drctl.plan.aws import AwsRole
 from drctl.providers import intents
+from drctl.providers.aws.assume import RoleChoice, assumed_session, choose_role
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -172,11 +173,6 @@ def aws_errors(resource: str, region: str) -> Iterator[None]:
         ) from err
 
 
-_ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
-
-_EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
-"""What STS accepts as an `ExternalId` (AssumeRole API reference)."""
-
 PROBE_TIMEOUT = 3.0
 """Seconds a reachability probe of another region waits to connect, and for the answer."""
 
@@ -213,14 +209,17 @@ def _keep_ip_endpoint(client: Any, endpoint_url: str | None) -> None:
 class AwsClients:
     """boto3 clients per (service, region) from one session: profile, role, endpoint, adaptive retries.
 
-    `max_attempts` counts every attempt of one call, the first included (botocore's
-    `total_max_attempts`); throttling and 5xx answers are retried with botocore's backoff.
+    `roles` are the plan's `aws.roles`: `assume` decides which role a region's clients act
+    as, and each (role, region) is assumed once per factory. `max_attempts` counts every
+    attempt of one call, the first included (botocore's `total_max_attempts`); throttling
+    and 5xx answers are retried with botocore's backoff.
     """
 
     def __init__(
         self,
         settings: Settings,
         *,
+        roles: Sequence[AwsRole] = (),
         session: boto3.Session | None = None,
         max_attempts: int = 8,
         connect_timeout: float = 5.0,
@@ -231,6 +230,7 @@ class AwsClients:
         from botocore.exceptions import ProfileNotFound
 
         self._settings = settings
+        self._roles = tuple(roles)
         try:
             self._base = session or boto3.Session(profile_name=settings.aws_profile or None)
         except ProfileNotFound as err:
@@ -240,20 +240,23 @@ class AwsClients:
             connect_timeout=connect_timeout,
             read_timeout=read_timeout,
         )
-        self._sessions: dict[str, boto3.Session] = {}
+        self._sessions: dict[tuple[RoleChoice, str], boto3.Session] = {}
         self._clients: dict[tuple[str, str], Any] = {}
         self._lock = threading.RLock()  # boto3 sessions are not thread-safe; clients are
 
     def for_probing(self) -> AwsClients:
         """Clients for asking whether a possibly failed region answers: one attempt, short
         timeouts, so a region whose endpoints hang costs seconds, not eight 30 s reads."""
-        return AwsClients(
+        probing = AwsClients(
             self._settings,
+            roles=self._roles,
             session=self._base,
             max_attempts=1,
             connect_timeout=PROBE_TIMEOUT,
             read_timeout=PROBE_TIMEOUT,
         )
+        probing._sessions, probing._lock = self._sessions, self._lock  # roles assumed once
+        return probing
 
     @property
     def endpoint_url(self) -> str | None:
@@ -302,73 +305,13 @@ class AwsClients:
         return self._clients[key]
 
     def _session_for(self, region: str) -> boto3.Session:
-        if not self._settings.aws_role_arn:
+        choice = choose_role(region, self._roles, self._settings)
+        if choice is None:
             return self._base
-        if region not in self._sessions:
-            self._sessions[region] = self._assume_role(region)
-        return self._sessions[region]
-
-    def _assume_role(self, region: str) -> boto3.Session:
-        """A session on the role's credentials, fetched from the region's own STS endpoint
-        once and refreshed by botocore shortly before they expire (never once per step)."""
-        import boto3
-        from botocore.credentials import RefreshableCredentials
-        from botocore.exceptions import ClientError
-        from botocore.session import get_session
-
-        role = self._settings.aws_role_arn
-        if not _ROLE_ARN.fullmatch(role):
-            raise CouldNotCheck(
-                f"not a role ARN: `{role}`",
-                hint="set DRCTL_AWS_ROLE_ARN to arn:aws:iam::<account>:role/<name>",
-                where="DRCTL_AWS_ROLE_ARN",
+        key = (choice, region)
+        if key not in self._sessions:
+            endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+            self._sessions[key] = assumed_session(
+                self._base, choice, region, endpoint, self._config
             )
-        external_id = self._settings.aws_external_id
-        if external_id and not _EXTERNAL_ID.fullmatch(external_id):
-            raise CouldNotCheck(
-                "the external id is not one STS accepts (2-1224 characters of letters, "
-                "digits and +=,.@:/-)",
-                hint="set DRCTL_AWS_EXTERNAL_ID to the value in the role's trust policy",
-                where="DRCTL_AWS_EXTERNAL_ID",
-            )
-        # The regional STS endpoint of the region being used: never depend on us-east-1 or
-        # on the failed region to get credentials during a regional outage.
-        endpoint = self.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
-        sts = self._base.client(
-            "sts",
-            region_name=region,
-            endpoint_url=endpoint or f"https://sts.{region}.amazonaws.com",
-            config=self._config,
-        )
-        request: dict[str, Any] = {"RoleArn": role, "RoleSessionName": "drctl"}
-        if self._settings.aws_external_id:
-            request["ExternalId"] = self._settings.aws_external_id
-
-        def fetch() -> dict[str, str]:
-            try:
-                with aws_errors(f"role {role}", region):
-                    creds = sts.assume_role(**request)["Credentials"]
-            except ProviderError as err:
-                raise CouldNotCheck(
-                    f"cannot assume role {role} in {region}: {' '.join(err.message.split())}",
-                    hint=err.hint  # unreachable or throttled: not the role's fault
-                    if err.retryable
-                    else "check the role's trust policy (principal, sts:ExternalId) and "
-                    "DRCTL_AWS_EXTERNAL_ID",
-                    where=f"sts.{region}",
-                ) from None
-            except ClientError as err:  # pragma: no cover  aws_errors translates every one
-                raise CouldNotCheck(str(err), where=f"sts.{region}") from None
-            return {
-                "access_key": creds["AccessKeyId"],
-                "secret_key": creds["SecretAccessKey"],
-                "token": creds["SessionToken"],
-                "expiry_time": creds["Expiration"].isoformat(),
-            }
-
-        credentials = RefreshableCredentials.create_from_metadata(
-            metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
-        )
-        core = get_session()
-        core._credentials = credentials  # botocore has no public setter for this
-        return boto3.Session(botocore_session=core, region_name=region)
+        return self._sessions[key]

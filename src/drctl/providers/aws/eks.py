@@ -174,7 +174,7 @@ class ScaleNodegroups(AwsAction[ScaleParams]):
     def _wait_nodes_ready(self, deadline: float) -> dict[str, JsonValue]:
         """ACTIVE is not capacity: wait until each nodegroup has `desired` Ready nodes."""
         assert self.params.nodes is not None
-        kube = connect(self.params.nodes, self.ctx.settings)
+        kube = connect(self.params.nodes, self.ctx.settings, self.ctx.aws_roles)
 
         def read() -> dict[str, int]:
             with kube_errors(kube.server, "list nodes"):

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,7 @@ from kubernetes.config.config_exception import ConfigException
 from pydantic import Field, SecretStr, model_validator
 
 from drctl.errors import ConfigError
+from drctl.plan.aws import AwsRole
 from drctl.providers.aws.clients import AwsClients, aws_errors
 from drctl.providers.base import Params
 from drctl.settings import Settings
@@ -93,13 +95,15 @@ class KubeConnection:
         return k8s.CustomObjectsApi(self.api)
 
 
-def connect(access: KubeAccess, settings: Settings) -> KubeConnection:
+def connect(
+    access: KubeAccess, settings: Settings, roles: Sequence[AwsRole] = ()
+) -> KubeConnection:
     """An API client for the cluster `access` names."""
     if access.server:
         token = _token(access)
         config = _configuration(access.server, token, access.ca_file, access.insecure)
     elif access.eks_cluster and access.region:
-        config = _eks_configuration(access.eks_cluster, access.region, settings)
+        config = _eks_configuration(access.eks_cluster, access.region, settings, roles)
     else:
         return _from_kubeconfig(access)
     return KubeConnection(k8s.ApiClient(config), config.host, access.request_timeout)
@@ -145,8 +149,10 @@ def _from_kubeconfig(access: KubeAccess) -> KubeConnection:
     return KubeConnection(api, api.configuration.host, access.request_timeout)
 
 
-def _eks_configuration(cluster: str, region: str, settings: Settings) -> Any:
-    clients = AwsClients(settings)
+def _eks_configuration(
+    cluster: str, region: str, settings: Settings, roles: Sequence[AwsRole]
+) -> Any:
+    clients = AwsClients(settings, roles=roles)
     with aws_errors(f"EKS cluster {cluster}", region):
         info = clients.client("eks", region).describe_cluster(name=cluster)["cluster"]
     ca_path = settings.home / "kube" / f"{cluster}.{region}.crt"

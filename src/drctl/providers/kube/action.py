@@ -33,7 +33,7 @@ class KubeAction(Generic[P]):
     def kube(self) -> KubeConnection:
         """The API connection, made on first use (dry runs never connect)."""
         if self._connection is None:
-            self._connection = connect(self.params, self.ctx.settings)
+            self._connection = connect(self.params, self.ctx.settings, self.ctx.aws_roles)
         return self._connection
 
     @property
