@@ -58,6 +58,11 @@ def main() -> None:
     print(
         f"overhead {overhead:.1f} % of the physical floor ({verdict} the goal of {GOAL_PERCENT:g} %)"
     )
+    print("the measured chain (AWS s): step, start, measured, modelled")
+    steps = {s.id: s for s in prediction.steps}
+    for step_id in prediction.critical_path:
+        step = steps[step_id]
+        print(f"  {step_id:40s} {step.start:7.1f} {step.seconds:7.1f} {modelled[step_id]:7.0f}")
     print(
         f"sequential (section 4 by hand) {sequential:.0f} s; sequential / drctl = {sequential / drctl:.2f}"
     )

@@ -10,7 +10,7 @@ approval wait the user gives, and the DNS TTL clients keep the old answer for.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -67,6 +67,8 @@ class StepTime(BaseModel):
     action: str
     phase: str
     seconds: float
+    start: float = 0.0
+    """When it started, from the run's start."""
 
 
 class Prediction(BaseModel):
@@ -125,6 +127,12 @@ def switched_after(run: Run, runbook: Runbook, time_scale: float) -> float:
     return (end - run.started_at).total_seconds() / time_scale
 
 
+def _offset(run: Run, moment: datetime | None) -> float:
+    if run.started_at is None or moment is None:
+        return 0.0
+    return (moment - run.started_at).total_seconds()
+
+
 def modelled_seconds(runbook: Runbook, table: LatencyTable) -> dict[str, float]:
     """Each step's modelled AWS latency from the table (0 for steps it does not model)."""
     return {
@@ -165,6 +173,7 @@ def simulate(
             action=next(r.action for r in runbook.steps if r.id == s.id),
             phase=phase_of(next(r.action for r in runbook.steps if r.id == s.id)),
             seconds=round((s.duration.total_seconds() if s.duration else 0.0) / time_scale, 1),
+            start=round(_offset(run, s.started_at) / time_scale, 1),
         )
         for s in run.steps
     ]
