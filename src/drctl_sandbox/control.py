@@ -55,6 +55,8 @@ class SandboxState(BaseModel):
     """The plan pointed at the sandbox: `drctl run` it."""
     kubeconfig: str | None = None
     """The kubeconfig of the simulated clusters (one context per EKS cluster and region)."""
+    bin_dir: str | None = None
+    """The stand-in commands' directory (`eksctl`): `sandbox status --env` puts it first on PATH."""
 
     def run_command(self, scenario: str = "region-failure") -> str:
         """How to run the sandbox plan's `scenario` by hand."""
@@ -138,6 +140,7 @@ def serve(
                 record_name=record.record_name if record else None, started_at=datetime.now(UTC),
                 log=str(log) if log else None, control_url=faults.url,
                 sandbox_plan=str(world.plan_path), kubeconfig=str(world.kubeconfig_path),
+                bin_dir=str(world.bin_dir),
             )  # fmt: skip
             _write_state(home, state)
             standing = _standing_canary(world, home)

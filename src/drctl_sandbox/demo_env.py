@@ -94,6 +94,11 @@ class DemoEnvironment:
         """The kubeconfig of the simulated API servers, one context per EKS cluster."""
         return (self.out_dir / "kubeconfig.yaml").resolve()
 
+    @property
+    def bin_dir(self) -> Path:
+        """Where the sandbox's stand-in commands (`eksctl`) are written: first on PATH."""
+        return (self.out_dir / "bin").resolve()
+
     def env(self) -> dict[str, str]:
         """What a process needs to reach this world: the sandbox's AWS env, ArgoCD's token."""
         pointed = {**self.sandbox.env()}
@@ -147,7 +152,7 @@ class DemoEnvironment:
             latency_table=self.latency_table,
         ).start()
         # The sandbox's eksctl first on PATH: backup-restore rebuilds clusters with it.
-        eksctl_dir = install_wrapper(self.out_dir / "bin").parent
+        eksctl_dir = install_wrapper(self.bin_dir).parent
         pointed = {**self.env(), "PATH": f"{eksctl_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
         self._environ_before = {name: os.environ.get(name) for name in pointed}
         os.environ.update(pointed)

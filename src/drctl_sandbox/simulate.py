@@ -10,7 +10,7 @@ approval wait the user gives, and the DNS TTL clients keep the old answer for.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from graphlib import TopologicalSorter
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from drctl.plan.model import Plan, Scenario
 from drctl.plan.resources import Route53Failover
 from drctl.runbook.compile import compile_plan
 from drctl.runbook.model import Runbook
+from drctl.runbook.run import Run
 from drctl_sandbox.demo_env import DemoEnvironment
 from drctl_sandbox.latencies import DEFAULTS, LatencyTable
 
@@ -66,6 +67,8 @@ class StepTime(BaseModel):
     action: str
     phase: str
     seconds: float
+    start: float = 0.0
+    """When it started, from the run's start."""
 
 
 class Prediction(BaseModel):
@@ -81,6 +84,8 @@ class Prediction(BaseModel):
     critical_path: list[str]
     steps: list[StepTime]
     run_id: str
+    switched_seconds: float = 0.0
+    """From the run's start to the end of its traffic switch, every gap between steps included."""
 
 
 def phase_of(action: str) -> str:
@@ -110,6 +115,22 @@ def critical_path(runbook: Runbook, seconds: dict[str, float]) -> list[str]:
         path.append(last)
         last = before[last]
     return path[::-1]
+
+
+def switched_after(run: Run, runbook: Runbook, time_scale: float) -> float:
+    """AWS seconds from the run's start to its last traffic switch's end (the run's end without one)."""
+    switches = {s.id for s in runbook.steps if s.action in SWITCHES}
+    ends = [s.ended_at for s in run.steps if s.id in switches and s.ended_at is not None]
+    end = max(ends) if ends else run.ended_at
+    if run.started_at is None or end is None:
+        return 0.0
+    return (end - run.started_at).total_seconds() / time_scale
+
+
+def _offset(run: Run, moment: datetime | None) -> float:
+    if run.started_at is None or moment is None:
+        return 0.0
+    return (moment - run.started_at).total_seconds()
 
 
 def modelled_seconds(runbook: Runbook, table: LatencyTable) -> dict[str, float]:
@@ -152,6 +173,7 @@ def simulate(
             action=next(r.action for r in runbook.steps if r.id == s.id),
             phase=phase_of(next(r.action for r in runbook.steps if r.id == s.id)),
             seconds=round((s.duration.total_seconds() if s.duration else 0.0) / time_scale, 1),
+            start=round(_offset(run, s.started_at) / time_scale, 1),
         )
         for s in run.steps
     ]
@@ -178,4 +200,5 @@ def simulate(
         critical_path=path,
         steps=steps,
         run_id=run_id,
+        switched_seconds=round(switched_after(run, runbook, time_scale), 1),
     )

@@ -40,7 +40,7 @@ def drctl(
 def exports(text: str) -> dict[str, str]:
     """`export NAME=value` lines as a shell would read them."""
     pairs = [shlex.split(line.removeprefix("export "))[0] for line in text.splitlines()]
-    return dict(pair.split("=", 1) for pair in pairs)
+    return {name: os.path.expandvars(value) for name, value in (p.split("=", 1) for p in pairs)}
 
 
 def alive(pid: int) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -86,6 +87,23 @@ def test_up_detach_prints_endpoint_and_env_that_reach_the_estate_then_status_and
     status = drctl(home, "sandbox", "status")
     assert status.returncode == 1
     assert "sandbox not running: no sandbox was started here" in status.stdout
+
+
+def test_status_env_puts_the_sandbox_eksctl_first_on_path_for_a_shell(
+    detached: tuple[Path, dict[str, Any]],
+) -> None:
+    home, state = detached
+    drctl_command = shlex.join([*DRCTL, "sandbox", "status", "--env"])
+    shell = subprocess.run(
+        ["sh", "-c", f'eval "$({drctl_command})" && command -v eksctl && eksctl version'],
+        env={**os.environ, "DRCTL_HOME": str(home)},
+        capture_output=True, text=True, timeout=90, check=False,
+    )  # fmt: skip
+    assert shell.returncode == 0, shell.stderr
+    found, version = shell.stdout.split()
+    assert found == str((home / "sandbox" / "bin" / "eksctl").resolve())
+    assert version == "0.0.0-drctl-sandbox"
+    assert state["bin_dir"] == str((home / "sandbox" / "bin").resolve())
 
 
 def test_status_notices_a_killed_sandbox_and_down_forgets_it(

@@ -48,3 +48,6 @@ def test_simulate_predicts_the_rto_and_its_critical_path_is_the_modelled_one(
     assert (parts["decision"], parts["detection"], parts["dns ttl"]) == (300, 30, 60)
     assert parts["data promotion"] >= 480  # the Aurora failover's 8 modelled minutes
     assert prediction["rto_seconds"] == pytest.approx(sum(parts.values()), abs=0.5)
+    on_path = {s["id"]: s["seconds"] for s in prediction["steps"]}
+    path_seconds = sum(on_path[s] for s in prediction["critical_path"])
+    assert path_seconds - 0.5 <= prediction["switched_seconds"] < path_seconds + 60  # + gaps

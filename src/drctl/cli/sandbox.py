@@ -40,11 +40,14 @@ SECRET = frozenset({"ARGOCD_AUTH_TOKEN"})
 
 
 def _exports(state: SandboxState, *, secrets: bool) -> list[str]:
-    return [
+    lines = [
         f"export {name}={shlex.quote(state.env[name])}"
         for name in ENV_ORDER
         if name in state.env and (secrets or name not in SECRET)
     ]
+    if state.bin_dir:  # the stand-ins (eksctl) before any real one; the shell expands $PATH
+        lines.append(f'export PATH={shlex.quote(state.bin_dir)}:"$PATH"')
+    return lines
 
 
 def _print_state(state: SandboxState, *, detached: bool) -> None:
