@@ -55,7 +55,7 @@ def canary(
         raise ConfigError(f"--for: {err}", hint="e.g. --for 10m") from err
     settings = Settings()
     where = region or str(plan.regions.primary)
-    target = canary_store(spec, where, dr=False, settings=settings)
+    target = canary_store(spec, where, dr=False, settings=settings, roles=tuple(plan.aws.roles))
     store = MeasureStore(Journal(settings.state_database_url()).engine)
     writer = StandingCanary(plan.metadata.name, lambda: target, store, interval=spec.interval)
     stop = threading.Event()
