@@ -129,3 +129,56 @@ steps:
     assert run.status == "succeeded"
     assert [(a.actor, a.comment) for a in run.approvals] == [("alice", "go")]
     assert log.read_text() == "s1\ns2\n"
+
+
+def test_a_parallel_run_killed_mid_wave_resumes_with_the_schedule_it_had(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`a` and `b` end (one harvest starts `d`), `k` is killed; the resumed run repeats only `k`."""
+    log = tmp_path / "log"
+    path = tmp_path / "rb.yaml"
+    path.write_text(f"""\
+apiVersion: drctl/v1
+kind: Runbook
+name: wave
+steps:
+  - {{id: a, title: A, action: shell, params: {{command: "echo a >> {log}"}}}}
+  - {{id: b, title: B, action: shell, params: {{command: "sleep 0.3 && echo b >> {log}"}}}}
+  - id: k
+    title: Killed while it runs
+    action: shell
+    params:
+      command: "echo k >> {log} && touch {tmp_path}/k.done && sleep 60"
+      creates: {tmp_path}/k.done
+  - {{id: d, title: D, action: shell, needs: [a, b], params: {{command: "echo d >> {log}"}}}}
+  - {{id: e, title: E, action: shell, needs: [d, k], params: {{command: "echo e >> {log}"}}}}
+""")
+    env = env_for(settings, "wave-host")
+    worker = drctl("run", str(path), "--run-id", "wave-1", "--as", "ops", env=env, cwd=tmp_path)
+    until(lambda: log.exists() and "d" in log.read_text().split(), 90, "step d")
+    until(
+        lambda: engine.status("wave-1", settings=settings).step("d").ended_at is not None,
+        30,
+        "the end of d",
+    )
+    kill_group(worker.pid)
+    worker.wait()
+    before = engine.status("wave-1", settings=settings)
+    assert [s.status for s in before.steps] == [
+        "succeeded",
+        "succeeded",
+        "running",
+        "succeeded",
+        "pending",
+    ]
+
+    resumed = drctl("runs", "resume", "wave-1", env=env, cwd=tmp_path)
+    output, _ = resumed.communicate(timeout=120)
+    assert resumed.returncode == 0, output
+
+    after = engine.status("wave-1", settings=settings)
+    assert after.status == "succeeded"
+    assert sorted(log.read_text().split()) == ["a", "b", "d", "e", "k"]
+    for step_id in ("a", "b", "d"):
+        assert after.step(step_id) == before.step(step_id)
+    assert after.step("k").attempts == 2

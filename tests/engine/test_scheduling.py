@@ -55,3 +55,40 @@ def test_a_step_waiting_for_its_effect_holds_no_call_slot(
     runner = Engine(settings)
     run = runner.wait(runner.start_run(rb, actor="ops", concurrency=1), timeout=60)
     assert run.status == "succeeded", [(s.id, s.status, s.detail) for s in run.steps]
+
+
+def _harvests(run_id: str) -> int:
+    return sum(s["function_name"] == "run.harvest" for s in DBOS.list_workflow_steps(run_id))
+
+
+def test_a_wave_of_parallel_steps_is_checkpointed_once_all_of_it_has_ended(
+    settings: Settings,
+) -> None:
+    """Steps ending one by one start nothing until the last one does: one harvest per wave."""
+    waves = "".join(
+        f"  - {{id: w{wave}-{i}, title: W, action: wait, params: {{duration: {i * 0.05:.2f}s}}"
+        + (", needs: [join]}\n" if wave else "}\n")
+        for wave in (0, 1)
+        for i in range(1, 5)
+    )
+    join = "  - {id: join, title: Join, action: noop, needs: [w0-1, w0-2, w0-3, w0-4]}\n"
+    runner = Engine(settings)
+    run_id = runner.start_run(runbook(waves + join), actor="ops")
+    assert runner.wait(run_id, timeout=60).status == "succeeded"
+    assert _harvests(run_id) == 2
+
+
+def test_a_step_that_unblocks_another_is_collected_without_waiting_for_its_siblings(
+    settings: Settings,
+) -> None:
+    rb = runbook("""\
+  - {id: slow, title: Slow, action: wait, params: {duration: 2s}}
+  - {id: quick, title: Quick, action: wait, params: {duration: 0.05s}}
+  - {id: next, title: Next, action: noop, needs: [quick]}
+""")
+    runner = Engine(settings)
+    run = runner.wait(runner.start_run(rb, actor="ops"), timeout=60)
+    assert run.status == "succeeded"
+    started, slow_ended = run.step("next").started_at, run.step("slow").ended_at
+    assert started is not None and slow_ended is not None and started < slow_ended
+    assert _harvests(run.id) == 2

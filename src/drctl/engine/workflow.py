@@ -5,7 +5,9 @@ with the longest remaining path of estimates first, at most `concurrency` of the
 the world at once (waiting holds no slot); their
 step ids are reserved in the workflow thread in a deterministic order, and whenever more
 than one step is in flight the order in which they finished is checkpointed, so a
-recovered run replays the same schedule and resumes exactly where it stood.
+recovered run replays the same schedule and resumes exactly where it stood. That
+checkpoint is taken only once the steps ended would move the run on (start, skip or
+re-queue a step) or every step in flight has ended: a wave of a hundred steps costs one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from __future__ import annotations
 import contextvars
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
@@ -179,10 +181,22 @@ def _execute(job: StepJob) -> str:
     return result.model_dump_json()
 
 
-def _first_done(pending: dict[str, Future[str]]) -> list[str]:
-    """Block until one in-flight step ends; every step that has ended by then, in launch order."""
-    wait(list(pending.values()), return_when=FIRST_COMPLETED)
-    return [step_id for step_id, future in pending.items() if future.done()]
+def _ended_enough(
+    pending: dict[str, Future[str]], enough: Callable[[list[str]], bool]
+) -> list[str]:
+    """Block until the steps ended so far are `enough` (or all have ended); those, in launch order."""
+    while True:
+        waiting = [future for future in pending.values() if not future.done()]
+        if waiting:
+            wait(waiting, return_when=FIRST_COMPLETED)
+        ended = [step_id for step_id, future in pending.items() if future.done()]
+        if len(ended) == len(pending) or enough(ended):
+            return ended
+
+
+def _recorded(ended: list[str]) -> list[str]:
+    """The body of a `run.harvest` step: what the workflow saw end, checkpointed (replay reads it)."""
+    return ended
 
 
 class _Scheduler:
@@ -194,6 +208,11 @@ class _Scheduler:
         self.options = options
         self.sorter = runbook.sorter()
         self.sorter.prepare()
+        self.finished: set[str] = set()
+        self.after: dict[str, list[str]] = {s.id: [] for s in runbook.steps}
+        for step in runbook.steps:
+            for need in step.needs:
+                self.after[need].append(step.id)
         self.remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
         position = {s.id: i for i, s in enumerate(runbook.steps)}
         # Critical path first; runbook order among equals. Replay sees the same order.
@@ -235,7 +254,7 @@ class _Scheduler:
             if reason:
                 DBOS.run_step({"name": f"skip:{step.id}"}, _skip, self.run_id, step.id, reason)
                 self.blocked[step.id] = reason
-                self.sorter.done(step.id)
+                self._done(step.id)
             elif approvals.gate_of(step) and step.id not in self.approved:
                 self.gates[step.id] = self._await_gate(step)
             else:
@@ -320,8 +339,28 @@ class _Scheduler:
             only = next(iter(pending))
             wait([pending[only]])
             return [only]
-        done: list[str] = DBOS.run_step({"name": "run.harvest"}, _first_done, pending)
+        ended = _ended_enough(pending, self._moves_on)
+        done: list[str] = DBOS.run_step({"name": "run.harvest"}, _recorded, ended)
         return done
+
+    def _moves_on(self, ended: list[str]) -> bool:
+        """Whether collecting `ended` would start, skip or re-queue a step (else it can wait).
+
+        Only whole harvests are checkpointed, so a replay collects exactly what the first
+        execution did at the same point, whatever order its steps end in this time.
+        """
+        if self.queue or any(step_id in self.gates for step_id in ended):
+            return True
+        finished = self.finished.union(ended)
+        return any(
+            all(need in finished for need in self.runbook.step(later).needs)
+            for step_id in ended
+            for later in self.after[step_id]
+        )
+
+    def _done(self, step_id: str) -> None:
+        self.finished.add(step_id)
+        self.sorter.done(step_id)
 
     def _collect(self, step_id: str) -> None:
         if step_id in self.gates:
@@ -332,7 +371,7 @@ class _Scheduler:
                 return
             self.blocked[step_id] = "was rejected" if decision == "reject" else "was cancelled"
             self.failed = True
-            self.sorter.done(step_id)
+            self._done(step_id)
             return
         result = StepRun.model_validate_json(self.running.pop(step_id).result())
         if result.status == "succeeded":
@@ -342,7 +381,7 @@ class _Scheduler:
         elif self.runbook.step(step_id).on_failure == "stop":
             self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
             self.failed = True
-        self.sorter.done(step_id)
+        self._done(step_id)
 
 
 class _StepSlots:
