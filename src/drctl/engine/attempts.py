@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager
@@ -263,32 +263,21 @@ def _confirmations(job: StepJob) -> Output:
 
 
 def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcome, Output]:
-    """`apply()` then `verify(deadline)` in a helper thread; overrunning the timeout fails the step."""
+    """`apply()` then `verify(deadline)` in a helper thread; overrunning the timeout fails the step.
+
+    An `immediate` action (it returns at once, without I/O: `noop`, `approval`) runs in the
+    step's own thread instead: no deadline needs to interrupt it, and two thread hand-offs
+    were most of such a step's cost on a busy machine.
+    """
     timeout = job.step.timeout.total_seconds()
     deadline = job.engine.clock.monotonic() + timeout
     box: Future[tuple[Outcome, Output]] = Future()
-
-    writes = StepWrites(job, attempt)
-
-    def work() -> None:
-        try:
-            with intents.recording(writes):
-                if job.calls is None:
-                    outcome = action.apply()
-                else:
-                    with job.calls:
-                        outcome = action.apply()
-                result = (outcome, action.verify(deadline))
-            writes.flush_calls()  # stored before the step's end is: readers of an ended step see them
-            box.set_result(result)
-        except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
-            try:
-                writes.flush_calls()
-            finally:
-                box.set_exception(exc)
-
-    runtime.actions().submit(work)
+    work = _work(job, action, StepWrites(job, attempt), deadline, box)
     try:
+        if getattr(action, "immediate", False):
+            work()
+            return box.result()
+        runtime.actions().submit(work)
         return box.result(timeout=timeout)
     except FutureTimeout:
         cancel = getattr(action, "cancel", None)
@@ -308,6 +297,35 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
             f"step `{job.step.id}` ({job.step.action}) crashed: {type(exc).__name__}: {exc}",
             hint="this is a bug in the action; report it with the run id",
         ) from exc
+
+
+def _work(
+    job: StepJob,
+    action: Action,
+    writes: StepWrites,
+    deadline: float,
+    box: Future[tuple[Outcome, Output]],
+) -> Callable[[], None]:
+    """The action's part of an attempt, its result or exception put in `box`."""
+
+    def work() -> None:
+        try:
+            with intents.recording(writes):
+                if job.calls is None:
+                    outcome = action.apply()
+                else:
+                    with job.calls:
+                        outcome = action.apply()
+                result = (outcome, action.verify(deadline))
+            writes.flush_calls()  # stored before the step's end is: readers of an ended step see them
+            box.set_result(result)
+        except BaseException as exc:  # noqa: BLE001  handed to the waiting thread, which decides
+            try:
+                writes.flush_calls()
+            finally:
+                box.set_exception(exc)
+
+    return work
 
 
 def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:

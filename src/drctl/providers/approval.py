@@ -23,6 +23,7 @@ class Approval:
     Params: ClassVar[type[ApprovalParams]] = ApprovalParams
     events: ClassVar[frozenset[str]] = frozenset()
     requires_confirmation: ClassVar[bool] = True
+    immediate: ClassVar[bool] = True
 
     def __init__(self, params: ApprovalParams, ctx: ActionContext) -> None:
         self.params = params

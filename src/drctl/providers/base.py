@@ -11,6 +11,10 @@ An action kind (e.g. `aws.rds.promote-read-replica`) is a class with a nested py
 4. `verify(deadline)` waits until the effect is visible (monotonic deadline from the
                  clock), raising `StepTimeout` naming what is still not right.
 
+An action whose `apply()` and `verify()` return at once without I/O (`noop`) may say so
+with `immediate: ClassVar[bool] = True`: the engine then runs it in the step's own thread,
+where no timeout can interrupt it.
+
 Outputs are JSON values that later steps can read (`${steps.<id>.<key>}` in params).
 Actions never catch broad exceptions: SDK errors are translated once per SDK into
 `ProviderError` subclasses (`retryable` tells the engine whether to try again).

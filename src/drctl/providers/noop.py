@@ -19,6 +19,7 @@ class Noop:
     kind: ClassVar[str] = "noop"
     Params: ClassVar[type[NoopParams]] = NoopParams
     events: ClassVar[frozenset[str]] = frozenset()
+    immediate: ClassVar[bool] = True
 
     def __init__(self, params: NoopParams, ctx: ActionContext) -> None:
         self.params = params
