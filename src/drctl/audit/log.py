@@ -2,7 +2,9 @@
 
 `AuditLog.append` takes the database write lock, reads the head, links the new event to
 it and commits, so concurrent appenders (several workers, the CLI, the dashboard) still
-produce one valid chain. An event id already stored is not stored again: durable
+produce one valid chain. Everything but the link (canonical JSON of the payload, the
+event models) is done before the lock is taken or after it is released: on SQLite that
+lock is the file's, which the journal and DBOS wait for too. An event id already stored is not stored again: durable
 execution may deliver the same engine event twice after a crash.
 """
 
@@ -23,9 +25,8 @@ from drctl.audit.event import (
     ChainHead,
     Payload,
     canonical_json,
-    hashed_fields,
     parse_utc,
-    sha256_text,
+    stored_hash,
     utc_text,
 )
 from drctl.clock import Clock, SystemClock
@@ -72,9 +73,12 @@ class AuditLog:
         looked up again inside the new transaction, so a retry never stores an event twice.
         """
 
+        ready = [_Ready.of(entry, self.clock) for entry in entries]
+
         def attempt() -> list[AuditEvent]:
             with self.writing() as writer:
-                return writer.append_all(entries)
+                linked = writer.link(ready)
+            return [_event(item) for item in linked]
 
         return retry_transient(attempt)
 
@@ -156,39 +160,80 @@ class ChainWriter:
 
     def append_all(self, entries: Sequence[Entry]) -> list[AuditEvent]:
         """Store entries in order (one multi-row insert); known event ids return the stored event."""
-        known = _by_event_ids(self.conn, [e.event_id for e in entries if e.event_id is not None])
-        result: list[AuditEvent] = []
+        return [_event(item) for item in self.link([_Ready.of(e, self.clock) for e in entries])]
+
+    def link(self, entries: Sequence[_Ready]) -> list[AuditEvent | dict[str, object]]:
+        """Insert the entries not stored yet after the tip: the stored event, or the new row, of each."""
+        ids = [e.entry.event_id for e in entries if e.entry.event_id is not None]
+        known: dict[str, AuditEvent | dict[str, object]] = dict(_by_event_ids(self.conn, ids))
+        result: list[AuditEvent | dict[str, object]] = []
         rows: list[dict[str, object]] = []
-        for entry in entries:
-            event = known.get(entry.event_id) if entry.event_id is not None else None
-            if event is None:
-                event = self._link(entry)
-                rows.append(_row(event))
-                if entry.event_id is not None:
-                    known[entry.event_id] = event
-            result.append(event)
+        for ready in entries:
+            event_id = ready.entry.event_id
+            found = known.get(event_id) if event_id is not None else None
+            if found is None:
+                found = self._row(ready)
+                rows.append(found)
+                if event_id is not None:
+                    known[event_id] = found
+            result.append(found)
         if rows:
             self.conn.execute(_INSERT, rows)
         return result
 
-    def _link(self, entry: Entry) -> AuditEvent:
-        time = utc_text(entry.time or self.clock.now())
-        payload = json.loads(canonical_json(entry.payload))
-        fields = hashed_fields(
-            self.tip.seq + 1,
-            time,
+    def _row(self, ready: _Ready) -> dict[str, object]:
+        entry, seq = ready.entry, self.tip.seq + 1
+        digest = stored_hash(
+            seq,
+            ready.time,
             entry.run_id,
             entry.actor,
             entry.kind,
             entry.step_id,
             entry.event_id,
-            payload,
+            ready.payload_json,
             self.tip.hash,
         )
-        digest = sha256_text(canonical_json(fields))
-        event = AuditEvent.model_validate({**fields, "time": parse_utc(time), "hash": digest})
-        self.tip = ChainHead(seq=event.seq, hash=event.hash)
-        return event
+        row: dict[str, object] = {
+            "seq": seq,
+            "time": ready.time,
+            "run_id": entry.run_id,
+            "actor": entry.actor,
+            "kind": entry.kind,
+            "step_id": entry.step_id,
+            "event_id": entry.event_id,
+            "payload": ready.payload_json,
+            "prev_hash": self.tip.hash,
+            "hash": digest,
+        }
+        self.tip = ChainHead(seq=seq, hash=digest)
+        return row
+
+
+@dataclass(frozen=True)
+class _Ready:
+    """An entry with its time and canonical payload worked out before the write lock is taken."""
+
+    entry: Entry
+    time: str
+    payload_json: str
+
+    @classmethod
+    def of(cls, entry: Entry, clock: Clock) -> _Ready:
+        return cls(entry, utc_text(entry.time or clock.now()), canonical_json(entry.payload))
+
+
+def _event(item: AuditEvent | dict[str, object]) -> AuditEvent:
+    """The event of a stored one or of a row just inserted."""
+    if isinstance(item, AuditEvent):
+        return item
+    return AuditEvent.model_validate(
+        {
+            **item,
+            "time": parse_utc(str(item["time"])),
+            "payload": json.loads(str(item["payload"])),
+        }
+    )
 
 
 def _head(conn: Connection) -> ChainHead:
@@ -203,14 +248,6 @@ def _by_event_ids(conn: Connection, event_ids: list[str]) -> dict[str, AuditEven
             event = event_from_row(row)
             found[str(event.event_id)] = event
     return found
-
-
-def _row(event: AuditEvent) -> dict[str, object]:
-    return {
-        **event.model_dump(exclude={"time", "payload"}),
-        "time": utc_text(event.time),
-        "payload": canonical_json(event.payload),
-    }
 
 
 def event_from_row(row: Row[tuple[object, ...]]) -> AuditEvent:
