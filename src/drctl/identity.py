@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import fnmatch
 import getpass
+import hashlib
 import os
 import socket
+import time
 from typing import TYPE_CHECKING, Literal
 
 from drctl.model import Frozen
@@ -106,8 +108,49 @@ def local_identity(settings: Settings, label: str = "") -> Identity:
     return local.model_copy(update={"kind": "aws", "id": arn})
 
 
+_CALLER_TTL = 300.0
+"""Seconds a caller lookup is reused: one `start_run` each was an STS round trip (or a boto3
+session, ~10 ms) per run; credentials that change in the environment are a new lookup."""
+_CREDENTIAL_ENV = (
+    "AWS_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SESSION_TOKEN",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_CONFIG_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+)
+_callers: dict[tuple[str | None, ...], tuple[float, str | None]] = {}
+
+
 def caller_arn(settings: Settings) -> str | None:
-    """`sts:GetCallerIdentity`'s ARN, or None without usable credentials (never raises)."""
+    """`sts:GetCallerIdentity`'s ARN, or None without usable credentials (never raises).
+
+    Remembered for `_CALLER_TTL` seconds per profile, endpoint and credential environment.
+    """
+    key = (
+        settings.aws_profile,
+        settings.aws_endpoint_url,
+        *(_digest(os.environ.get(name)) for name in _CREDENTIAL_ENV),
+    )
+    now = time.monotonic()
+    found = _callers.get(key)
+    if found is None or now - found[0] > _CALLER_TTL:
+        found = (now, _lookup_caller_arn(settings))
+        _callers[key] = found
+    return found[1]
+
+
+def _digest(value: str | None) -> str | None:
+    """Credentials are compared by digest: the cache keeps no secret."""
+    return None if value is None else hashlib.sha256(value.encode()).hexdigest()
+
+
+def _lookup_caller_arn(settings: Settings) -> str | None:
     import boto3
     from botocore.config import Config
     from botocore.exceptions import BotoCoreError, ClientError
