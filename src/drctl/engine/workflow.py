@@ -182,16 +182,22 @@ def _execute(job: StepJob) -> str:
 
 
 def _ended_enough(
-    pending: dict[str, Future[str]], enough: Callable[[list[str]], bool]
+    pending: dict[str, Future[str]], enough: Callable[[set[str], list[str]], bool]
 ) -> list[str]:
-    """Block until the steps ended so far are `enough` (or all have ended); those, in launch order."""
-    while True:
-        waiting = [future for future in pending.values() if not future.done()]
-        if waiting:
-            wait(waiting, return_when=FIRST_COMPLETED)
-        ended = [step_id for step_id, future in pending.items() if future.done()]
-        if len(ended) == len(pending) or enough(ended):
-            return ended
+    """Block until the steps ended so far are `enough` (or all have ended); those, in launch order.
+
+    `enough(ended, fresh)` is asked after each wake-up with the steps that ended since the last.
+    """
+    waiting, ended = dict(pending), set[str]()
+    while waiting:
+        wait(list(waiting.values()), return_when=FIRST_COMPLETED)
+        fresh = [step_id for step_id, future in waiting.items() if future.done()]
+        for step_id in fresh:
+            del waiting[step_id]
+        ended.update(fresh)
+        if waiting and enough(ended, fresh):
+            break
+    return [step_id for step_id in pending if step_id in ended]
 
 
 def _recorded(ended: list[str]) -> list[str]:
@@ -343,18 +349,19 @@ class _Scheduler:
         done: list[str] = DBOS.run_step({"name": "run.harvest"}, _recorded, ended)
         return done
 
-    def _moves_on(self, ended: list[str]) -> bool:
+    def _moves_on(self, ended: set[str], fresh: list[str]) -> bool:
         """Whether collecting `ended` would start, skip or re-queue a step (else it can wait).
 
-        Only whole harvests are checkpointed, so a replay collects exactly what the first
-        execution did at the same point, whatever order its steps end in this time.
+        A step becomes ready when the last of its needs ends, so only the `fresh` ones'
+        dependants are looked at. Only whole harvests are checkpointed, so a replay collects
+        exactly what the first execution did at the same point, whatever order its steps end
+        in this time.
         """
-        if self.queue or any(step_id in self.gates for step_id in ended):
+        if self.queue or any(step_id in self.gates for step_id in fresh):
             return True
-        finished = self.finished.union(ended)
         return any(
-            all(need in finished for need in self.runbook.step(later).needs)
-            for step_id in ended
+            all(need in self.finished or need in ended for need in self.runbook.step(later).needs)
+            for step_id in fresh
             for later in self.after[step_id]
         )
 
