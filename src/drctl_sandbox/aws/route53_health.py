@@ -8,7 +8,9 @@ checker; the check is healthy when **more than 18 %** of its checkers say so; `D
 checks count as healthy, and `Inverted` turns the result around. `cut_checkers()` makes
 the endpoint unreachable from some checker regions (a network path failure), which is
 how the 18 % rule shows. The `interval` argument compresses time: every check is probed
-that often instead of its `RequestInterval` (the demo uses 1 s).
+that often instead of its `RequestInterval` (the sandbox without a time scale uses 1 s).
+Without it, each check is probed every `RequestInterval` of the sandbox clock's AWS time
+(10 or 30 s on AWS; a faithful sandbox at 0.02 probes a 10 s check every 0.2 wall seconds).
 
 Every evaluation publishes the check's `HealthCheckStatus` (1/0) and
 `HealthCheckPercentageHealthy` into moto's CloudWatch in us-east-1 (namespace
@@ -38,6 +40,7 @@ from moto.route53.models import FakeZone, HealthCheck, RecordSet, route53_backen
 from moto.route53.responses import Route53
 
 from drctl_sandbox.aws import arc_cluster
+from drctl_sandbox.clock import CLOCK
 
 STATE_ATTR = "_drctl_health"
 # HealthCheckConfig.Regions: the health checker regions, all used when none are given.
@@ -158,8 +161,11 @@ class HealthEvaluator:
         self._thread: threading.Thread | None = None
 
     def interval_for(self, check: HealthCheck) -> float:
-        """Seconds between probes: the compressed interval, else the check's RequestInterval."""
-        return self.interval if self.interval is not None else float(check.request_interval)
+        """Wall seconds between probes: the compressed interval, else the check's
+        RequestInterval on the sandbox clock."""
+        if self.interval is not None:
+            return self.interval
+        return CLOCK.wall(float(check.request_interval))
 
     def evaluate_once(self, only: set[str] | None = None) -> None:
         """Probe every check (or those in `only`) due now from each checker, then publish its metrics."""
