@@ -159,18 +159,14 @@ def serve(
 def _standing_canary(world: DemoEnvironment, home: Path) -> StandingCanary | None:
     """The plan's canary writing to the primary from now on, as a team runs `drctl canary`:
     a failure injected later with `drctl sandbox fail` has writes before it to lose."""
-    from drctl.engine.journal import Journal
-    from drctl.measure.probes import canary_store
-    from drctl.measure.standing import StandingCanary
-    from drctl.measure.store import MeasureStore
+    from drctl.measure.standing import standing_canary
 
-    plan = world.plan
-    if plan is None or plan.probes.canary is None:
+    if world.plan is None:
         return None
-    spec, settings = plan.probes.canary, world.settings()
-    target = canary_store(spec, plan.regions.primary, dr=False, settings=settings)
-    store = MeasureStore(Journal(Settings(home=home).state_database_url()).engine)
-    canary = StandingCanary(plan.metadata.name, lambda: target, store, interval=spec.interval)
+    state_url = Settings(home=home).state_database_url()
+    canary = standing_canary(world.plan, world.settings(), state_url)
+    if canary is None:
+        return None
     canary.start()
     return canary
 

@@ -37,33 +37,26 @@ def canary(
 
     Example: drctl canary examples/seed-estate.yaml
     """
-    from drctl.engine.journal import Journal
-    from drctl.measure.probes import canary_store
-    from drctl.measure.standing import StandingCanary
-    from drctl.measure.store import MeasureStore
+    from drctl.measure.standing import standing_canary
 
     plan = load_plan(plan_path)
-    spec = plan.probes.canary
-    if spec is None:
-        raise ConfigError(
-            f"{plan_path}: the plan has no `probes.canary`",
-            hint="add one (see docs/plan.md, `probes`) naming the table, bucket or DSN to write",
-        )
     try:
         limit = parse_duration(duration).total_seconds() if duration else None
     except ValueError as err:
         raise ConfigError(f"--for: {err}", hint="e.g. --for 10m") from err
     settings = Settings()
-    where = region or str(plan.regions.primary)
-    target = canary_store(spec, where, dr=False, settings=settings, roles=tuple(plan.aws.roles))
-    store = MeasureStore(Journal(settings.state_database_url()).engine)
-    writer = StandingCanary(plan.metadata.name, lambda: target, store, interval=spec.interval)
+    writer = standing_canary(plan, settings, settings.state_database_url(), region)
+    if writer is None:
+        raise ConfigError(
+            f"{plan_path}: the plan has no `probes.canary`",
+            hint="add one (see docs/plan.md, `probes`) naming the table, bucket or DSN to write",
+        )
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     console.print(
-        f"standing canary of {plan.metadata.name}: writing to {target.name} every "
-        f"{format_duration(spec.interval)}; stop with Ctrl-C"
+        f"standing canary of {plan.metadata.name}: writing to {writer.primary().name} every "
+        f"{format_duration(writer.interval)}; stop with Ctrl-C"
     )
     writer.start()
     try:

@@ -22,8 +22,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from drctl.clock import Clock
 from drctl.measure.store import CANARY, MeasureStore
+from drctl.plan.model import Plan
 from drctl.probes.canary import Canary, CanaryStore
 from drctl.probes.measure import Ack
+from drctl.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +91,24 @@ class StandingCanary(Canary):
         except SQLAlchemyError:
             return  # the store is busy: the next series tries again
         self._forgotten_for = self.run_id
+
+
+def standing_canary(
+    plan: Plan, settings: Settings, state_url: str, region: str = ""
+) -> StandingCanary | None:
+    """The plan's standing canary, writing to `region` (default: the primary) through
+    `settings`' AWS access and journaling into the state database at `state_url`; None when
+    the plan has no canary."""
+    from drctl.engine.journal import Journal
+    from drctl.measure.probes import canary_store
+
+    spec = plan.probes.canary
+    if spec is None:
+        return None
+    where = region or str(plan.regions.primary)
+    target = canary_store(spec, where, dr=False, settings=settings, roles=tuple(plan.aws.roles))
+    store = MeasureStore(Journal(state_url).engine)
+    return StandingCanary(plan.metadata.name, lambda: target, store, interval=spec.interval)
 
 
 def standing_acks(
