@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
+from tests.scratch_db import scratch_database
 
 from drctl import engine
 from drctl.engine.events import RunEvent
 from drctl.runbook.io import parse_runbook
 from drctl.runbook.model import Runbook
 from drctl.settings import Settings
-
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture
@@ -44,12 +41,8 @@ def events() -> Recorder:
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     """A database created for this test session on the machine's PostgreSQL, dropped afterwards."""
-    name = f"drctl_engine_{secrets.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("drctl_engine") as name:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
 def runbook(text: str) -> Runbook:

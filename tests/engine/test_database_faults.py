@@ -20,7 +20,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.engine.conftest import PG_ADMIN, drctl, until
+from tests.engine.conftest import drctl, until
+from tests.scratch_db import PG_ADMIN
 
 from drctl import engine
 from drctl.audit.log import AuditLog

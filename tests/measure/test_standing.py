@@ -13,6 +13,7 @@ import psycopg
 import pytest
 import sqlalchemy as sa
 from tests.engine.conftest import drctl, until
+from tests.scratch_db import scratch_database
 
 from drctl import engine
 from drctl.clock import FakeClock
@@ -28,12 +29,8 @@ DSN = f"{SERVER} dbname=test"
 @pytest.fixture
 def dr_dsn() -> Iterator[str]:
     """A database of its own on the machine's PostgreSQL: the DR side nothing replicates to."""
-    name = f"drctl_dr_{secrets.token_hex(4)}"
-    with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute(f"CREATE DATABASE {name}")
-    yield f"{SERVER} dbname={name}"
-    with psycopg.connect(DSN, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    with scratch_database("drctl_dr") as name:
+        yield f"{SERVER} dbname={name}"
 
 
 def test_writes_roll_into_hourly_series_and_number_on_across_processes(tmp_path: Path) -> None:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import secrets as random
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from tests.scratch_db import scratch_database
 
 from drctl import engine
 from drctl.settings import Settings
@@ -19,18 +18,12 @@ from drctl.web.tokens import Role, TokenStore
 
 from .conftest import drill_runbook, sign_in
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    name = f"drctl_web_{random.token_hex(4)}"
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    engine.shutdown()
-    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with scratch_database("drctl_web") as name:
+        yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+        engine.shutdown()
 
 
 def test_a_token_made_by_the_cli_store_signs_in_and_runs_are_shared(
