@@ -9,6 +9,7 @@ the stored one, so later steps and DBOS's own checkpoint never hold a secret eit
 
 from __future__ import annotations
 
+import contextvars
 import random
 import threading
 from collections.abc import Callable, Mapping
@@ -28,6 +29,7 @@ from drctl.plan.aws import AwsRole
 from drctl.plan.durations import format_duration
 from drctl.providers import intents, registry
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
+from drctl.providers.stop import StepStopped, pause, watching
 from drctl.runbook.model import Step
 from drctl.runbook.refs import substitute
 from drctl.runbook.run import (
@@ -151,7 +153,17 @@ class StepWrites:
 
 
 def execute_step(job: StepJob) -> StepRun:
-    """Run a step to its end (succeeded, failed or timed out), journaling every attempt."""
+    """Run a step to its end (succeeded, failed or timed out), journaling every attempt.
+
+    A cancel of the run, or this process shutting down, ends the step where it waits (polls,
+    backs off) with `StepStopped`: nothing is recorded for the attempt, so a resume runs it
+    again. A call or command in flight is not cut short: it ends, and is recorded, as before.
+    """
+    with watching(runtime.stop_watch(job.run_id, job.engine.journal)):
+        return _attempts(job)
+
+
+def _attempts(job: StepJob) -> StepRun:
     journal = job.engine.journal
     entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now())
     if entry.status in FINISHED_STEP:
@@ -166,6 +178,8 @@ def execute_step(job: StepJob) -> StepRun:
             journal.update_step(job.run_id, job.step.id, status="running", attempts=attempt)
         try:
             outcome, verified, described = _attempt(job, attempt)
+        except StepStopped:
+            raise
         except ProviderError as exc:
             if exc.retryable and attempt < job.step.retry.attempts:
                 _retry_later(job, attempt, exc)
@@ -277,12 +291,10 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
         if getattr(action, "immediate", False):
             work()
             return box.result()
-        runtime.actions().submit(work)
+        runtime.actions().submit(contextvars.copy_context().run, work)  # the stop watch too
         return box.result(timeout=timeout)
     except FutureTimeout:
-        cancel = getattr(action, "cancel", None)
-        if callable(cancel):
-            cancel()
+        _cancel(action)
         raise StepTimeout(
             f"step `{job.step.id}` did not finish within its timeout of "
             f"{format_duration(job.step.timeout)}",
@@ -297,6 +309,13 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
             f"step `{job.step.id}` ({job.step.action}) crashed: {type(exc).__name__}: {exc}",
             hint="this is a bug in the action; report it with the run id",
         ) from exc
+
+
+def _cancel(action: Action) -> None:
+    """Stop what the action started outside Python (a shell command), if it can."""
+    cancel = getattr(action, "cancel", None)
+    if callable(cancel):
+        cancel()
 
 
 def _work(
@@ -351,7 +370,7 @@ def _retry_later(job: StepJob, attempt: int, exc: ProviderError) -> None:
             "delay_seconds": round(delay.total_seconds(), 3),
         },
     )
-    job.engine.clock.sleep(delay.total_seconds())
+    pause(job.engine.clock, delay.total_seconds())
 
 
 def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRun:

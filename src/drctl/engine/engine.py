@@ -257,6 +257,7 @@ class Engine:
         identity = self._record_actor(run_id, "cancel", who, reason)
         client = runtime.client(self.settings)
         client.cancel_workflow(run_id, cancel_children=True)
+        runtime.cancelled(run_id)
         self.journal.update_run(run_id, status="cancelled", ended_at=self.clock.now())
         self.journal.finish_unfinished_steps(run_id, "cancelled", f"cancelled by {actor}")
         for step in run.steps:
@@ -349,6 +350,7 @@ class Engine:
         children = DBOS.list_workflows(parent_workflow_id=run_id, status="CANCELLED")
         self.journal.reopen_steps(run_id)
         self.journal.update_run(run_id, status="running", ended_at=None)
+        runtime.reopened(run_id)
         DBOS.resume_workflow(run_id)
         for child in children:
             DBOS.resume_workflow(child.workflow_id)

@@ -17,6 +17,7 @@ import logging
 import sqlite3
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing, contextmanager
@@ -29,6 +30,7 @@ from dbos import DBOS, DBOSClient, DBOSConfig
 from drctl import __version__
 from drctl.engine.journal import Journal
 from drctl.errors import ConfigError, RunError
+from drctl.providers.stop import Stop, Watch
 from drctl.settings import Settings
 
 if TYPE_CHECKING:
@@ -69,6 +71,8 @@ class _Process:
         self.running = 0
         self.running_changed = threading.Condition()
         self.interrupted: dict[str, str] = {}
+        self.cancelled: set[str] = set()
+        self.generation = 0  # bumped by `shutdown`: steps started before it stop
         # A step gives up at its deadline while its action keeps a thread until it returns
         # (shell commands are killed through `cancel()`), so the pool outlives any one run.
         self.actions = ThreadPoolExecutor(max_workers=2048, thread_name_prefix="drctl-action")
@@ -143,6 +147,50 @@ def engine_of(run_id: str) -> Engine:
 def actions() -> ThreadPoolExecutor:
     """The threads actions run in, so a step can give up at its deadline."""
     return _process.actions
+
+
+CANCEL_LOOK = 2.0
+"""Seconds between two looks at the journal for a cancel made by another process."""
+
+
+def cancelled(run_id: str) -> None:
+    """The run was cancelled here: its running steps stop at their next wait."""
+    with _process.lock:
+        _process.cancelled.add(run_id)
+
+
+def reopened(run_id: str) -> None:
+    """The run was resumed after a cancel: its steps may run again."""
+    with _process.lock:
+        _process.cancelled.discard(run_id)
+        _process.interrupted.pop(run_id, None)
+
+
+def stop_watch(run_id: str, journal: Journal) -> Watch:
+    """What a step of `run_id` asks while it waits: stop when the run is cancelled (here, or by
+    another process as the journal shows) or this process shuts down (the run stays resumable)."""
+    generation = _process.generation
+    looked = time.monotonic()
+
+    def watch() -> Stop | None:
+        nonlocal looked
+        if _process.generation != generation:
+            return Stop("this process is shutting down", interrupted=True)
+        if run_id in _process.cancelled:
+            return Stop("the run was cancelled")
+        if time.monotonic() - looked < CANCEL_LOOK:
+            return None
+        looked = time.monotonic()
+        try:
+            status = journal.run_status(run_id)
+        except Exception:  # noqa: BLE001  an unreachable journal is no cancel; the step goes on
+            return None
+        if status != "cancelled":
+            return None
+        cancelled(run_id)
+        return Stop("the run was cancelled")
+
+    return watch
 
 
 @contextmanager
@@ -228,6 +276,7 @@ def shutdown(grace: float = 3.0) -> None:
     Workflows cancelled a moment ago are given `grace` seconds to notice and stop, so their
     threads do not outlive the database connection.
     """
+    _process.generation += 1  # waiting steps stop (`stop_watch`)
     with _process.running_changed:
         _process.running_changed.wait_for(lambda: _process.running == 0, timeout=grace)
     with _process.lock:
@@ -241,6 +290,7 @@ def shutdown(grace: float = 3.0) -> None:
             pool.close()
         _process.journals.clear()
         _process.interrupted.clear()
+        _process.cancelled.clear()
 
 
 def client(settings: Settings) -> DBOSClient:

@@ -30,6 +30,7 @@ from drctl.errors import DrctlError
 from drctl.model import Frozen
 from drctl.plan.aws import AwsRole
 from drctl.providers.base import Output
+from drctl.providers.stop import StepStopped
 from drctl.runbook.io import parse_stored_runbook
 from drctl.runbook.model import Runbook, Step
 from drctl.runbook.run import StepError, StepRun
@@ -89,7 +90,8 @@ def interruptible(run_id: str) -> Iterator[None]:
     """Turn a fault of this process, not of the run, into `RunInterrupted` (the run stays resumable).
 
     Those faults are a state database still unreachable after the journal's and audit's
-    retries, and the interpreter shutting down (its thread pools refuse new work).
+    retries, the interpreter shutting down (its thread pools refuse new work), and a step
+    stopped where it waited because its run was cancelled or the engine shut down.
     """
     try:
         yield
@@ -98,6 +100,8 @@ def interruptible(run_id: str) -> Iterator[None]:
             reason = f"the state database did not answer for {RETRY_SECONDS:.0f} s: {exc}"
         elif isinstance(exc, RuntimeError) and "after shutdown" in str(exc):
             reason = "this process is shutting down"
+        elif isinstance(exc, StepStopped):  # no step outcome recorded: a resume runs it again
+            reason = exc.stop.reason
         else:
             raise
         raise runtime.RunInterrupted(run_id, reason.splitlines()[0]) from exc
@@ -172,7 +176,9 @@ def _execute(job: StepJob) -> str:
     try:
         result = execute_step(job)
     except DrctlError as exc:
-        if is_transient(exc):  # e.g. the audit subscriber's database: not the step's fault
+        if is_transient(exc) or isinstance(
+            exc, StepStopped
+        ):  # e.g. the audit subscriber's database: not the step's fault
             raise
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
         result = job.engine.journal.fail_step(

@@ -10,6 +10,7 @@ from typing import TypeVar
 from drctl.clock import Clock
 from drctl.errors import ProviderError
 from drctl.providers.base import StepTimeout
+from drctl.providers.stop import check, pause
 
 T = TypeVar("T")
 
@@ -71,12 +72,14 @@ def wait_for(
     Reads follow `poll_delay` (by `expected_at`, the step's expected completion on `clock`)
     unless a `backoff` is given; the last read is at the deadline. A retryable
     `ProviderError` from `read` (throttling, 5xx) counts as "not yet" and is retried.
+    Inside a step, a cancelled run or a process shutting down ends the wait (`StepStopped`).
     """
     last = "not checked yet"
     started = clock.monotonic()
     delays = backoff.delays() if backoff is not None else None
     final = False
     while True:
+        check()
         try:
             value = read()
         except ProviderError as err:
@@ -92,7 +95,7 @@ def wait_for(
             break
         delay = next(delays) if delays is not None else poll_delay(now, started, expected_at)
         final = delay >= deadline - now  # the next read is the last, at the deadline
-        clock.sleep(min(delay, deadline - now))
+        pause(clock, min(delay, deadline - now))
     raise StepTimeout(
         f"not visible before the deadline: {last}",
         hint="the change may still be in progress; run the step again to keep waiting",
@@ -111,5 +114,5 @@ def retry_call(
         except ProviderError as err:
             if not err.retryable:
                 raise
-            clock.sleep(next(delays))
+            pause(clock, next(delays))
     return call()

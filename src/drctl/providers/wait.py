@@ -12,6 +12,7 @@ from drctl.plan.durations import Duration
 from drctl.providers.base import ActionContext, Outcome, Output, Params, StepTimeout
 from drctl.providers.http import HttpParams, problem, request
 from drctl.providers.shell import Shell, ShellParams, command_text
+from drctl.providers.stop import pause
 
 
 class UntilCondition(Params):
@@ -65,7 +66,7 @@ class Wait:
 
     def verify(self, deadline: float) -> Output:
         if self.params.duration is not None:  # waiting is verify's part: it holds no call slot
-            self.ctx.clock.sleep(self.params.duration.total_seconds())
+            pause(self.ctx.clock, self.params.duration.total_seconds())
         if self.params.until is None:
             return {}
         while True:
@@ -77,7 +78,7 @@ class Wait:
                     f"{self._condition_text()} still not true: {wrong}",
                     hint="raise the step `timeout` or check why the condition never holds",
                 )
-            self.ctx.clock.sleep(self.params.poll.total_seconds())
+            pause(self.ctx.clock, self.params.poll.total_seconds())
 
     def _condition_text(self) -> str:
         until = self.params.until
