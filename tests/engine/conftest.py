@@ -45,9 +45,21 @@ def postgres_url() -> Iterator[str]:
         yield f"postgresql://postgres@127.0.0.1:5432/{name}"
 
 
-def runbook(text: str) -> Runbook:
+def runbook_text(steps: str, name: str = "test") -> str:
+    """A runbook's YAML: the header, then `steps` (YAML list items under `steps:`)."""
+    return f"apiVersion: drctl/v1\nkind: Runbook\nname: {name}\nsteps:\n" + steps
+
+
+def runbook(steps: str, name: str = "test") -> Runbook:
     """A runbook from YAML steps (the header is added)."""
-    return parse_runbook("apiVersion: drctl/v1\nkind: Runbook\nname: test\nsteps:\n" + text)
+    return parse_runbook(runbook_text(steps, name))
+
+
+def runbook_file(directory: Path, name: str, steps: str) -> Path:
+    """`directory/rb.yaml` holding a runbook of `steps`, for the `drctl` CLI to run."""
+    path = directory / "rb.yaml"
+    path.write_text(runbook_text(steps, name), encoding="utf-8")
+    return path
 
 
 def drctl(

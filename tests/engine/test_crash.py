@@ -7,7 +7,7 @@ import signal
 from pathlib import Path
 
 import pytest
-from tests.engine.conftest import drctl, until
+from tests.engine.conftest import drctl, runbook_file, until
 
 from drctl import engine
 from drctl.errors import DrctlError
@@ -27,12 +27,10 @@ def env_for(settings: Settings, executor: str) -> dict[str, str]:
 def chain(tmp_path: Path) -> Path:
     """s1, s2 append without any guard (a rerun would show twice); s3 is step k; then s4, s5."""
     log = tmp_path / "log"
-    path = tmp_path / "rb.yaml"
-    path.write_text(f"""\
-apiVersion: drctl/v1
-kind: Runbook
-name: crash
-steps:
+    path = runbook_file(
+        tmp_path,
+        "crash",
+        f"""\
   - {{id: s1, title: One, action: shell, params: {{command: "echo s1 >> {log}"}}}}
   - {{id: s2, title: Two, action: shell, needs: [s1], params: {{command: "echo s2 >> {log}"}}}}
   - id: s3
@@ -44,7 +42,8 @@ steps:
       creates: {tmp_path}/s3.done
   - {{id: s4, title: Four, action: shell, needs: [s3], params: {{command: "echo s4 >> {log}"}}}}
   - {{id: s5, title: Five, action: shell, needs: [s4], params: {{command: "echo s5 >> {log}"}}}}
-""")
+""",
+    )
     return path
 
 
@@ -99,16 +98,15 @@ def test_a_pending_approval_survives_the_worker_being_killed(
     settings: Settings, tmp_path: Path
 ) -> None:
     log = tmp_path / "log"
-    path = tmp_path / "rb.yaml"
-    path.write_text(f"""\
-apiVersion: drctl/v1
-kind: Runbook
-name: gated
-steps:
+    path = runbook_file(
+        tmp_path,
+        "gated",
+        f"""\
   - {{id: s1, title: One, action: shell, params: {{command: "echo s1 >> {log}"}}}}
   - {{id: gate, title: Go ahead, action: approval, needs: [s1]}}
   - {{id: s2, title: Two, action: shell, needs: [gate], params: {{command: "echo s2 >> {log}"}}}}
-""")
+""",
+    )
     env = env_for(settings, "approval-host")
     worker = drctl("run", str(path), "--run-id", "gated-1", env=env, cwd=tmp_path)
     until(lambda: status_of("gated-1", settings) == "waiting-approval", 90, "the gate to wait")
@@ -136,12 +134,10 @@ def test_a_parallel_run_killed_mid_wave_resumes_with_the_schedule_it_had(
 ) -> None:
     """`a` and `b` end (one harvest starts `d`), `k` is killed; the resumed run repeats only `k`."""
     log = tmp_path / "log"
-    path = tmp_path / "rb.yaml"
-    path.write_text(f"""\
-apiVersion: drctl/v1
-kind: Runbook
-name: wave
-steps:
+    path = runbook_file(
+        tmp_path,
+        "wave",
+        f"""\
   - {{id: a, title: A, action: shell, params: {{command: "echo a >> {log}"}}}}
   - {{id: b, title: B, action: shell, params: {{command: "sleep 0.3 && echo b >> {log}"}}}}
   - id: k
@@ -152,7 +148,8 @@ steps:
       creates: {tmp_path}/k.done
   - {{id: d, title: D, action: shell, needs: [a, b], params: {{command: "echo d >> {log}"}}}}
   - {{id: e, title: E, action: shell, needs: [d, k], params: {{command: "echo e >> {log}"}}}}
-""")
+""",
+    )
     env = env_for(settings, "wave-host")
     worker = drctl("run", str(path), "--run-id", "wave-1", "--as", "ops", env=env, cwd=tmp_path)
     until(lambda: log.exists() and "d" in log.read_text().split(), 90, "step d")

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from tests.engine.conftest import drctl, until
+from tests.engine.conftest import drctl, runbook, until
 from tests.scratch_db import PG_ADMIN
 
 from drctl import engine
@@ -30,7 +30,7 @@ from drctl.audit.verify import verify_chain
 from drctl.engine import Engine
 from drctl.engine.events import RunEvent
 from drctl.providers.postgres_local import LocalServer, find_bin_dir, give_to_server_user
-from drctl.runbook.io import dump_runbook, parse_runbook
+from drctl.runbook.io import dump_runbook
 from drctl.runbook.model import Runbook
 from drctl.settings import Settings
 from drctl_sandbox.lab.servers import SERVER_CONFIG, initdb
@@ -58,8 +58,7 @@ def fan_out(tmp_path: Path, name: str = "faults", seconds: float = 1.5) -> Runbo
         f"  - {{id: c, title: C, action: shell, needs: [{', '.join(BRANCHES)}], "
         f'params: {{command: "echo c >> {log}"}}}}',
     ]
-    text = f"apiVersion: drctl/v1\nkind: Runbook\nname: {name}\nsteps:\n" + "\n".join(lines)
-    return parse_runbook(text + "\n")
+    return runbook("\n".join(lines) + "\n", name)
 
 
 def written_once(log: Path) -> bool:

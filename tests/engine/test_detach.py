@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.engine.conftest import drctl, until
+from tests.engine.conftest import drctl, runbook_file, until
 from tests.engine.test_crash import env_for, status_of
 
 from drctl.settings import Settings
@@ -14,14 +14,13 @@ pytestmark = pytest.mark.slow
 
 
 def test_a_detached_run_finishes_in_the_background(settings: Settings, tmp_path: Path) -> None:
-    path = tmp_path / "rb.yaml"
-    path.write_text(f"""\
-apiVersion: drctl/v1
-kind: Runbook
-name: bg
-steps:
+    path = runbook_file(
+        tmp_path,
+        "bg",
+        f"""\
   - {{id: a, title: A, action: shell, params: {{command: "touch {tmp_path}/a"}}}}
-""")
+""",
+    )
     starter = drctl(
         "run",
         str(path),
