@@ -49,7 +49,7 @@ def test_writes_roll_into_hourly_series_and_number_on_across_processes(tmp_path:
     assert nine.endswith(":2026-12-03T09") and ten.endswith(":2026-12-03T10")
     assert [a.seq for _, a in store.acks(nine)] == [1]
     assert [a.seq for _, a in store.acks(ten)] == [2, 3], "a restarted canary numbers on"
-    assert target.surviving(nine) == {1} and target.surviving(ten) == {2, 3}
+    assert target.surviving(nine, {1, 2, 3}) == {1} and target.surviving(ten, {1, 2, 3}) == {2, 3}
 
     clock.advance(timedelta(hours=25))  # a day later: the old journal rows are let go
     again.tick()
@@ -125,7 +125,7 @@ def _replicate(series_id: str, until_at: datetime, dr_dsn: str) -> None:
         rows = source.execute(
             "SELECT run_id, seq, written_at FROM drctl_canary WHERE run_id = %s", (series_id,)
         ).fetchall()
-    PostgresStore("dr", dr_dsn).surviving("create the table")
+    PostgresStore("dr", dr_dsn).surviving("create the table", ())
     with psycopg.connect(dr_dsn) as dr:
         for run_id, seq, written_at in rows:
             if written_at <= until_at:

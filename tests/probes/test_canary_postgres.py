@@ -24,7 +24,9 @@ def test_canary_acknowledged_writes_all_survive_on_the_same_server() -> None:
     acks = canary.snapshot()
     assert len(acks) >= 5
     assert [a.seq for a in acks] == list(range(1, len(acks) + 1))
-    result = measure_rpo(acks, store.surviving(run_id), failure_at, "primary")
+    surviving = store.surviving(run_id, [a.seq for a in acks] + [10_000])
+    assert surviving == {a.seq for a in acks}, "every acknowledged write, nothing else"
+    result = measure_rpo(acks, surviving, failure_at, "primary")
     assert result.lost == []
     assert result.rpo == timedelta(0)
 

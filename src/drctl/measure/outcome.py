@@ -107,8 +107,8 @@ def _rpo_writes(
         if standing:
             # What it wrote after the failure (the primary lived on) is no loss of this one.
             written = [a for series in standing.values() for a in series if a.time <= failure_at]
-            return written, session.survivors(*standing), "standing"
-    return acks, session.survivors(), "run"
+            return written, session.survivors({a.seq for a in written}, *standing), "standing"
+    return acks, session.survivors({a.seq for a in acks}), "run"
 
 
 def _beside(session: ProbeSession, spec: AvailabilitySpec, failure_at: datetime) -> BesideProbe:
@@ -126,7 +126,7 @@ def _beside_canary(
 ) -> BesideCanary:
     """Data loss of a canary beside the RPO's own, at the same failure instant."""
     acks = [a for _, a in session.store.beside_acks(session.run_id, beside.name)]
-    survivors = session.beside_survivors(beside)
+    survivors = session.beside_survivors(beside, {a.seq for a in acks})
     if survivors is None:
         return BesideCanary(name=beside.name, acknowledged=len(acks))
     result = measure_rpo(acks, survivors, failure_at, state.old_primary)

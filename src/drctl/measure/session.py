@@ -6,7 +6,7 @@ own number, so the time between two sessions shows as a gap, never as samples.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -93,10 +93,11 @@ class ProbeSession:
                         first_seq=max(written, default=0) + 1, on_ack=journal)  # fmt: skip
         return BesideCanaryRun(spec.name, canary, new)
 
-    def beside_survivors(self, run: BesideCanaryRun) -> set[int] | None:
-        """Sequence numbers of a beside canary's writes on the new primary (None if unreadable)."""
+    def beside_survivors(self, run: BesideCanaryRun, among: Collection[int]) -> set[int] | None:
+        """Which of a beside canary's acknowledged writes (`among`) are on the new primary
+        (None if unreadable)."""
         try:
-            return run.new_store.surviving(f"{self.run_id}:{run.name}")
+            return run.new_store.surviving(f"{self.run_id}:{run.name}", among)
         except DrctlError:
             return None
 
@@ -127,13 +128,13 @@ class ProbeSession:
             if probe is not None:
                 probe.stop()
 
-    def survivors(self, *series: str) -> set[int] | None:
-        """Sequence numbers of this run's canary writes (or of the given series') on the new
-        primary; None if unreadable."""
+    def survivors(self, among: Collection[int], *series: str) -> set[int] | None:
+        """Which of the acknowledged writes `among` of this run's canary (or of the given
+        series) are on the new primary; None if unreadable."""
         reader = self.hooks.canary_survivors() if self.hooks.canary_survivors else self.new_store
         if reader is None:
             return None
         try:
-            return set().union(*(reader.surviving(name) for name in series or [self.run_id]))
+            return set().union(*(reader.surviving(name, among) for name in series or [self.run_id]))
         except DrctlError:
             return None

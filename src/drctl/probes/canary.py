@@ -9,7 +9,7 @@ is kept in order for `measure_rpo`.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import timedelta
 from typing import Protocol
 
@@ -28,8 +28,8 @@ class CanaryStore(Protocol):
         """Write one canary row; raising means not acknowledged."""
         ...
 
-    def surviving(self, run_id: str) -> set[int]:
-        """Sequence numbers of this run's canary rows present in the store."""
+    def surviving(self, run_id: str, among: Collection[int]) -> set[int]:
+        """Which of `among` (the acknowledged sequence numbers) this run's rows in the store hold."""
         ...
 
 

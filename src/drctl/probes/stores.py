@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -10,8 +12,13 @@ import pymysql
 
 from drctl.errors import ProviderError
 from drctl.providers.aws.clients import aws_errors
+from drctl.providers.retry import DEFAULT_BACKOFF
 
 CANARY_TABLE = "drctl_canary"
+_BATCH_GET = 100
+"""Keys per `BatchGetItem` (DynamoDB's limit)."""
+_BATCH_ROUNDS = 8
+"""Tries of one batch while DynamoDB hands keys back unprocessed."""
 
 
 class PostgresStore:
@@ -43,12 +50,12 @@ class PostgresStore:
                 f"canary write to {self.name} failed: {exc}".splitlines()[0], retryable=True
             ) from exc
 
-    def surviving(self, run_id: str) -> set[int]:
+    def surviving(self, run_id: str, among: Collection[int]) -> set[int]:
         try:
             rows = self._connection().execute(
                 f"SELECT seq FROM {CANARY_TABLE} WHERE run_id = %s", (run_id,)
             )
-            return {int(r[0]) for r in rows}
+            return {int(r[0]) for r in rows} & set(among)
         except psycopg.Error as exc:
             self._conn = None
             raise ProviderError(
@@ -91,11 +98,11 @@ class MySqlStore:
                 f"canary write to {self.name} failed: {_mysql_message(exc)}", retryable=True
             ) from exc
 
-    def surviving(self, run_id: str) -> set[int]:
+    def surviving(self, run_id: str, among: Collection[int]) -> set[int]:
         try:
             with self._connection().cursor() as cursor:
                 cursor.execute(f"SELECT seq FROM {CANARY_TABLE} WHERE run_id = %s", (run_id,))
-                return {int(r[0]) for r in cursor.fetchall()}
+                return {int(r[0]) for r in cursor.fetchall()} & set(among)
         except pymysql.MySQLError as exc:
             self._conn = None
             raise ProviderError(
@@ -148,21 +155,32 @@ class DynamoDbStore:
         with aws_errors(self._where, self.name):
             self.client.put_item(TableName=self.table, Item=item)
 
-    def surviving(self, run_id: str) -> set[int]:
-        seqs: set[int] = set()
-        kwargs: dict[str, Any] = {
-            "TableName": self.table,
-            "FilterExpression": "drctl_run = :run",
-            "ExpressionAttributeValues": {":run": {"S": run_id}},
-            "ConsistentRead": True,
-        }
+    def surviving(self, run_id: str, among: Collection[int]) -> set[int]:
+        """Read back exactly the acknowledged items (`BatchGetItem`, strongly consistent), never
+        a `Scan`: the canary shares the user's table, which may hold millions of items."""
+        keys = [self._key(run_id, seq) for seq in sorted(set(among))]
+        found: set[int] = set()
+        delays = DEFAULT_BACKOFF.delays()
         with aws_errors(self._where, self.name):
-            while True:
-                page = self.client.scan(**kwargs)
-                seqs.update(int(item["drctl_seq"]["N"]) for item in page.get("Items", []))
-                if "LastEvaluatedKey" not in page:
-                    return seqs
-                kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            for start in range(0, len(keys), _BATCH_GET):
+                pending = keys[start : start + _BATCH_GET]
+                for _ in range(_BATCH_ROUNDS):
+                    page = self.client.batch_get_item(RequestItems={self.table: {
+                        "Keys": pending, "ConsistentRead": True, "ProjectionExpression": "drctl_seq"}})  # fmt: skip
+                    items = page.get("Responses", {}).get(self.table, [])
+                    found.update(int(item["drctl_seq"]["N"]) for item in items)
+                    pending = page.get("UnprocessedKeys", {}).get(self.table, {}).get("Keys", [])
+                    if not pending:
+                        break
+                    time.sleep(next(delays))  # throttled: AWS advises backing off
+                else:
+                    raise ProviderError(
+                        f"{len(pending)} canary items of {self.table} stayed unprocessed",
+                        hint="the table is throttled; measure again once it has capacity",
+                        where=self._where,
+                        retryable=True,
+                    )
+        return found
 
 
 class S3Store:
@@ -181,10 +199,10 @@ class S3Store:
                 Bucket=self.bucket, Key=f"{self.prefix}{run_id}/{seq:09d}", Body=at_iso.encode()
             )
 
-    def surviving(self, run_id: str) -> set[int]:
+    def surviving(self, run_id: str, among: Collection[int]) -> set[int]:
         seqs: set[int] = set()
         paginator = self.client.get_paginator("list_objects_v2")
         with aws_errors(self._where, self.name):
             for page in paginator.paginate(Bucket=self.bucket, Prefix=f"{self.prefix}{run_id}/"):
                 seqs.update(int(obj["Key"].rsplit("/", 1)[1]) for obj in page.get("Contents", []))
-        return seqs
+        return seqs & set(among)

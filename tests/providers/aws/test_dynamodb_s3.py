@@ -8,6 +8,7 @@ import pytest
 
 from drctl.clock import SystemClock
 from drctl.errors import NotFoundError
+from drctl.probes.stores import DynamoDbStore
 from drctl.providers.aws import dynamodb, s3
 from drctl.providers.base import StepTimeout
 
@@ -105,6 +106,37 @@ def test_dynamodb_canary_written_in_the_primary_is_read_in_the_secondary(
 
     assert first.changed is True
     assert verified["key"] == "drctl-canary#run-1#canary"
+
+
+def test_the_dynamodb_canary_reads_back_its_acknowledged_items_without_scanning_the_table(
+    aws: Any,
+) -> None:
+    """The canary shares the user's table: a Scan would read all of it at every measurement."""
+    table = aws.name("orders-composite")
+    ddb = aws.client("dynamodb", PRIMARY)
+    ddb.create_table(
+        TableName=table,
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("pk", "sk")],
+        KeySchema=[
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ],
+    )
+    for i in range(30):  # the application's own items
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"order#{i}"}, "sk": {"S": "v1"}})
+    store = DynamoDbStore("primary", ddb, table)
+    for seq in range(1, 231):  # more than two BatchGetItem pages of 100 keys
+        store.write("run-a", seq, "2026-12-03T10:00:00+00:00")
+    store.write("run-b", 1, "2026-12-03T10:00:00+00:00")
+    operations: list[str] = []
+    ddb.meta.events.register("before-call.dynamodb.*",
+                             lambda model, **_: operations.append(model.name))  # fmt: skip
+
+    acknowledged = set(range(1, 241))  # 231-240 acknowledged but lost
+    assert store.surviving("run-a", acknowledged) == set(range(1, 231))
+    assert store.surviving("run-b", {1, 2}) == {1}
+    assert set(operations) == {"BatchGetItem"}, operations
 
 
 def replicated_buckets(aws: Any) -> tuple[str, str]:
