@@ -81,6 +81,17 @@ DEFAULTS: dict[str, Latency] = {
         "CREATING until its instances joined (else NodeCreationFailure), so at least "
         "eks_node_join; 3 min modelled",
     ),
+    "ebs_snapshot_copy": Latency(
+        seconds=300,
+        source="AWS EBS User Guide: a copy is pending until its data is transferred, minutes "
+        "for an incremental copy, hours for a full one (no figure); 5 min modelled, as the "
+        "compiler estimates the step",
+    ),
+    "ebs_volume_create": Latency(
+        seconds=30,
+        source="unconfirmed: CreateVolume answers State creating, then available; AWS gives "
+        "no duration (seconds to a minute in user reports); 30 s modelled",
+    ),
     "efs_replication_delete": Latency(
         seconds=180,
         source="AWS: deleting a replication configuration 'can take several minutes' "

@@ -38,6 +38,7 @@ from moto.secretsmanager.responses import SecretsManagerResponse
 from drctl_sandbox import latencies
 from drctl_sandbox.aws import (
     cloudtrail,
+    ebs_states,
     efs_replication,
     eks_creation,
     elasticache_global,
@@ -95,6 +96,7 @@ def install() -> None:
     rds_promotion.install()
     state_changes.install()
     eks_creation.install()
+    ebs_states.install()
     efs_replication.install()
     elasticache_global.install()
 

@@ -56,6 +56,11 @@ def settle(now: float | None = None) -> None:
                 del _creating[key]
 
 
+def provisioning_now() -> bool:
+    """Whether the estate is being provisioned (`provisioning()`): creations take no time."""
+    return _instant.is_set()
+
+
 @contextmanager
 def provisioning() -> Iterator[None]:
     """Creations in this block are instant and silent: the estate as it stands before a run."""

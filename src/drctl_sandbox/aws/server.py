@@ -12,6 +12,7 @@ from drctl_sandbox.aws import (
     arc_cluster,
     cloudtrail,
     cloudwatch_dimensions,
+    ebs_states,
     efs_replication,
     eks_creation,
     elasticache_global,
@@ -90,6 +91,7 @@ def reset_backends() -> None:
     rds_promotion.reset()
     state_changes.reset()
     eks_creation.reset()
+    ebs_states.reset()
     additions.reset()
     route53_health.cut_checkers(set())
     arc_cluster.reset()

@@ -337,6 +337,34 @@ def test_efs_deletion_takes_minutes_and_all_configurations_fails_while_the_sourc
     assert code(err) == "ReplicationNotFound"
 
 
+def test_a_snapshot_copy_is_pending_and_a_restored_volume_creating_for_their_latencies(
+    client: Clients, faithful: Callable[..., LatencyTable]
+) -> None:
+    faithful(ebs_snapshot_copy=100, ebs_volume_create=50)
+    source, dr = client("ec2", PRIMARY), client("ec2", SECONDARY)
+    volume = source.create_volume(Size=1, AvailabilityZone=f"{PRIMARY}a")["VolumeId"]
+    snapshot = source.create_snapshot(VolumeId=volume)["SnapshotId"]
+    start = CLOCK.now()
+
+    copy = dr.copy_snapshot(SourceRegion=PRIMARY, SourceSnapshotId=snapshot)["SnapshotId"]
+
+    def state() -> str:
+        return str(dr.describe_snapshots(SnapshotIds=[copy])["Snapshots"][0]["State"])
+
+    assert state() == "pending"
+    until(80, start)
+    assert state() == "pending"
+    until(110, start)
+    assert state() == "completed"
+    start = CLOCK.now()
+    restored = dr.create_volume(SnapshotId=copy, AvailabilityZone=f"{SECONDARY}a")
+    assert restored["State"] == "creating"
+    until(60, start)
+    assert dr.describe_volumes(VolumeIds=[restored["VolumeId"]])["Volumes"][0]["State"] == (
+        "available"
+    )
+
+
 def test_route53_change_is_pending_until_it_propagates(
     client: Clients, faithful: Callable[..., LatencyTable]
 ) -> None:
