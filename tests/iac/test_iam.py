@@ -145,6 +145,7 @@ def test_the_drill_policy_grants_the_fis_injector_in_a_statement_of_its_own() ->
 
 
 def _with_signing_key(tmp_path: Path, key: str) -> list[RenderedFile]:
+    tmp_path.mkdir(exist_ok=True)
     plan = tmp_path / "plan.yaml"
     text = (EXAMPLES / "seed-estate.yaml").read_text(encoding="utf-8")
     text = text.replace("audit:\n", f"audit:\n  signing_key: '{key}'\n", 1)
@@ -172,10 +173,8 @@ def test_a_kms_signing_key_gets_exactly_the_kms_calls_of_sign_and_verify_on_that
     scenarios = [json.loads(f.content) for p, f in files.items() if p != "iam/drctl-audit-signing.json" and p.endswith(".json")]  # fmt: skip
     assert not any(a.startswith("kms:") for d in scenarios for s in d.get("Statement", []) for a in s["Action"])  # fmt: skip
 
-
-def test_a_local_signing_key_needs_no_kms_policy(tmp_path: Path) -> None:
-    paths = [f.path for f in _with_signing_key(tmp_path, "audit-key.pem")]
-    assert "iam/drctl-audit-signing.json" not in paths
+    local = [f.path for f in _with_signing_key(tmp_path / "local", "audit-key.pem")]
+    assert "iam/drctl-audit-signing.json" not in local  # an Ed25519 key file needs no KMS
 
 
 def test_backup_restore_policies_point_to_eksctls_minimum_iam_policies() -> None:
