@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from drctl.iac.context import RenderContext
-from drctl.iac.files import Kind
+from drctl.iac.files import Kind, RenderedFile
 from drctl.iac.iam import NO_RESOURCE_LEVEL, allows, needed
 from drctl.iac.iam_table import CONDITIONAL, OPERATIONS, RULE_CALLS, STEP_CALLS
 from drctl.iac.render import render
@@ -118,3 +118,73 @@ def test_with_plan_roles_each_region_names_its_role_and_the_roles_file_lists_the
     }
     assert roles["attach_policies_to"] == sorted(set(roles["role_by_region"].values()))
     assert "EXT" not in files["iam/drctl-roles.json"].content
+
+
+def test_the_drill_policy_grants_the_fis_injector_in_a_statement_of_its_own() -> None:
+    policies = _policies("seed-estate.yaml")
+    drill = policies["iam/drctl-drill.json"]
+    statements = drill["Statement"]
+    assert isinstance(statements, list)
+    (fis,) = [s for s in statements if any(a.startswith("fis:") for a in s["Action"])]
+    assert fis["Sid"] == "FisInjectionWithInjectOnly"
+    assert fis["Action"] == ["fis:GetExperiment", "fis:StartExperiment", "fis:StopExperiment"]
+    assert fis["Resource"] == [
+        "arn:aws:fis:ap-northeast-1:111122223333:experiment/*",
+        "arn:aws:fis:ap-northeast-1:111122223333:experiment-template/*",
+    ]
+    region = "ap-northeast-1"
+    start = needed("fis", "StartExperiment", region, "111122223333", "experimentTemplateId=EXT1")
+    assert start == [
+        ("fis:StartExperiment", "arn:aws:fis:ap-northeast-1:111122223333:experiment-template/EXT1"),
+        ("fis:StartExperiment", "arn:aws:fis:ap-northeast-1:111122223333:experiment/*"),
+    ]
+    assert all(allows(drill, action, arn) for action, arn in start)
+    assert not allows(drill, "fis:StartExperiment", start[0][1].replace(region, "us-west-2"))
+    others = [n for n in policies if n != "iam/drctl-drill.json"]
+    assert not any(a.startswith("fis:") for n in others for a in _actions(policies[n]))
+
+
+def _with_signing_key(tmp_path: Path, key: str) -> list[RenderedFile]:
+    tmp_path.mkdir(exist_ok=True)
+    plan = tmp_path / "plan.yaml"
+    text = (EXAMPLES / "seed-estate.yaml").read_text(encoding="utf-8")
+    text = text.replace("audit:\n", f"audit:\n  signing_key: '{key}'\n", 1)
+    plan.write_text(text, encoding="utf-8")
+    return render(load_plan(plan), RenderContext(account_id="111122223333"), [Kind.IAM])
+
+
+def test_a_kms_signing_key_gets_exactly_the_kms_calls_of_sign_and_verify_on_that_key(
+    tmp_path: Path,
+) -> None:
+    key = "arn:aws:kms:ap-southeast-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    files = {f.path: f for f in _with_signing_key(tmp_path, key)}
+    signing = json.loads(files["iam/drctl-audit-signing.json"].content)
+    assert signing["Statement"] == [
+        {
+            "Sid": "SignAndVerifyTheAuditChainHead",
+            "Effect": "Allow",
+            "Action": ["kms:GetPublicKey", "kms:Sign", "kms:Verify"],
+            "Resource": key,
+        }
+    ]
+    assert needed("kms", "Sign", "ap-southeast-1", "111122223333", f"KeyId={key}") == [
+        ("kms:Sign", key)
+    ]
+    scenarios = [json.loads(f.content) for p, f in files.items() if p != "iam/drctl-audit-signing.json" and p.endswith(".json")]  # fmt: skip
+    assert not any(a.startswith("kms:") for d in scenarios for s in d.get("Statement", []) for a in s["Action"])  # fmt: skip
+
+    local = [f.path for f in _with_signing_key(tmp_path / "local", "audit-key.pem")]
+    assert "iam/drctl-audit-signing.json" not in local  # an Ed25519 key file needs no KMS
+
+
+def test_backup_restore_policies_point_to_eksctls_minimum_iam_policies() -> None:
+    plan = load_plan(EXAMPLES / "backup-restore.yaml")
+    files = {f.path: f for f in render(plan, RenderContext(account_id="1"), [Kind.IAM])}
+    note = files["iam/EKSCTL-PERMISSIONS.md"]
+    assert "https://eksctl.io/usage/minimum-iam-policies/" in note.content
+    assert "`iam/drctl-region-failure.json`" in note.content
+    rf = files["iam/drctl-region-failure.json"]
+    assert rf.note == "eksctl's own calls are not in it: see iam/EKSCTL-PERMISSIONS.md"
+    assert files["iam/drctl-readiness.json"].note == ""
+    seed = render(load_plan(EXAMPLES / "seed-estate.yaml"), RenderContext(), [Kind.IAM])
+    assert "iam/EKSCTL-PERMISSIONS.md" not in [f.path for f in seed]

@@ -9,13 +9,28 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import boto3
 import pytest
+from tests.engine.conftest import runbook
 from tests.sandbox.test_write_intents import SECONDARY, _global_database
 
 from drctl import engine
+from drctl.engine import Engine
+from drctl.engine.outside import INJECT
+from drctl.iac.context import RenderContext
+from drctl.iac.files import Kind
+from drctl.iac.iam import allows, needed
+from drctl.iac.render import render
+from drctl.measure.fis import FisInjector
+from drctl.measure.run import MeasuredRun
+from drctl.plan.load import load_plan
+from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 from drctl_sandbox import latencies
 from drctl_sandbox.aws.server import SandboxServer
+
+PRIMARY, ACCOUNT = "ap-northeast-1", "123456789012"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -90,3 +105,52 @@ steps:
     plain = _drctl("runs", "show", "calls-1", env=env, cwd=tmp_path)
     assert "AWS calls" not in plain.stdout
     engine.shutdown()
+
+
+def _fis_template(server: SandboxServer) -> str:
+    fis = boto3.client("fis", region_name=PRIMARY, endpoint_url=server.endpoint_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    created = fis.create_experiment_template(
+        clientToken=os.urandom(4).hex(), description="wait", roleArn=f"arn:aws:iam::{ACCOUNT}:role/fis",
+        stopConditions=[{"source": "none"}],
+        actions={"pause": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+    )  # fmt: skip
+    return str(created["experimentTemplate"]["id"])
+
+
+def test_the_fis_injectors_calls_are_journaled_with_the_run_it_injected_for(
+    server: SandboxServer, instant: None, tmp_path: Path
+) -> None:
+    template = _fis_template(server)
+    settings = Settings(home=tmp_path / ".drctl", database_url="", executor_id="fis-calls",
+                        aws_endpoint_url=server.endpoint_url)  # fmt: skip
+    session = boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing")
+    clients = AwsClients(settings, session=session)
+    injector = FisInjector(clients, PRIMARY, template, token="fis-calls-1")
+    failing = runbook("  - {id: fails, title: Fails, action: shell, params: {command: 'exit 3'}}\n")
+    try:
+        measured = MeasuredRun(Engine(settings))
+        run_id = measured.start(failing, None, actor="ops", run_id="fis-calls-1", injector=injector)
+        measured.finish(run_id)
+        calls = measured.engine.journal.calls_of(run_id)
+    finally:
+        engine.shutdown()
+    made = [(c.step_id, c.attempt, c.operation) for c in calls if c.service == "fis"]
+    assert made == [(INJECT, 1, "StartExperiment"), (INJECT, 1, "GetExperiment"),
+                    (INJECT, 1, "StopExperiment")]  # fmt: skip
+    start = next(c for c in calls if c.operation == "StartExperiment")
+    assert start.region == PRIMARY and start.http_status == 200 and start.request_id
+    assert start.resource == f"experimentTemplateId={template}"
+    experiment = injector.experiment_id
+    assert [c.resource for c in calls if c.operation != "StartExperiment"] == [
+        f"id={experiment}"
+    ] * 2
+    # the drill's rendered policy allows each of them (the statement `--inject` needs)
+    plan = load_plan(EXAMPLES / "seed-estate.yaml")
+    files = render(plan, RenderContext(account_id=ACCOUNT), [Kind.IAM])
+    drill = json.loads(next(f.content for f in files if f.path == "iam/drctl-drill.json"))
+    for call in calls:
+        for action, arn in needed(
+            call.service, call.operation, call.region, ACCOUNT, call.resource
+        ):
+            assert allows(drill, action, arn), (action, arn)

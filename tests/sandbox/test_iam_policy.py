@@ -3,7 +3,8 @@
 One sandbox per plan: `drctl check`'s live rules run in-process with a recording journal
 (their calls happen outside any run step), then each scenario's runbook runs through the real
 CLI (drill, az-failure, region-failure with the primary's APIs down, failback after it) and
-`drctl runs show --json` gives the calls the run journaled. Each call must be allowed by the
+`drctl runs show --json` gives the calls the run journaled (the drill's include those of its
+`--inject fis:...` experiment, journaled as `measure:inject`). Each call must be allowed by the
 policy `drctl iac render` wrote for that scenario (action and ARN), and every action of that
 policy must have been used, or be one of `iam_table.CONDITIONAL`.
 """
@@ -17,12 +18,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 from tests.engine.conftest import drctl
 
 from drctl.checks.context import live_context
 from drctl.checks.registry import select
 from drctl.checks.run import check_plan
+from drctl.engine.outside import INJECT
 from drctl.iac.context import RenderContext
 from drctl.iac.files import Kind
 from drctl.iac.iam import READINESS, allows, grants, needed
@@ -88,7 +91,11 @@ def _run(env: DemoEnvironment, scenario: Scenario, tmp: Path, home: Path) -> lis
         "DRCTL_EXECUTOR_ID": "iam-host",
     }
     run_id = f"iam-{scenario}"
-    worker = drctl("run", str(path), "--run-id", run_id, "--as", "ops", "--auto-approve",
+    source = [str(path)]
+    if scenario is Scenario.DRILL:  # the drill injects its failure with AWS FIS
+        template = _fis_template(env, str(env.plan.regions.primary))
+        source = [str(env.plan_path), "--scenario", str(scenario), "--inject", f"fis:{template}"]
+    worker = drctl("run", *source, "--run-id", run_id, "--as", "ops", "--auto-approve",
                    env=variables, cwd=tmp, session=False)  # fmt: skip
     try:
         output, _ = worker.communicate(timeout=600)
@@ -101,6 +108,18 @@ def _run(env: DemoEnvironment, scenario: Scenario, tmp: Path, home: Path) -> lis
     assert shown.returncode == 0, text
     calls: list[Call] = json.loads(text)["calls"]
     return calls
+
+
+def _fis_template(env: DemoEnvironment, region: str) -> str:
+    """An experiment template whose only action waits (the sandbox injects nothing for it)."""
+    fis = boto3.client("fis", region_name=region, endpoint_url=env.sandbox.endpoint_url,
+                       aws_access_key_id="testing", aws_secret_access_key="testing")  # fmt: skip
+    created = fis.create_experiment_template(
+        clientToken=f"iam-{region}", description="drctl IAM test: wait",
+        roleArn="arn:aws:iam::123456789012:role/fis", stopConditions=[{"source": "none"}],
+        actions={"pause": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT1M"}}},
+    )  # fmt: skip
+    return str(created["experimentTemplate"]["id"])
 
 
 def _walk(plan_path: Path, tmp: Path) -> Walk:
@@ -191,3 +210,8 @@ def test_each_conditional_action_is_unused_somewhere_it_is_granted(walk: Walk) -
         granted_somewhere |= granted
         unused_somewhere |= granted - used
     assert sorted(granted_somewhere - unused_somewhere) == []
+
+
+def test_the_drills_fis_injection_is_journaled_with_the_run(walk: Walk) -> None:
+    injected = [c for c in walk.calls[str(Scenario.DRILL)] if c["step_id"] == INJECT]
+    assert sorted(c["operation"] for c in injected) == ["GetExperiment", "StartExperiment"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import boto3
@@ -13,11 +14,19 @@ import pytest
 from drctl.audit.kms_sign import sign_head_kms, verify_with_kms
 from drctl.audit.log import AuditLog, Entry
 from drctl.audit.sign import check_signatures
+from drctl.iac.context import RenderContext
+from drctl.iac.files import Kind
+from drctl.iac.iam import allows, needed
+from drctl.iac.render import render
+from drctl.plan.load import load_plan
+from drctl.providers import intents
 from drctl.providers.aws.clients import AwsClients
+from drctl.runbook.run import WriteIntent
 from drctl.settings import Settings
 from drctl_sandbox.aws.server import SandboxServer
 
 REGION = "ap-southeast-1"
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 @pytest.fixture
@@ -67,3 +76,46 @@ def test_a_tampered_kms_signature_fails_both_ways(
     assert not offline.valid and not online.valid
     assert "does not verify" in offline.reason
     assert json.loads(json.dumps(online.model_dump()))["valid"] is False
+
+
+@dataclass
+class Calls:
+    """A journal stand-in for calls made outside any run (`drctl audit sign`): keeps each one."""
+
+    made: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def intend(
+        self, service: str, operation: str, region: str, resource: str, client_token: str
+    ) -> WriteIntent:
+        return WriteIntent(step_id="audit", attempt=1, seq=0, service=service,
+                           operation=operation, region=region, resource=resource)  # fmt: skip
+
+    def answered(self, intent: WriteIntent) -> None:
+        return None
+
+    def called(
+        self, service: str, operation: str, region: str, resource: str, **answer: object
+    ) -> None:
+        self.made.append((service, operation, region, resource))
+
+
+def test_the_rendered_signing_policy_allows_every_kms_call_and_no_unused_action(
+    log: AuditLog, clients: AwsClients, tmp_path: Path
+) -> None:
+    kms = clients.client("kms", REGION)
+    key = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]["Arn"]
+    calls = Calls()
+    with intents.recording(calls):
+        sig = sign_head_kms(log, clients, key, REGION, "alice")
+        assert verify_with_kms(sig, clients, REGION)
+    text = (EXAMPLES / "seed-estate.yaml").read_text(encoding="utf-8")
+    plan = tmp_path / "plan.yaml"
+    plan.write_text(text.replace("audit:\n", f"audit:\n  signing_key: '{key}'\n", 1))
+    files = render(load_plan(plan), RenderContext(account_id=key.split(":")[4]), [Kind.IAM])
+    document = json.loads(
+        next(f.content for f in files if f.path == "iam/drctl-audit-signing.json")
+    )
+    needs = [n for s, o, r, res in calls.made for n in needed(s, o, r, key.split(":")[4], res)]
+    assert sorted({a for a, _ in needs}) == ["kms:GetPublicKey", "kms:Sign", "kms:Verify"]
+    assert [n for n in needs if not allows(document, *n)] == []
+    assert {a for s in document["Statement"] for a in s["Action"]} == {a for a, _ in needs}

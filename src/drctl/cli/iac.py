@@ -58,12 +58,16 @@ def render_cmd(
         _refuse_unfilled(files, ctx)
     write_files(files, out_dir)
     if json_out:
-        rows = [{"path": f.path, "kind": f.kind, "variables": list(f.variables)} for f in files]
+        rows = [
+            {"path": f.path, "kind": f.kind, "variables": list(f.variables), "note": f.note}
+            for f in files
+        ]
         print_json(rows)
         return
     for file in files:
         needs = f"  [dim]needs {', '.join(file.variables)}[/dim]" if file.variables else ""
-        console.print(f"wrote {out_dir / file.path}{needs}")
+        note = f"  [yellow]{file.note}[/yellow]" if file.note else ""
+        console.print(f"wrote {out_dir / file.path}{needs}{note}")
     console.print(f"{len(files)} files from plan {plan.metadata.name}")
 
 

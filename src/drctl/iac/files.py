@@ -35,6 +35,8 @@ class RenderedFile(Strict):
     path: str
     kind: Kind
     content: str
+    note: str = ""
+    """Said beside the file when it is written (what it leaves out); JSON has no comments."""
 
     @field_validator("path")
     @classmethod

@@ -7,7 +7,8 @@ resource-level permissions; a statement with `"Resource": "*"` is named (Sid) fo
 `iam/eks-access-<region>.yaml` is the eksctl `accessConfig` giving the same identity what
 drctl's Kubernetes steps need on each cluster. When the plan declares `aws.roles`, each
 region's access entry names that region's role, and `iam/drctl-roles.json` says which role
-each region's calls use: attach the policies to every role it lists.
+each region's calls use: attach the policies to every role it lists. What drctl calls outside
+steps (FIS injection, KMS signing) and eksctl's own needs are in `iam_outside`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,13 @@ from typing import Any
 from drctl.iac.context import RenderContext
 from drctl.iac.files import Kind, RenderedFile, to_json, to_yaml
 from drctl.iac.iam_arns import call_arns, plan_resources
+from drctl.iac.iam_outside import (
+    EKSCTL_NOTE,
+    eksctl_note,
+    injection_statement,
+    kms_signing_policy,
+    runs_eksctl,
+)
 from drctl.iac.iam_table import OPERATIONS, RULE_CALLS, STEP_CALLS, Res
 from drctl.plan.model import Plan, Scenario
 from drctl.plan.resources import EksCluster, GitOps
@@ -143,11 +151,20 @@ def render_iam(plan: Plan, ctx: RenderContext) -> list[RenderedFile]:
     from drctl.runbook.compile import compile_plan
 
     files = [_policy_file(READINESS, policy_document(plan, readiness_operations(plan), ctx))]
+    with_eksctl: list[str] = []
     for scenario in plan.scenarios:
         runbook = compile_plan(plan, Scenario(scenario))
         document = policy_document(plan, step_operations(runbook), ctx, _roles(runbook))
-        files.append(_policy_file(str(scenario), document))
-    return files + access_entries(plan) + role_map(plan)
+        if scenario is Scenario.DRILL:  # `drctl run --scenario drill --inject fis:...`
+            statements = [*document["Statement"], injection_statement(plan, ctx)]
+            document["Statement"] = sorted(statements, key=lambda s: str(s["Sid"]))
+        note = ""
+        if runs_eksctl(runbook):
+            with_eksctl.append(str(scenario))
+            note = f"eksctl's own calls are not in it: see {EKSCTL_NOTE}"
+        files.append(_policy_file(str(scenario), document, note))
+    files += [eksctl_note(with_eksctl)] if with_eksctl else []
+    return files + kms_signing_policy(plan) + access_entries(plan) + role_map(plan)
 
 
 def principal(plan: Plan, region: str) -> str:
@@ -182,8 +199,9 @@ def _roles(runbook: Runbook) -> list[str]:
     )
 
 
-def _policy_file(name: str, document: dict[str, Any]) -> RenderedFile:
-    return RenderedFile(path=f"iam/drctl-{name}.json", kind=Kind.IAM, content=to_json(document))
+def _policy_file(name: str, document: dict[str, Any], note: str = "") -> RenderedFile:
+    path = f"iam/drctl-{name}.json"
+    return RenderedFile(path=path, kind=Kind.IAM, content=to_json(document), note=note)
 
 
 def access_entries(plan: Plan) -> list[RenderedFile]:

@@ -55,6 +55,9 @@ FORMATS: dict[str, str] = {
     "eks:cluster": "arn:{p}:eks:{r}:{a}:cluster/{id}",
     "eks:nodegroup": "arn:{p}:eks:{r}:{a}:nodegroup/{id}",
     "iam:role": "arn:{p}:iam::{a}:role/{id}",
+    "fis:experiment-template": "arn:{p}:fis:{r}:{a}:experiment-template/{id}",
+    "fis:experiment": "arn:{p}:fis:{r}:{a}:experiment/{id}",
+    "kms:key": "arn:{p}:kms:{r}:{a}:key/{id}",
 }
 
 Located = tuple[str, str]

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from drctl.model import Frozen
 
-__all__ = ["CONDITIONAL", "OPERATIONS", "RULE_CALLS", "STEP_CALLS", "Op", "Res"]
+__all__ = [
+    "CONDITIONAL",
+    "INJECTION_CALLS",
+    "KMS_SIGNING_CALLS",
+    "OPERATIONS",
+    "RULE_CALLS",
+    "STEP_CALLS",
+    "Op",
+    "Res",
+]
 
 
 class Res(Frozen):
@@ -50,6 +59,8 @@ _SECRET = Res(type="secretsmanager:secret", id="{SecretId}")
 _NODEGROUP = Res(type="eks:nodegroup", id="{clusterName}/{nodegroupName}/*")
 _TABLE = Res(type="dynamodb:table", id="{TableName}")
 _NEW_SNAPSHOT = ("ec2:CreateTags", Res(type="ec2:snapshot"))  # TagSpecifications on create
+_EXPERIMENT = Res(type="fis:experiment", id="{id}")
+_KMS_KEY = Res(type="kms:key", id="{KeyId}")
 
 OPERATIONS: dict[str, Op] = {
     # Aurora global database and clusters, RDS instances
@@ -195,6 +206,18 @@ OPERATIONS: dict[str, Op] = {
     "eks:DescribeCluster": _op("eks:DescribeCluster", Res(type="eks:cluster", id="{name}")),
     "eks:DescribeNodegroup": _op("eks:DescribeNodegroup", _NODEGROUP),
     "eks:UpdateNodegroupConfig": _op("eks:UpdateNodegroupConfig", _NODEGROUP),
+    # AWS FIS, for `drctl run --inject fis:TEMPLATE_ID` (a new experiment's id is not known yet)
+    "fis:StartExperiment": _op(
+        "fis:StartExperiment",
+        Res(type="fis:experiment-template", id="{experimentTemplateId}"),
+        Res(type="fis:experiment"),
+    ),
+    "fis:GetExperiment": _op("fis:GetExperiment", _EXPERIMENT),
+    "fis:StopExperiment": _op("fis:StopExperiment", _EXPERIMENT),
+    # KMS, for `drctl audit sign --kms-key` and `drctl audit verify --kms-verify`
+    "kms:GetPublicKey": _op("kms:GetPublicKey", _KMS_KEY),
+    "kms:Sign": _op("kms:Sign", _KMS_KEY),
+    "kms:Verify": _op("kms:Verify", _KMS_KEY),
     # STS GetCallerIdentity needs no permission (it works even when every action is denied)
     "sts:GetCallerIdentity": _op(None),
 }
@@ -309,6 +332,18 @@ STEP_CALLS: dict[str, tuple[str, ...]] = {
     "aws.cloudwatch.replication-lag[metric=ReplicationLatency]": ("s3:GetBucketReplication",),
 }
 
+INJECTION_CALLS: tuple[str, ...] = (
+    "fis:StartExperiment",
+    "fis:GetExperiment",
+    "fis:StopExperiment",
+)
+"""What `FisInjector` calls (`drctl run --inject fis:...`, outside any step, journaled as
+`measure:inject`): granted in the drill's policy, in a statement of its own."""
+
+KMS_SIGNING_CALLS: tuple[str, ...] = ("kms:GetPublicKey", "kms:Sign", "kms:Verify")
+"""What `drctl audit sign --kms-key` (GetPublicKey, Sign) and `audit verify --kms-verify`
+(Verify) call on the plan's `audit.signing_key`."""
+
 RULE_CALLS: dict[str, tuple[str, ...]] = {
     "route53-records": _ROUTE53_RECORDS,
     "route53-health-check-config": (*_ROUTE53_RECORDS, "route53:GetHealthCheck"),
@@ -338,4 +373,5 @@ CONDITIONAL: dict[str, str] = {
     "secretsmanager:ReplicateSecretToRegions": "a secret not yet replicated to the DR region",
     "ssm:PutParameter": "a parameter whose DR copy differs from the primary's",
     "s3:PutBucketVersioning": "reverse replication from a bucket without versioning",
+    "fis:StopExperiment": "a run with --inject that fails or is cancelled stops its experiment",
 }

@@ -17,9 +17,10 @@ import time
 from datetime import datetime, timedelta
 
 from drctl.engine import Engine
+from drctl.engine.outside import INJECT, RunCalls
 from drctl.identity import Identity
 from drctl.measure.fis import FisInjector
-from drctl.measure.injector import Injector
+from drctl.measure.injector import Injection, Injector
 from drctl.measure.outcome import Outcome, measure_run
 from drctl.measure.probes import ProbeHooks
 from drctl.measure.record import FailureSource, MeasureState, Session
@@ -29,6 +30,7 @@ from drctl.measure.store import MeasureStore
 from drctl.plan.model import Plan, Scenario
 from drctl.plan.probes import Probes
 from drctl.probes.measure import Sample, measure_rto
+from drctl.providers import intents
 from drctl.providers.aws.clients import AwsClients
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import Run
@@ -42,6 +44,7 @@ class MeasuredRun:
         self.hooks = hooks or ProbeHooks()
         self.store = MeasureStore(engine.journal.engine)
         self.injector: Injector | None = None
+        self._calls: RunCalls | None = None
         self._session: ProbeSession | None = None
         self.outcome: Outcome | None = None
 
@@ -75,14 +78,14 @@ class MeasuredRun:
             time.sleep(warm_up.total_seconds())
             if injector is not None:
                 self.injector = injector
-                injection = injector.inject()
+                injection = self._inject(run_id, injector, len(state.sessions))
                 state = state.model_copy(update={"failure_at": injection.at, "failure_source": "injector",
                                                  "failure_detail": injection.detail,
                                                  "injection": injection.reference})  # fmt: skip
                 self.store.put_state(run_id, state)
         elif injector is not None:
             self.injector = injector
-            injector.inject()
+            self._inject(run_id, injector, 1)
         return self.engine.start_run(runbook, actor=actor, auto_approve=auto_approve,
                                      run_id=run_id, plan=plan, concurrency=concurrency,
                                      reason=reason, accept_edited=accept_edited)  # fmt: skip
@@ -119,6 +122,7 @@ class MeasuredRun:
             # The recorded experiment is still the failure: stop it if this run fails too.
             clients = AwsClients(self.engine.settings, roles=state.aws_roles)
             self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
+            self._calls = RunCalls(self.engine, run_id, INJECT, len(state.sessions) + 1)
         return True
 
     def finish(self, run_id: str, settle: timedelta | None = None) -> Run:
@@ -126,11 +130,13 @@ class MeasuredRun:
         run = self.engine.wait(run_id)
         session = self._session
         if session is None:
+            if self.injector is not None and run.status in ("failed", "cancelled"):
+                self._stop(run_id, self.injector, f"run {run.status}")  # nothing to record it in
             return run
         try:
             state = self.store.state(run_id) or session.state
             if self.injector is not None and run.status in ("failed", "cancelled"):
-                reference = self.injector.stop(f"run {run.status}")
+                reference = self._stop(run_id, self.injector, f"run {run.status}")
                 state = self._update(run_id, injection={**state.injection, **reference})
             if state.failure_at is None and self.injector is None:
                 state = self._from_sandbox(state)
@@ -143,6 +149,17 @@ class MeasuredRun:
         self.outcome = measure_run(self.engine, run, state, session)
         self.store.put_state(run_id, state.model_copy(update={"measured": self.outcome.measured}))
         return self.engine.status(run_id)
+
+    def _inject(self, run_id: str, injector: Injector, session: int) -> Injection:
+        """Inject the failure, its AWS calls journaled with the run (`measure:inject`)."""
+        self._calls = RunCalls(self.engine, run_id, INJECT, session)
+        with intents.recording(self._calls):
+            return injector.inject()
+
+    def _stop(self, run_id: str, injector: Injector, reason: str) -> dict[str, str]:
+        calls = self._calls or RunCalls(self.engine, run_id, INJECT)
+        with intents.recording(calls):
+            return injector.stop(reason)
 
     def _from_sandbox(self, state: MeasureState) -> MeasureState:
         """The state with the sandbox's fault as the failure, when a sandbox knows of one."""

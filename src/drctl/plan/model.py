@@ -132,7 +132,12 @@ class EvidenceExport(Strict):
 
 
 class Audit(Strict):
-    """How evidence is kept."""
+    """How evidence is kept.
+
+    `signing_key` may be a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, the key
+    `drctl audit sign --kms-key` signs with): `drctl iac render --only iam` then writes
+    `iam/drctl-audit-signing.json`, granting its KMS calls on that key only.
+    """
 
     export: EvidenceExport | None = None
     signing_key: str | None = None

@@ -94,7 +94,8 @@ def resource_of(params: Mapping[str, Any]) -> str:
         f"{k}={v}"
         for k, v in params.items()
         if isinstance(v, str)
-        and (k.endswith(_RESOURCE_SUFFIXES) or k == "name")  # EKS names its cluster `name`
+        # EKS names its cluster `name`, FIS its experiment `id`
+        and (k.endswith(_RESOURCE_SUFFIXES) or k in ("name", "id"))
         and k not in _TOKEN_KEYS
     ]
     return ", ".join(named)
