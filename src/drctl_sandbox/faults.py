@@ -17,13 +17,14 @@ from __future__ import annotations
 import json
 import threading
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict
 
 from drctl.errors import ConfigError
+from drctl_sandbox.loopback import QuietHTTPServer
 
 if TYPE_CHECKING:
     from drctl_sandbox.demo_env import DemoEnvironment
@@ -45,7 +46,7 @@ class FaultControl:
         self.world = world
         self.faults: dict[str, Fault] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = QuietHTTPServer(("127.0.0.1", 0), _handler(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property

@@ -8,6 +8,8 @@ only in address, as two regions' load balancers would.
 from __future__ import annotations
 
 import socket
+import sys
+from http.server import ThreadingHTTPServer
 
 DEFAULT_ADDRESSES = ("127.0.0.2", "127.0.0.3")
 
@@ -36,3 +38,15 @@ def _free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A loopback HTTP server of the sandbox: a client that went away (its timeout passed, it
+    was killed) is no error of the server's, so it prints no traceback for it."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]

@@ -23,7 +23,7 @@ from moto.core.responses import ActionResult
 from moto.route53.models import HealthCheck
 from moto.route53.responses import Route53
 
-from drctl_sandbox.loopback import free_port
+from drctl_sandbox.loopback import QuietHTTPServer, free_port
 
 ARN_ATTR = "_drctl_routing_control_arn"
 _lock = threading.Lock()
@@ -80,7 +80,7 @@ class ArcCluster:
         return self
 
     def _serve(self, region: str) -> None:
-        server = ThreadingHTTPServer((self.host, free_port(self.host)), _handler(self))
+        server = QuietHTTPServer((self.host, free_port(self.host)), _handler(self))
         threading.Thread(target=server.serve_forever, daemon=True).start()
         self._servers[region] = server
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Literal
 
-from drctl_sandbox.loopback import DEFAULT_ADDRESSES, shared_free_port
+from drctl_sandbox.loopback import DEFAULT_ADDRESSES, QuietHTTPServer, shared_free_port
 
 FailureMode = Literal["unavailable", "down"]
 
@@ -57,7 +57,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Keep test and demo output quiet: the app's requests are not news."""
 
 
-class _AppServer(ThreadingHTTPServer):
+class _AppServer(QuietHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 

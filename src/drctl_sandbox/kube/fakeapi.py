@@ -19,7 +19,7 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qs, urlsplit
 
-from drctl_sandbox.loopback import free_port
+from drctl_sandbox.loopback import QuietHTTPServer, free_port
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -130,7 +130,7 @@ class LoopbackApiServer:
         return self.not_found(request)
 
     def start(self) -> Self:
-        self._httpd = ThreadingHTTPServer((self.host, self.port), _handler_class(self))
+        self._httpd = QuietHTTPServer((self.host, self.port), _handler_class(self))
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import threading
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from drctl.clock import Clock, SystemClock
 from drctl.errors import ProviderError
 from drctl.providers.postgres import connect, pg_errors, read_state
+from drctl_sandbox.loopback import QuietHTTPServer
 
 WRITES_TABLE = "drctl_lab_writes"
 
@@ -51,7 +52,7 @@ class _Handler(BaseHTTPRequestHandler):
         """Quiet: the app's requests are not news."""
 
 
-class _LabServer(ThreadingHTTPServer):
+class _LabServer(QuietHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
 
