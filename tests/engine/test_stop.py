@@ -11,6 +11,7 @@ from tests.engine.conftest import drctl, runbook, runbook_file, until
 from tests.engine.test_crash import env_for, status_of
 
 from drctl import engine
+from drctl.engine import runtime
 from drctl.runbook.model import Runbook
 from drctl.settings import Settings
 
@@ -91,3 +92,27 @@ def test_a_cancel_from_another_process_ends_the_running_process_soon(
     assert "cancelled" in output, output
     assert status_of("held-1", settings) == "cancelled"
     assert not (tmp_path / "after").exists()
+
+
+class _CountingJournal:
+    """Stands in for the journal's one column read: counts how often a cancel is looked for."""
+
+    def __init__(self) -> None:
+        self.looks = 0
+
+    def run_status(self, run_id: str) -> str:
+        self.looks += 1
+        return "running"
+
+
+def test_the_journal_is_asked_once_per_run_however_many_of_its_steps_wait(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(runtime, "CANCEL_LOOK", 0.05)
+    journal = _CountingJournal()
+    watches = [runtime.stop_watch("wide-run", journal) for _ in range(200)]  # type: ignore[arg-type]
+    assert all(watch() is None for watch in watches)
+    time.sleep(0.06)
+    assert all(watch() is None for watch in watches)
+    assert journal.looks == 1, "a thousand waiting steps would query it a thousand times"
+    runtime.release("wide-run")

@@ -72,6 +72,7 @@ class _Process:
         self.running_changed = threading.Condition()
         self.interrupted: dict[str, str] = {}
         self.cancelled: set[str] = set()
+        self.looked: dict[str, float] = {}  # run id -> when the journal was last asked for a cancel
         self.generation = 0  # bumped by `shutdown`: steps started before it stop
         # A step gives up at its deadline while its action keeps a thread until it returns
         # (shell commands are killed through `cancel()`), so the pool outlives any one run.
@@ -123,6 +124,8 @@ def drive(run_ids: list[str], engine: Engine) -> None:
 def release(run_id: str) -> None:
     """A run ended: forget whom it reported to."""
     with _process.lock:
+        _process.looked.pop(run_id, None)
+        _process.cancelled.discard(run_id)
         if _process.launched is not None:
             _process.launched.drivers.pop(run_id, None)
 
@@ -170,17 +173,17 @@ def stop_watch(run_id: str, journal: Journal) -> Watch:
     """What a step of `run_id` asks while it waits: stop when the run is cancelled (here, or by
     another process as the journal shows) or this process shuts down (the run stays resumable)."""
     generation = _process.generation
-    looked = time.monotonic()
 
     def watch() -> Stop | None:
-        nonlocal looked
         if _process.generation != generation:
             return Stop("this process is shutting down", interrupted=True)
         if run_id in _process.cancelled:
             return Stop("the run was cancelled")
-        if time.monotonic() - looked < CANCEL_LOOK:
-            return None
-        looked = time.monotonic()
+        now = time.monotonic()
+        with _process.lock:  # one look per run, however many of its steps wait
+            if now - _process.looked.setdefault(run_id, now) < CANCEL_LOOK:
+                return None
+            _process.looked[run_id] = now
         try:
             status = journal.run_status(run_id)
         except Exception:  # noqa: BLE001  an unreachable journal is no cancel; the step goes on
@@ -291,6 +294,7 @@ def shutdown(grace: float = 3.0) -> None:
         _process.journals.clear()
         _process.interrupted.clear()
         _process.cancelled.clear()
+        _process.looked.clear()
 
 
 def client(settings: Settings) -> DBOSClient:
