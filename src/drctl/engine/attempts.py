@@ -294,7 +294,9 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
         runtime.actions().submit(contextvars.copy_context().run, work)  # the stop watch too
         return box.result(timeout=timeout)
     except FutureTimeout:
-        _cancel(action)
+        cancel = getattr(action, "cancel", None)
+        if callable(cancel):
+            cancel()
         raise StepTimeout(
             f"step `{job.step.id}` did not finish within its timeout of "
             f"{format_duration(job.step.timeout)}",
@@ -309,13 +311,6 @@ def _within_deadline(job: StepJob, action: Action, attempt: int) -> tuple[Outcom
             f"step `{job.step.id}` ({job.step.action}) crashed: {type(exc).__name__}: {exc}",
             hint="this is a bug in the action; report it with the run id",
         ) from exc
-
-
-def _cancel(action: Action) -> None:
-    """Stop what the action started outside Python (a shell command), if it can."""
-    cancel = getattr(action, "cancel", None)
-    if callable(cancel):
-        cancel()
 
 
 def _work(

@@ -175,10 +175,10 @@ def _run_step(job: StepJob) -> str:
 def _execute(job: StepJob) -> str:
     try:
         result = execute_step(job)
+    except StepStopped:  # the run stopped, not the step: `interruptible` takes it
+        raise
     except DrctlError as exc:
-        if is_transient(exc) or isinstance(
-            exc, StepStopped
-        ):  # e.g. the audit subscriber's database: not the step's fault
+        if is_transient(exc):  # e.g. the audit subscriber's database: not the step's fault
             raise
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
         result = job.engine.journal.fail_step(

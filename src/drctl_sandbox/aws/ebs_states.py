@@ -14,6 +14,7 @@ here takes time either.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from moto.ec2.models.elastic_block_store import EBSBackend, Volume
@@ -29,8 +30,8 @@ _volumes: dict[str, float] = {}  # volume id -> AWS time available
 
 def install() -> None:
     """Wrap moto's snapshot copy and volume creation, and the volume's state."""
-    EBSBackend.copy_snapshot = _copying(EBSBackend.copy_snapshot)  # type: ignore[method-assign]
-    EBSBackend.create_volume = _creating(EBSBackend.create_volume)  # type: ignore[method-assign]
+    EBSBackend.copy_snapshot = _taking(EBSBackend.copy_snapshot, "ebs_snapshot_copy", _pending)  # type: ignore[method-assign]
+    EBSBackend.create_volume = _taking(EBSBackend.create_volume, "ebs_volume_create", _creating)  # type: ignore[method-assign]
     EBSBackend.describe_snapshots = _settling(EBSBackend.describe_snapshots)  # type: ignore[method-assign]
     moto_status = Volume.status
 
@@ -61,29 +62,27 @@ def _settle() -> None:
                 del _copies[snapshot_id]
 
 
-def _copying(original: Any) -> Any:
-    def copy_snapshot(self: EBSBackend, *args: Any, **kwargs: Any) -> Any:
-        snapshot = original(self, *args, **kwargs)
-        took = latencies.seconds("ebs_snapshot_copy")
+def _pending(snapshot: Any, done_at: float) -> None:
+    snapshot.status = "pending"
+    _copies[snapshot.id] = (snapshot, done_at)
+
+
+def _creating(volume: Any, done_at: float) -> None:
+    _volumes[volume.id] = done_at
+
+
+def _taking(original: Any, latency: str, begin: Callable[[Any, float], None]) -> Any:
+    """Wrap a moto create call: what it made is in progress (`begin`) for `latency`."""
+
+    def create(self: EBSBackend, *args: Any, **kwargs: Any) -> Any:
+        made = original(self, *args, **kwargs)
+        took = latencies.seconds(latency)
         if took > 0 and not eks_creation.provisioning_now():
             with _lock:
-                snapshot.status = "pending"
-                _copies[snapshot.id] = (snapshot, CLOCK.now() + took)
-        return snapshot
+                begin(made, CLOCK.now() + took)
+        return made
 
-    return copy_snapshot
-
-
-def _creating(original: Any) -> Any:
-    def create_volume(self: EBSBackend, *args: Any, **kwargs: Any) -> Any:
-        volume = original(self, *args, **kwargs)
-        took = latencies.seconds("ebs_volume_create")
-        if took > 0 and not eks_creation.provisioning_now():
-            with _lock:
-                _volumes[volume.id] = CLOCK.now() + took
-        return volume
-
-    return create_volume
+    return create
 
 
 def _settling(original: Any) -> Any:

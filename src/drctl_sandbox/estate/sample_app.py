@@ -58,7 +58,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _AppServer(QuietHTTPServer):
-    daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, app: SampleApp) -> None:

@@ -53,7 +53,6 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class _LabServer(QuietHTTPServer):
-    daemon_threads = True
     allow_reuse_address = True
 
     def __init__(self, app: LabApp) -> None:
