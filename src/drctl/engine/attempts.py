@@ -63,6 +63,8 @@ class StepJob:
     changed_steps: frozenset[str] = frozenset()
     shared: dict[str, Any] | None = None
     aws_roles: tuple[AwsRole, ...] = ()
+    owner: str | None = None
+    """The workflow execution's claim on the run (`Journal.claim`): the step's writes are fenced."""
 
 
 _CALL_BATCH = 50
@@ -165,7 +167,7 @@ def execute_step(job: StepJob) -> StepRun:
 
 def _attempts(job: StepJob) -> StepRun:
     journal = job.engine.journal
-    entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now())
+    entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now(), job.owner)
     if entry.status in FINISHED_STEP:
         return entry
     # Only a step found interrupted goes past attempt 1 at its start (retries count on
@@ -175,7 +177,9 @@ def _attempts(job: StepJob) -> StepRun:
     attempt, first_start = entry.attempts, entry.started_at
     while True:
         if attempt > entry.attempts:
-            journal.update_step(job.run_id, job.step.id, status="running", attempts=attempt)
+            journal.update_step(
+                job.run_id, job.step.id, owner=job.owner, status="running", attempts=attempt
+            )
         try:
             outcome, verified, described = _attempt(job, attempt)
         except StepStopped:
@@ -385,7 +389,7 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
         error=error,
         detail=error.message,
     )
-    stored = job.engine.journal.end_step(job.run_id, result)
+    stored = job.engine.journal.end_step(job.run_id, result, job.owner)
     error_data: dict[str, JsonValue] = {
         "error": stored.error.model_dump(mode="json") if stored.error else None
     }
@@ -413,7 +417,7 @@ def _succeeded(
         changed=outcome.changed,
         detail=outcome.detail or described,
     )
-    stored = job.engine.journal.end_step(job.run_id, result)
+    stored = job.engine.journal.end_step(job.run_id, result, job.owner)
     _finished(job, stored, "step.succeeded", {"changed": stored.changed, "detail": stored.detail})
     return stored
 

@@ -27,7 +27,7 @@ from drctl.engine.workflow import RunOptions, run_workflow
 from drctl.errors import DrctlError, RunError
 from drctl.identity import Identity, local_identity
 from drctl.plan.model import Plan
-from drctl.runbook.io import dump_runbook, runbook_hash
+from drctl.runbook.io import dump_data, runbook_data, runbook_hash
 from drctl.runbook.model import Runbook
 from drctl.runbook.run import (
     FINISHED_RUN,
@@ -129,7 +129,8 @@ class Engine:
         actor = who.label or who.name
         launched = runtime.ensure_launched(self)
         run_id = run_id or self.new_run_id(runbook.name)
-        text = dump_runbook(runbook)
+        data = runbook_data(runbook)
+        text = dump_data(data)
         digest = hashlib.sha256(text.encode()).hexdigest()  # runbook_hash without a second dump
         run = Run(
             id=run_id,
@@ -161,6 +162,7 @@ class Engine:
             seed=seed,
             aws_roles=tuple(plan.aws.roles) if plan else (),
         )
+        runtime.hand_over(run_id, text, data)
         with SetWorkflowID(run_id):
             DBOS.start_workflow(run_workflow, run_id, text, options.model_dump_json())
         return run_id

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
@@ -20,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from drctl.audit.redact import Redactor
+from drctl.errors import DrctlError
 from drctl.identity import Identity
 from drctl.runbook.run import (
     FINISHED_RUN,
@@ -120,6 +122,14 @@ aws_calls = sa.Table(
     sa.Column("time", sa.DateTime(timezone=True)),
 )
 """Every AWS call (reads too) a step made; written in batches, once per attempt (see `StepWrites`)."""
+owners = sa.Table(
+    "drctl_run_owners",
+    _meta,
+    sa.Column("run_id", sa.String(120), primary_key=True),
+    sa.Column("token", sa.String(64), nullable=False),
+    sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=False),
+)
+"""The execution of each run's workflow that may write its steps: the fence (`Journal.claim`)."""
 
 
 # Statements built once: SQLAlchemy then finds their compiled form by identity, without
@@ -143,6 +153,20 @@ _START_PENDING = (
     .returning(*steps.c)
 )
 """A pending step starts in one statement; any other goes the long way (`Journal.start_step`)."""
+_OWNED = sa.exists().where(
+    owners.c.run_id == sa.bindparam("run_id_"), owners.c.token == sa.bindparam("owner_")
+)
+"""The fence: a step row changes only while the writer's execution still owns the run."""
+_START_PENDING_OWNED = _START_PENDING.where(_OWNED)
+_OWNER = sa.select(owners.c.token).where(owners.c.run_id == sa.bindparam("run_id_"))
+
+
+class RunTakenOver(DrctlError):
+    """Another execution of the run's workflow claimed it (recovered or resumed elsewhere).
+
+    The execution that gets this stops driving the run (`RunInterrupted`) without writing its
+    step: the new owner finds the step as this one left it and goes on from there.
+    """
 
 
 def _key(run_id: str, step_id: str) -> dict[str, str]:
@@ -150,13 +174,26 @@ def _key(run_id: str, step_id: str) -> dict[str, str]:
 
 
 @functools.cache
-def _update_step(columns: frozenset[str]) -> sa.Update:
-    """`UPDATE drctl_steps SET <columns> WHERE` the step, built once per set of columns."""
-    return (
+def _update_step(columns: frozenset[str], owned: bool = False) -> sa.Update:
+    """`UPDATE drctl_steps SET <columns> WHERE` the step (and, `owned`, the fence holds), built once."""
+    statement = (
         sa.update(steps)
         .where(*_STEP_KEY)
         .values({c: sa.bindparam(f"v_{c}", type_=steps.c[c].type) for c in sorted(columns)})
     )
+    return statement.where(_OWNED) if owned else statement
+
+
+def _check_owner(conn: sa.Connection, run_id: str, owner: str) -> None:
+    """Raise `RunTakenOver` unless `owner` is the execution that owns the run."""
+    current = conn.execute(_OWNER, {"run_id_": run_id}).scalar()
+    if current != owner:
+        raise RunTakenOver(
+            f"run `{run_id}` was taken over by another execution of its workflow "
+            "(recovered or resumed elsewhere); this one stops without writing its step",
+            hint="nothing to do here: the run goes on where it was taken over "
+            "(`drctl runs show RUN`)",
+        )
 
 
 def _retried(method: Callable[P, R]) -> Callable[P, R]:
@@ -236,24 +273,39 @@ class Journal:
         with self.engine.begin() as conn:
             conn.execute(sa.update(runs).where(runs.c.id == run_id).values(**values))
 
-    def update_step(self, run_id: str, step_id: str, **values: Any) -> None:
-        """Set columns of a step row; `output`, `error` and `detail` are redacted on the way in."""
-        self._write_step(run_id, step_id, self._redacted(values))
+    def update_step(
+        self, run_id: str, step_id: str, *, owner: str | None = None, **values: Any
+    ) -> None:
+        """Set columns of a step row; `output`, `error` and `detail` are redacted on the way in.
 
-    def end_step(self, run_id: str, result: StepRun) -> StepRun:
+        With `owner` (the workflow execution's claim) the row is written only while that
+        execution still owns the run, else `RunTakenOver`.
+        """
+        self._write_step(run_id, step_id, self._redacted(values), owner)
+
+    def end_step(self, run_id: str, result: StepRun, owner: str | None = None) -> StepRun:
         """Store a step's final entry and return it as stored, redacted (what later steps see)."""
         stored = result.model_copy(
             update=self._redacted(
                 {"output": result.output, "error": result.error, "detail": result.detail}
             )
         )
-        self._write_step(run_id, result.id, stored.model_dump(exclude={"id", "started_at"}))
+        values = stored.model_dump(exclude={"id", "started_at"})
+        self._write_step(run_id, result.id, values, owner)
         return stored
 
-    def fail_step(self, run_id: str, step_id: str, error: StepError, now: datetime) -> StepRun:
+    def fail_step(
+        self, run_id: str, step_id: str, error: StepError, now: datetime, owner: str | None = None
+    ) -> StepRun:
         """Fail a step for a reason outside its action (its output stays); returns the stored entry."""
         self.update_step(
-            run_id, step_id, status="failed", error=error, detail=error.message, ended_at=now
+            run_id,
+            step_id,
+            owner=owner,
+            status="failed",
+            error=error,
+            detail=error.message,
+            ended_at=now,
         )
         stored = self.step(run_id, step_id)
         if stored is None:
@@ -278,7 +330,9 @@ class Journal:
         return clean
 
     @_retried
-    def _write_step(self, run_id: str, step_id: str, values: dict[str, Any]) -> None:
+    def _write_step(
+        self, run_id: str, step_id: str, values: dict[str, Any], owner: str | None = None
+    ) -> None:
         values = dict(values)  # encoded in a copy: a retry must see the caller's values
         if "output" in values:
             values["output"] = json.dumps(values["output"], default=str)
@@ -286,11 +340,16 @@ class Journal:
             values["error"] = values["error"].model_dump_json()
         elif isinstance(values.get("error"), dict):
             values["error"] = json.dumps(values["error"])
+        params = {**{f"v_{c}": v for c, v in values.items()}, **_key(run_id, step_id)}
         with self.engine.begin() as conn:
-            statement = _update_step(frozenset(values))
-            conn.execute(
-                statement, {**{f"v_{c}": v for c, v in values.items()}, **_key(run_id, step_id)}
+            if owner is None:
+                conn.execute(_update_step(frozenset(values)), params)
+                return
+            written = conn.execute(
+                _update_step(frozenset(values), True), {**params, "owner_": owner}
             )
+            if written.rowcount == 0:
+                _check_owner(conn, run_id, owner)
 
     @_retried
     def finish_unfinished_steps(self, run_id: str, status: str, detail: str) -> None:
@@ -476,17 +535,48 @@ class Journal:
             )
 
     @_retried
-    def start_step(self, run_id: str, step_id: str, now: datetime) -> StepRun:
+    def claim(self, run_id: str, now: datetime) -> str:
+        """Make a new execution of the run's workflow its owner; returns the execution's token.
+
+        Each execution (the first, a resume, a recovery by another worker) claims the run
+        before it starts steps and passes its token to every step write: an execution that
+        was superseded, such as a worker presumed dead that still runs, meets `RunTakenOver`
+        at its next step start or end instead of writing over its successor's journal.
+        """
+        token = uuid.uuid4().hex
+        with self.engine.begin() as conn:
+            claimed = conn.execute(
+                sa.update(owners)
+                .where(owners.c.run_id == run_id)
+                .values(token=token, claimed_at=now)
+            )
+            if claimed.rowcount == 0:
+                conn.execute(sa.insert(owners).values(run_id=run_id, token=token, claimed_at=now))
+        return token
+
+    @_retried
+    def start_step(
+        self, run_id: str, step_id: str, now: datetime, owner: str | None = None
+    ) -> StepRun:
         """Mark an unfinished step running and return its entry; a finished entry comes back as is.
 
         Attempts continue from the journal: a step found `running` was interrupted (its process
         died mid-attempt), so the attempt is recorded as an `Interruption` with the writes it
-        had journaled, and the step goes on under the next number.
+        had journaled, and the step goes on under the next number. With `owner`, only while
+        that workflow execution owns the run (`claim`), else `RunTakenOver`.
         """
+        key = _key(run_id, step_id)
         with self.engine.begin() as conn:
-            started = conn.execute(_START_PENDING, {**_key(run_id, step_id), "now_": now}).first()
+            if owner is None:
+                started = conn.execute(_START_PENDING, {**key, "now_": now}).first()
+            else:
+                started = conn.execute(
+                    _START_PENDING_OWNED, {**key, "now_": now, "owner_": owner}
+                ).first()
             if started is not None:  # the usual case: its first start
                 return _step_model(started._mapping)
+            if owner is not None:
+                _check_owner(conn, run_id, owner)
             row = conn.execute(_STEP, _key(run_id, step_id)).first()
             if row is None:
                 raise KeyError(step_id)

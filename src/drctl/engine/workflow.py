@@ -1,13 +1,19 @@
 """The durable run: a DBOS workflow that walks the runbook DAG with bounded parallelism.
 
-Ready steps (graphlib `get_ready()/done()`) run as DBOS steps on worker threads, the one
-with the longest remaining path of estimates first, at most `concurrency` of them calling
-the world at once (waiting holds no slot); their
-step ids are reserved in the workflow thread in a deterministic order, and whenever more
-than one step is in flight the order in which they finished is checkpointed, so a
-recovered run replays the same schedule and resumes exactly where it stood. That
-checkpoint is taken only once the steps ended would move the run on (start, skip or
-re-queue a step) or every step in flight has ended: a wave of a hundred steps costs one.
+Ready steps (graphlib `get_ready()/done()`) run on worker threads, the one with the longest
+remaining path of estimates first, at most `concurrency` of them calling the world at once
+(waiting holds no slot). A runbook step is not a DBOS step: its journal rows are its
+checkpoint. `Journal.start_step` hands back a finished step's stored entry instead of
+running it again and turns a step found `running` into an interrupted attempt, so a replay
+needs nothing from DBOS per step, and a DBOS checkpoint beside the journal's row was half of
+a step's cost. The journal fences the rows instead of DBOS: each execution of the workflow
+claims the run (`Journal.claim`) and writes its steps only while it owns it.
+
+The workflow's own decisions are DBOS steps: its begin and end, each skip, and, whenever
+more than one step is in flight, the order in which they finished, so a recovered run
+replays the same schedule and resumes exactly where it stood. That checkpoint is taken only
+once the steps ended would move the run on (start, skip or re-queue a step) or every step
+in flight has ended: a wave of a hundred steps costs one.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from dbos import error as dbos_error
 from drctl import priority
 from drctl.engine import approvals, runtime
 from drctl.engine.attempts import StepJob, execute_step
+from drctl.engine.journal import RunTakenOver
 from drctl.errors import DrctlError
 from drctl.model import Frozen
 from drctl.plan.aws import AwsRole
@@ -67,7 +74,8 @@ class RunOptions(Frozen):
 @DBOS.workflow(name="drctl.run")
 def run_workflow(run_id: str, runbook_yaml: str, options_json: str) -> str:
     """Execute a run from its stored runbook; returns the final status."""
-    runbook = parse_stored_runbook(runbook_yaml, f"run {run_id}")
+    handed = runtime.handed(run_id, runbook_yaml)
+    runbook = parse_stored_runbook(runbook_yaml, f"run {run_id}", handed)
     options = RunOptions.model_validate_json(options_json)
     with runtime.active():
         try:
@@ -90,8 +98,9 @@ def interruptible(run_id: str) -> Iterator[None]:
     """Turn a fault of this process, not of the run, into `RunInterrupted` (the run stays resumable).
 
     Those faults are a state database still unreachable after the journal's and audit's
-    retries, the interpreter shutting down (its thread pools refuse new work), and a step
-    stopped where it waited because its run was cancelled or the engine shut down.
+    retries, the interpreter shutting down (its thread pools refuse new work), a step
+    stopped where it waited because its run was cancelled or the engine shut down, and
+    this execution superseded by another's claim on the run.
     """
     try:
         yield
@@ -102,6 +111,8 @@ def interruptible(run_id: str) -> Iterator[None]:
             reason = "this process is shutting down"
         elif isinstance(exc, StepStopped):  # no step outcome recorded: a resume runs it again
             reason = exc.stop.reason
+        elif isinstance(exc, RunTakenOver):  # another execution owns the run now
+            reason = "another execution of its workflow took the run over"
         else:
             raise
         raise runtime.RunInterrupted(run_id, reason.splitlines()[0]) from exc
@@ -175,14 +186,14 @@ def _run_step(job: StepJob) -> str:
 def _execute(job: StepJob) -> str:
     try:
         result = execute_step(job)
-    except StepStopped:  # the run stopped, not the step: `interruptible` takes it
+    except (StepStopped, RunTakenOver):  # the run stopped, not the step: `interruptible` takes it
         raise
     except DrctlError as exc:
         if is_transient(exc):  # e.g. the audit subscriber's database: not the step's fault
             raise
         error = StepError(message=exc.message, hint=exc.hint, code=getattr(exc, "code", ""))
         result = job.engine.journal.fail_step(
-            job.run_id, job.step.id, error, job.engine.clock.now()
+            job.run_id, job.step.id, error, job.engine.clock.now(), job.owner
         )
     return result.model_dump_json()
 
@@ -206,6 +217,15 @@ def _ended_enough(
     return [step_id for step_id in pending if step_id in ended]
 
 
+def start_order(runbook: Runbook) -> dict[str, tuple[float, int]]:
+    """The key ready steps start by: longest remaining path first, runbook order among equals.
+
+    A function of the runbook alone, so a replay launches in the same order.
+    """
+    remaining = runbook.remaining()
+    return {s.id: (-remaining[s.id].total_seconds(), i) for i, s in enumerate(runbook.steps)}
+
+
 def _recorded(ended: list[str]) -> list[str]:
     """The body of a `run.harvest` step: what the workflow saw end, checkpointed (replay reads it)."""
     return ended
@@ -223,12 +243,13 @@ class _Scheduler:
         self.finished: set[str] = set()
         self.after: dict[str, list[str]] = {s.id: [] for s in runbook.steps}
         for step in runbook.steps:
-            for need in step.needs:
+            for need in set(step.needs):
                 self.after[need].append(step.id)
+        # Needs not collected yet, per step; and, during a harvest, how many of them have ended.
+        self.unmet = {s.id: len(set(s.needs)) for s in runbook.steps}
+        self.ending: dict[str, int] = {}
         self.remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
-        position = {s.id: i for i, s in enumerate(runbook.steps)}
-        # Critical path first; runbook order among equals. Replay sees the same order.
-        self.priority = {i: (-self.remaining[i], position[i]) for i in position}
+        self.priority = start_order(runbook)
         self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
         self.calls = priority.PrioritySemaphore(options.concurrency)
         self.starting = priority.PrioritySemaphore(STARTING)
@@ -244,6 +265,8 @@ class _Scheduler:
         self.shared: dict[str, Any] = {}  # one AWS client factory per run, shared by its steps
         run = self.engine.journal.get_run(run_id)
         self.started_at = run.started_at if run is not None else None
+        # Every execution (first, resumed, recovered) claims the run: a superseded one is fenced.
+        self.owner = self.engine.journal.claim(run_id, self.engine.clock.now())
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -300,8 +323,8 @@ class _Scheduler:
             changed_steps=frozenset(self.changed),
             shared=self.shared,
             aws_roles=self.options.aws_roles,
+            owner=self.owner,
         )
-        reservation = DBOS.reserve_step()
         urgency = -self.remaining[step.id]
 
         def run() -> str:
@@ -310,7 +333,7 @@ class _Scheduler:
             try:
                 slots.start()
                 try:
-                    result: str = reservation.run({"name": f"step:{step.id}"}, _run_step, job)
+                    result = _run_step(job)
                 finally:
                     slots.stop_starting()
             finally:
@@ -351,6 +374,7 @@ class _Scheduler:
             only = next(iter(pending))
             wait([pending[only]])
             return [only]
+        self.ending = {}
         ended = _ended_enough(pending, self._moves_on)
         done: list[str] = DBOS.run_step({"name": "run.harvest"}, _recorded, ended)
         return done
@@ -359,21 +383,24 @@ class _Scheduler:
         """Whether collecting `ended` would start, skip or re-queue a step (else it can wait).
 
         A step becomes ready when the last of its needs ends, so only the `fresh` ones'
-        dependants are looked at. Only whole harvests are checkpointed, so a replay collects
-        exactly what the first execution did at the same point, whatever order its steps end
-        in this time.
+        dependants are looked at, by count (`unmet`, `ending`). Only whole harvests are
+        checkpointed, so a replay collects exactly what the first execution did at the same
+        point, whatever order its steps end in this time.
         """
         if self.queue or any(step_id in self.gates for step_id in fresh):
             return True
-        return any(
-            all(need in self.finished or need in ended for need in self.runbook.step(later).needs)
-            for step_id in fresh
-            for later in self.after[step_id]
-        )
+        ready = False
+        for step_id in fresh:
+            for later in self.after[step_id]:
+                self.ending[later] = self.ending.get(later, 0) + 1
+                ready = ready or self.ending[later] == self.unmet[later]
+        return ready
 
     def _done(self, step_id: str) -> None:
         self.finished.add(step_id)
         self.sorter.done(step_id)
+        for later in self.after[step_id]:
+            self.unmet[later] -= 1
 
     def _collect(self, step_id: str) -> None:
         if step_id in self.gates:
@@ -391,10 +418,15 @@ class _Scheduler:
             self.outputs[step_id] = result.output
             if result.changed:
                 self.changed.add(step_id)
-        elif self.runbook.step(step_id).on_failure == "stop":
-            self.blocked[step_id] = "failed" if result.status == "failed" else "timed out"
+        elif self.runbook.step(step_id).on_failure == "stop" or result.status == "cancelled":
+            # A cancelled step: the run's next DBOS step (skip, harvest, end) ends the workflow.
+            self.blocked[step_id] = _BLOCKED.get(result.status, "timed out")
             self.failed = True
         self._done(step_id)
+
+
+_BLOCKED = {"failed": "failed", "cancelled": "was cancelled"}
+"""Why dependants of a step that did not succeed are skipped, by its status (else timed out)."""
 
 
 class _StepSlots:

@@ -37,28 +37,38 @@ def parse_runbook(text: str, name: str = "<runbook>") -> Runbook:
     return _checked(data, node, name)
 
 
-def parse_stored_runbook(text: str, name: str) -> Runbook:
+def parse_stored_runbook(text: str, name: str, data: Any = None) -> Runbook:
     """`parse_runbook` for YAML drctl dumped itself (a run's stored runbook), four times faster.
 
     libyaml reads it and no node tree is kept for line numbers; the same checks run on
-    the data. Should any fail, the text is parsed again the slow way, so the error names
-    its line as `parse_runbook`'s would.
+    the data. `data`, when given, is what `text` was dumped from (`runbook_data`), and
+    nothing is read at all. Should any check fail, the text is parsed again the slow way,
+    so the error names its line as `parse_runbook`'s would.
     """
     try:
-        data = yaml.load(text, Loader=_FastLoader)
+        data = yaml.load(text, Loader=_FastLoader) if data is None else data
         return _checked(data, None, name)
     except (yaml.YAMLError, RunbookError):
         return parse_runbook(text, name)
 
 
+def runbook_data(runbook: Runbook) -> dict[str, Any]:
+    """What `dump_runbook` writes, as data: keys in model order, defaults left out."""
+    data = runbook.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    return {"apiVersion": runbook.api_version, "kind": runbook.kind, **data}
+
+
 def dump_runbook(runbook: Runbook) -> str:
-    """Stable YAML for a runbook: keys in model order, defaults left out.
+    """Stable YAML for a runbook (`runbook_data`).
 
     libyaml's emitter writes the same text as PyYAML's (tests/runbook/test_io.py checks
     every example), four times faster: a 1,000-step run's start spent 0.4 ms a step here.
     """
-    data = runbook.model_dump(mode="json", by_alias=True, exclude_defaults=True)
-    data = {"apiVersion": runbook.api_version, "kind": runbook.kind, **data}
+    return dump_data(runbook_data(runbook))
+
+
+def dump_data(data: dict[str, Any]) -> str:
+    """`runbook_data`'s YAML text."""
     text: str = yaml.dump(data, Dumper=_FastDumper, sort_keys=False, allow_unicode=True, width=100)
     return text
 
