@@ -41,6 +41,13 @@ def account_env(iac_sandbox: SandboxServer) -> dict[str, str]:
 
 
 @pytest.fixture
+def in_account(account_env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI under test acts in the test's own sandbox account (its environment)."""
+    for name, value in account_env.items():
+        monkeypatch.setenv(name, value)
+
+
+@pytest.fixture
 def clients(account_env: dict[str, str]) -> AwsClients:
     """boto3 clients for the test's own account in the sandbox."""
     session = boto3.Session(

@@ -13,6 +13,8 @@ from tests.iac.plans import plan, plan_data, resource_data
 from drctl.cli import main
 from drctl.providers.aws.clients import AwsClients
 
+SEED = Path(__file__).resolve().parents[2] / "examples" / "seed-estate.yaml"
+
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     with pytest.raises(SystemExit) as exited:
@@ -132,3 +134,32 @@ def test_render_live_fills_the_account_and_health_check_ids_from_the_sandbox(
     account = clients.client("sts", "us-east-1").get_caller_identity()["Account"]
     role = json.loads((out_dir / "s3/assets/replication.json").read_text())["Role"]
     assert role == f"arn:aws:iam::{account}:role/drctl-my-app-assets-replication"
+
+
+def test_render_live_resolves_a_kms_alias_with_describe_key_or_says_why_it_cannot(
+    clients: AwsClients, in_account: None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kms = clients.client("kms", "ap-northeast-1")
+    key = kms.create_key(KeyUsage="SIGN_VERIFY", KeySpec="ECC_NIST_P256")["KeyMetadata"]
+    kms.create_alias(AliasName="alias/drctl-audit", TargetKeyId=key["KeyId"])
+    # no Route 53 records in this account: render only what the alias needs
+    data = yaml.safe_load(SEED.read_text(encoding="utf-8"))
+    data["resources"] = [r for r in data["resources"] if r["kind"] != "route53-failover"]
+    data["audit"]["signing_key"] = "alias/drctl-audit"
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out_dir = tmp_path / "out"
+    args = ["iac", "render", str(plan_file), "-o", str(out_dir), "--live", "--only", "iam"]
+    code, out, err = _run(args, capsys)
+    assert code == 0, out + err
+    signing = json.loads((out_dir / "iam/drctl-audit-signing.json").read_text())
+    assert signing["Statement"][0]["Resource"] == key["Arn"]
+
+    data["audit"]["signing_key"] = "alias/not-there"
+    plan_file.write_text(yaml.safe_dump(data), encoding="utf-8")
+    code, out, err = _run(args, capsys)
+    assert code == 3 and "Traceback" not in out + err
+    assert (
+        "--live could not fill ${AUDIT_SIGNING_KEY_ARN}: DescribeKey of alias/not-there in "
+        "ap-northeast-1: DescribeKey failed with NotFoundException" in " ".join((out + err).split())
+    )

@@ -120,18 +120,31 @@ def test_with_plan_roles_each_region_names_its_role_and_the_roles_file_lists_the
     assert "EXT" not in files["iam/drctl-roles.json"].content
 
 
-def test_the_drill_policy_grants_the_fis_injector_in_a_statement_of_its_own() -> None:
+@pytest.mark.parametrize("plan", ["seed-estate.yaml", "pilot-light.yaml", "backup-restore.yaml"])
+def test_every_scenario_policy_grants_the_fis_injector_in_a_statement_of_its_own(
+    plan: str,
+) -> None:
+    # `drctl run --inject fis:...` is accepted for every scenario (a plan with --scenario, or
+    # a runbook with --plan), not only the drill
+    policies = _policies(plan)
+    scenarios = [n for n in policies if n != "iam/drctl-readiness.json"]
+    assert len(scenarios) == 4
+    for name in scenarios:
+        statements = policies[name]["Statement"]
+        assert isinstance(statements, list)
+        (fis,) = [s for s in statements if any(a.startswith("fis:") for a in s["Action"])]
+        assert fis["Sid"] == "FisInjectionWithInjectOnly", name
+        assert fis["Action"] == ["fis:GetExperiment", "fis:StartExperiment", "fis:StopExperiment"]
+        assert fis["Resource"] == [
+            "arn:aws:fis:ap-northeast-1:111122223333:experiment/*",
+            "arn:aws:fis:ap-northeast-1:111122223333:experiment-template/*",
+        ]
+    assert not any(a.startswith("fis:") for a in _actions(policies["iam/drctl-readiness.json"]))
+
+
+def test_the_fis_statement_allows_the_injectors_calls_in_the_primary_region_only() -> None:
     policies = _policies("seed-estate.yaml")
     drill = policies["iam/drctl-drill.json"]
-    statements = drill["Statement"]
-    assert isinstance(statements, list)
-    (fis,) = [s for s in statements if any(a.startswith("fis:") for a in s["Action"])]
-    assert fis["Sid"] == "FisInjectionWithInjectOnly"
-    assert fis["Action"] == ["fis:GetExperiment", "fis:StartExperiment", "fis:StopExperiment"]
-    assert fis["Resource"] == [
-        "arn:aws:fis:ap-northeast-1:111122223333:experiment/*",
-        "arn:aws:fis:ap-northeast-1:111122223333:experiment-template/*",
-    ]
     region = "ap-northeast-1"
     start = needed("fis", "StartExperiment", region, "111122223333", "experimentTemplateId=EXT1")
     assert start == [
@@ -140,8 +153,6 @@ def test_the_drill_policy_grants_the_fis_injector_in_a_statement_of_its_own() ->
     ]
     assert all(allows(drill, action, arn) for action, arn in start)
     assert not allows(drill, "fis:StartExperiment", start[0][1].replace(region, "us-west-2"))
-    others = [n for n in policies if n != "iam/drctl-drill.json"]
-    assert not any(a.startswith("fis:") for n in others for a in _actions(policies[n]))
 
 
 def _with_signing_key(tmp_path: Path, key: str) -> list[RenderedFile]:

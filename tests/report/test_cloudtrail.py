@@ -9,9 +9,12 @@ from pathlib import Path
 import boto3
 import pytest
 
+from drctl.engine.journal import Journal
+from drctl.engine.outside import CLOUDTRAIL
+from drctl.plan.load import load_plan
 from drctl.report.history import StoredRuns
 from drctl.report.render import render_files
-from drctl.report.sources import load_evidence
+from drctl.report.sources import load_evidence, trail_entries
 from drctl.runbook.run import Run, StepRun
 from drctl.settings import Settings
 from drctl_sandbox.aws.server import SandboxServer
@@ -78,3 +81,29 @@ def test_calls_made_during_a_step_are_listed_beside_that_step(
     for name, content in render_files(evidence, ["html", "md", "json"], "en").items():
         assert name.endswith(".svg") or "CreateSecret" in content
         assert "ct-secret-value-456" not in content
+
+
+@pytest.mark.slow
+def test_a_reports_lookups_are_journaled_with_the_run_and_a_plan_can_turn_them_off(
+    sandbox: SandboxServer, tmp_path: Path
+) -> None:
+    now = datetime.now(UTC)
+    run = Run(id="lookups-1", runbook="secrets-drill", scenario="drill", plan="shop",
+              runbook_hash="c" * 64, status="succeeded", started_at=now, ended_at=now,
+              steps=[], runbook_yaml=RUNBOOK)  # fmt: skip
+    settings = Settings(home=tmp_path / ".drctl", aws_endpoint_url=sandbox.endpoint_url)
+    settings.home.mkdir()  # the run's state store
+    trail_entries(settings, run, None)
+    trail_entries(settings, run, None)  # a second report: its own attempt
+    journal = Journal(settings.state_database_url())
+    made = [(c.step_id, c.attempt, c.operation, c.region) for c in journal.calls_of(run.id)]
+    # one lookup per event name in the runbook's region, per report
+    assert made == [(CLOUDTRAIL, attempt, "LookupEvents", REGION) for attempt in (1, 1, 2, 2)]
+
+    plan = load_plan(Path(__file__).resolve().parents[2] / "examples" / "seed-estate.yaml")
+    off = plan.model_copy(
+        update={"audit": plan.audit.model_copy(update={"cloudtrail_lookup": False})}
+    )
+    assert trail_entries(settings, run, off) == ([], [])
+    assert len(journal.calls_of(run.id)) == len(made)  # nothing looked up
+    journal.close()

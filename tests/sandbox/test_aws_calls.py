@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import boto3
@@ -16,7 +17,7 @@ from tests.sandbox.test_write_intents import SECONDARY, _global_database
 
 from drctl import engine
 from drctl.engine import Engine
-from drctl.engine.outside import INJECT
+from drctl.engine.outside import CANARY, CLOUDTRAIL, INJECT
 from drctl.iac.context import RenderContext
 from drctl.iac.files import Kind
 from drctl.iac.iam import allows, needed
@@ -24,6 +25,7 @@ from drctl.iac.render import render
 from drctl.measure.fis import FisInjector
 from drctl.measure.run import MeasuredRun
 from drctl.plan.load import load_plan
+from drctl.plan.probes import DynamoDbCanary, Probes
 from drctl.providers.aws.clients import AwsClients
 from drctl.settings import Settings
 from drctl_sandbox import latencies
@@ -93,9 +95,10 @@ steps:
     run = engine.status("calls-1", settings=settings)
     (intent,) = run.intents
     assert intent.request_id == failover["request_id"]
-    assert [c["seq"] for c in calls if c["attempt"] == 1] == sorted(
-        c["seq"] for c in calls if c["attempt"] == 1
-    )
+    step = [c["seq"] for c in calls if c["step_id"] == "promote-aurora"]
+    assert step == sorted(step)
+    # the CloudTrail evidence captured at the run's end is journaled beside the step's calls
+    assert {c["operation"] for c in calls if c["step_id"] == CLOUDTRAIL} == {"LookupEvents"}
     assert "not-a-secret" not in shown.stdout
 
     table = _drctl("runs", "show", "calls-1", "--calls", env=env, cwd=tmp_path)
@@ -154,3 +157,43 @@ def test_the_fis_injectors_calls_are_journaled_with_the_run_it_injected_for(
             call.service, call.operation, call.region, ACCOUNT, call.resource
         ):
             assert allows(drill, action, arn), (action, arn)
+
+
+def test_the_data_canarys_calls_are_journaled_with_the_run_every_one_of_them(
+    server: SandboxServer, instant: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in server.env().items():
+        monkeypatch.setenv(name, value)
+    table = f"canary-{os.urandom(3).hex()}"
+    for region in (PRIMARY, SECONDARY):
+        boto3.client("dynamodb", region_name=region).create_table(
+            TableName=table, BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )  # fmt: skip
+    probes = Probes(canary=DynamoDbCanary(kind="dynamodb", target=table,
+                                          interval=timedelta(milliseconds=50)))  # fmt: skip
+    settings = Settings(home=tmp_path / ".drctl", database_url="", executor_id="canary-calls",
+                        aws_endpoint_url=server.endpoint_url)  # fmt: skip
+    plan = load_plan(EXAMPLES / "seed-estate.yaml")
+    waits = runbook("  - {id: waits, title: Waits, action: shell, params: {command: 'sleep 1'}}\n")
+    try:
+        measured = MeasuredRun(Engine(settings))
+        run_id = measured.start(waits, plan, actor="ops", run_id="canary-calls-1", probes=probes,
+                                failure_at=datetime.now(UTC))  # fmt: skip
+        measured.finish(run_id, settle=timedelta(0))
+        calls = measured.engine.journal.calls_of(run_id)
+        acks = measured.store.acks(run_id)
+    finally:
+        engine.shutdown()
+    canary = [c for c in calls if c.step_id == CANARY]
+    assert {c.attempt for c in canary} == {1}  # the run's first measuring session
+    puts = [c for c in canary if c.operation == "PutItem"]
+    # every write is there with its own request id (batched, not summarized): one per ack
+    assert len(puts) == len(acks) >= 5 and len({c.request_id for c in puts}) == len(puts)
+    assert {(c.region, c.resource, c.http_status) for c in puts} == {
+        (PRIMARY, f"TableName={table}", 200)}  # fmt: skip
+    reads = [(c.operation, c.region, c.resource) for c in canary if c.operation != "PutItem"]
+    assert reads == [("DescribeTable", PRIMARY, f"TableName={table}"),
+                     ("DescribeTable", SECONDARY, f"TableName={table}"),
+                     ("BatchGetItem", SECONDARY, f"TableName={table}")]  # fmt: skip

@@ -56,8 +56,9 @@ def export_run(settings: Settings, log: AuditLog, request: ExportRequest, out: P
     if request.cloudtrail:
         scenario = (record or {}).get("scenario")
         trail = _cloudtrail(
-            settings, log, request, plan, runbook_text or "", str(scenario) if scenario else None
-        )
+            settings, log, request, plan, runbook_text or "", str(scenario) if scenario else None,
+            journal=record is not None,
+        )  # fmt: skip
     inputs = EvidenceInputs(
         run_id=request.run_id,
         actor=request.actor,
@@ -89,7 +90,11 @@ def _cloudtrail(
     plan: Plan | None,
     runbook: str,
     scenario: str | None,
+    *,
+    journal: bool,
 ) -> TrailEvidence | None:
+    """The run's CloudTrail events; the lookups journaled with the run when `journal` (the
+    engine database knows it) as `report:cloudtrail`."""
     names, regions = event_names_from_runbook(runbook)
     names = _merge(request.event_names, names)
     regions = _merge(request.regions, regions, _plan_regions(plan))
@@ -104,7 +109,12 @@ def _cloudtrail(
     )
     primary = str(plan.regions.primary) if plan is not None and plan.regions.primary else None
     clients = AwsClients(settings, roles=plan.aws.roles if plan is not None else ())
-    return lookup_run_calls(clients, window, down=down_regions(scenario, primary))
+    down = down_regions(scenario, primary)
+    if not journal:
+        return lookup_run_calls(clients, window, down=down)
+    outside = importlib.import_module("drctl.engine.outside")  # late, as in `run_record`
+    with outside.journaled_calls(settings.state_database_url(), request.run_id, outside.CLOUDTRAIL):
+        return lookup_run_calls(clients, window, down=down)
 
 
 def _plan_regions(plan: Plan | None) -> list[str]:

@@ -75,15 +75,22 @@ def _refuse_unfilled(files: list[RenderedFile], ctx: RenderContext) -> None:
     """With `--live`, a placeholder left for an AWS value is an error, not a file to deploy."""
     for file in files:
         for name in file.variables:
-            if name == "GIT_REPO_URL":
-                continue  # not an AWS value: --repo-url gives it
+            if name in ("GIT_REPO_URL", "DRCTL_ROLE_ARN"):
+                continue  # not values of the live estate: --repo-url, and who will run drctl
             reason = ctx.unresolved.get(name, "the live estate does not hold it")
+            fix = _FIXES.get(name, "create the record and its health check (or fix the plan's "
+                             "zone and record)")  # fmt: skip
             raise CouldNotCheck(
                 f"--live could not fill ${{{name}}}: {reason}",
-                hint="create the record and its health check (or fix the plan's zone and "
-                "record), or render without --live and fill the placeholder yourself",
+                hint=f"{fix}, or render without --live and fill the placeholder yourself",
                 where=file.path,
             )
+
+
+_FIXES = {
+    "AUDIT_SIGNING_KEY_ARN": "check that audit.signing_key names a KMS key (or alias) in that "
+    "region and that these credentials may call kms:DescribeKey on it",
+}
 
 
 def _kinds(names: list[str]) -> list[Kind]:

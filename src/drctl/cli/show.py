@@ -10,6 +10,7 @@ from typing import Any
 from rich.table import Table
 
 from drctl.cli.output import console
+from drctl.engine.outside import CANARY
 from drctl.measure.record import Measured
 from drctl.plan.durations import format_duration
 from drctl.runbook.run import AwsCall, Run
@@ -119,23 +120,45 @@ def print_runs(runs: list[Run]) -> None:
     console.print(table)
 
 
+def _summarized(calls: Sequence[AwsCall]) -> list[tuple[AwsCall, int]]:
+    """Each call with count 1, except the canary's: the first of each kind, with how many."""
+    out: list[tuple[AwsCall, int]] = []
+    first: dict[tuple[object, ...], int] = {}
+    for c in calls:
+        if c.step_id != CANARY:
+            out.append((c, 1))
+            continue
+        key = (c.attempt, c.region, c.service, c.operation, c.resource, c.http_status, c.error_code)
+        if key in first:
+            at = first[key]
+            out[at] = (out[at][0], out[at][1] + 1)
+        else:
+            first[key] = len(out)
+            out.append((c, 1))
+    return out
+
+
 def print_calls(calls: Sequence[AwsCall]) -> None:
-    """One line per AWS call a run's steps made: where, what, on what, and AWS's answer."""
+    """One line per AWS call a run's steps made: where, what, on what, and AWS's answer.
+
+    The data canaries' calls (one or two every interval) are summarized: one line per distinct
+    call and answer of a session, with its count and first time; `--json` lists each.
+    """
     if not calls:
         console.print("no AWS calls recorded")
         return
     table = Table(title=f"AWS calls ({len(calls)})")
     for column in ("time", "step", "region", "call", "resource", "status", "request id"):
         table.add_column(column)
-    for c in calls:
+    for c, count in _summarized(calls):
         status = c.error_code or (str(c.http_status) if c.http_status is not None else "")
         table.add_row(
             f"{c.time:%H:%M:%S.%f}"[:-3] if c.time else "",
             f"{c.step_id}#{c.attempt}",
             c.region,
-            f"{c.service}:{c.operation}",
+            f"{c.service}:{c.operation}" + (f" ×{count}" if count > 1 else ""),
             c.resource,
             status,
-            c.request_id,
+            c.request_id if count == 1 else f"{c.request_id} (first)",
         )
     console.print(table)

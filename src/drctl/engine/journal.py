@@ -465,12 +465,27 @@ class Journal:
                         aws_calls.c.run_id == run_id,
                         aws_calls.c.step_id.in_({c.step_id for c in calls}),
                         aws_calls.c.attempt == first.attempt,
+                        # only rows a batch can collide with: a long canary buffer is flushed often
+                        aws_calls.c.seq.between(
+                            min(c.seq for c in calls), max(c.seq for c in calls)
+                        ),
                     )
                 )
             }
             fresh = [r for r in rows if (r["step_id"], r["attempt"], r["seq"]) not in stored]
             if fresh:
                 conn.execute(sa.insert(aws_calls), fresh)
+
+    @_retried
+    def last_call_attempt(self, run_id: str, step_id: str) -> int:
+        """The highest attempt number a (pseudo) step's calls are journaled under, 0 if none."""
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                sa.select(sa.func.max(aws_calls.c.attempt)).where(
+                    aws_calls.c.run_id == run_id, aws_calls.c.step_id == step_id
+                )
+            ).scalar()
+        return int(found or 0)
 
     @_retried
     def calls_of(self, run_id: str) -> list[AwsCall]:

@@ -27,6 +27,8 @@ class RenderContext(Strict):
     hosted_zone_ids: dict[str, str] = {}
     """Hosted zone name (as the plan gives it) → its id, when `--live` read it."""
     set_identifiers: dict[str, str] = {}
+    signing_key_arn: str | None = None
+    """The ARN of `audit.signing_key` given as an alias or key id, when `--live` read it."""
     unresolved: dict[str, str] = {}
     """`--live` only: placeholder → why the live estate could not fill it."""
     git_repo_url: str | None = None

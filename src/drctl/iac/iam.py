@@ -8,7 +8,8 @@ resource-level permissions; a statement with `"Resource": "*"` is named (Sid) fo
 drctl's Kubernetes steps need on each cluster. When the plan declares `aws.roles`, each
 region's access entry names that region's role, and `iam/drctl-roles.json` says which role
 each region's calls use: attach the policies to every role it lists. What drctl calls outside
-steps (FIS injection, KMS signing) and eksctl's own needs are in `iam_outside`.
+steps (FIS injection, data canaries, CloudTrail evidence, KMS signing) and eksctl's own needs
+are in `iam_outside`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from drctl.iac.files import Kind, RenderedFile, to_json, to_yaml
 from drctl.iac.iam_arns import call_arns, plan_resources
 from drctl.iac.iam_outside import (
     EKSCTL_NOTE,
+    canary_statements,
     eksctl_note,
+    evidence_operations,
     injection_statement,
     kms_signing_policy,
     runs_eksctl,
@@ -154,17 +157,19 @@ def render_iam(plan: Plan, ctx: RenderContext) -> list[RenderedFile]:
     with_eksctl: list[str] = []
     for scenario in plan.scenarios:
         runbook = compile_plan(plan, Scenario(scenario))
-        document = policy_document(plan, step_operations(runbook), ctx, _roles(runbook))
-        if scenario is Scenario.DRILL:  # `drctl run --scenario drill --inject fis:...`
-            statements = [*document["Statement"], injection_statement(plan, ctx)]
-            document["Statement"] = sorted(statements, key=lambda s: str(s["Sid"]))
+        operations = step_operations(runbook) | evidence_operations(plan)
+        document = policy_document(plan, operations, ctx, _roles(runbook))
+        # outside the steps: `--inject fis:...` (any scenario), the data canaries
+        outside = [injection_statement(plan, ctx), *canary_statements(plan, scenario, ctx)]
+        statements = [*document["Statement"], *outside]
+        document["Statement"] = sorted(statements, key=lambda s: str(s["Sid"]))
         note = ""
         if runs_eksctl(runbook):
             with_eksctl.append(str(scenario))
             note = f"eksctl's own calls are not in it: see {EKSCTL_NOTE}"
         files.append(_policy_file(str(scenario), document, note))
     files += [eksctl_note(with_eksctl)] if with_eksctl else []
-    return files + kms_signing_policy(plan) + access_entries(plan) + role_map(plan)
+    return files + kms_signing_policy(plan, ctx) + access_entries(plan) + role_map(plan)
 
 
 def principal(plan: Plan, region: str) -> str:

@@ -14,7 +14,9 @@ from __future__ import annotations
 from drctl.model import Frozen
 
 __all__ = [
+    "CANARY_CALLS",
     "CONDITIONAL",
+    "EVIDENCE_CALLS",
     "INJECTION_CALLS",
     "KMS_SIGNING_CALLS",
     "OPERATIONS",
@@ -109,6 +111,7 @@ OPERATIONS: dict[str, Op] = {
         Res(type="dynamodb:global-table", id="{GlobalTableName}"),
     ),
     "dynamodb:GetItem": _op("dynamodb:GetItem", _TABLE),
+    "dynamodb:BatchGetItem": _op("dynamodb:BatchGetItem", _TABLE),  # the canary's read-back
     "dynamodb:PutItem": _op("dynamodb:PutItem", _TABLE),
     # ElastiCache global datastore
     "elasticache:DescribeGlobalReplicationGroups": _op(
@@ -338,7 +341,22 @@ INJECTION_CALLS: tuple[str, ...] = (
     "fis:StopExperiment",
 )
 """What `FisInjector` calls (`drctl run --inject fis:...`, outside any step, journaled as
-`measure:inject`): granted in the drill's policy, in a statement of its own."""
+`measure:inject`): granted in every scenario's policy (each accepts `--inject`), in a
+statement of its own."""
+
+CANARY_CALLS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "dynamodb": (
+        ("dynamodb:DescribeTable", "dynamodb:PutItem"),
+        ("dynamodb:DescribeTable", "dynamodb:BatchGetItem"),
+    ),
+    "s3": (("s3:PutObject",), ("s3:ListObjectsV2",)),
+}
+"""What a data canary of each AWS kind calls (`probes.canary`, journaled as `measure:canary`):
+(writes in the old primary, read-back in the new). PostgreSQL and MySQL canaries call no AWS API."""
+
+EVIDENCE_CALLS: tuple[str, ...] = ("cloudtrail:LookupEvents",)
+"""What capturing a run's CloudTrail evidence calls (`drctl run` at the end, `drctl report`,
+`drctl audit export`; journaled as `report:cloudtrail`) when `audit.cloudtrail_lookup` is on."""
 
 KMS_SIGNING_CALLS: tuple[str, ...] = ("kms:GetPublicKey", "kms:Sign", "kms:Verify")
 """What `drctl audit sign --kms-key` (GetPublicKey, Sign) and `audit verify --kms-verify`

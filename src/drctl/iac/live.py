@@ -8,8 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from drctl.errors import NotFoundError
+from drctl.errors import NotFoundError, ProviderError
 from drctl.iac.context import RenderContext, env_name, health_check_key
+from drctl.iac.iam_outside import (
+    SIGNING_KEY_PLACEHOLDER,
+    is_key_arn,
+    kms_key,
+    signing_key_region,
+)
 from drctl.iac.route53 import ROLES
 from drctl.iac.s3 import ReplicationIntent
 from drctl.model import Frozen
@@ -255,12 +261,32 @@ def render_context(plan: Plan, clients: AwsClients, base: RenderContext) -> Rend
                     f"the {role.upper()} failover record {where} {why}"
                 )
     account = base.account_id or account_id(clients, plan.regions.primary)
+    key_arn = base.signing_key_arn or _signing_key_arn(plan, clients, unresolved)
     return base.model_copy(
         update={
             "account_id": account,
+            "signing_key_arn": key_arn,
             "health_check_ids": ids,
             "hosted_zone_ids": zones,
             "set_identifiers": idents,
             "unresolved": unresolved,
         }
     )
+
+
+def _signing_key_arn(plan: Plan, clients: AwsClients, unresolved: dict[str, str]) -> str | None:
+    """The key ARN behind an alias or key id `audit.signing_key` (DescribeKey); a key ARN
+    needs no call. What cannot be read lands in `unresolved`."""
+    key = kms_key(plan)
+    if key is None or is_key_arn(key):
+        return None
+    region = signing_key_region(plan, key)
+    try:
+        with aws_errors(f"KMS key {key}", region):
+            found = clients.client("kms", region).describe_key(KeyId=key)
+    except ProviderError as exc:
+        unresolved[SIGNING_KEY_PLACEHOLDER[2:-1]] = (
+            f"DescribeKey of {key} in {region}: {exc.message}"
+        )
+        return None
+    return str(found["KeyMetadata"]["Arn"])

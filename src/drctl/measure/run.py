@@ -17,7 +17,7 @@ import time
 from datetime import datetime, timedelta
 
 from drctl.engine import Engine
-from drctl.engine.outside import INJECT, RunCalls
+from drctl.engine.outside import CANARY, CANARY_FLUSH_SECONDS, INJECT, RunCalls
 from drctl.identity import Identity
 from drctl.measure.fis import FisInjector
 from drctl.measure.injector import Injection, Injector
@@ -27,7 +27,7 @@ from drctl.measure.record import FailureSource, MeasureState, Session
 from drctl.measure.sandbox import sandbox_failure
 from drctl.measure.session import ProbeSession
 from drctl.measure.store import MeasureStore
-from drctl.plan.model import Plan, Scenario
+from drctl.plan.model import Plan
 from drctl.plan.probes import Probes
 from drctl.probes.measure import Sample, measure_rto
 from drctl.providers import intents
@@ -122,7 +122,7 @@ class MeasuredRun:
             # The recorded experiment is still the failure: stop it if this run fails too.
             clients = AwsClients(self.engine.settings, roles=state.aws_roles)
             self.injector = FisInjector.reattach(clients, state.injection, state.old_primary)
-            self._calls = RunCalls(self.engine, run_id, INJECT, len(state.sessions) + 1)
+            self._calls = self._run_calls(run_id, INJECT, len(state.sessions) + 1)
         return True
 
     def finish(self, run_id: str, settle: timedelta | None = None) -> Run:
@@ -152,12 +152,12 @@ class MeasuredRun:
 
     def _inject(self, run_id: str, injector: Injector, session: int) -> Injection:
         """Inject the failure, its AWS calls journaled with the run (`measure:inject`)."""
-        self._calls = RunCalls(self.engine, run_id, INJECT, session)
+        self._calls = self._run_calls(run_id, INJECT, session)
         with intents.recording(self._calls):
             return injector.inject()
 
     def _stop(self, run_id: str, injector: Injector, reason: str) -> dict[str, str]:
-        calls = self._calls or RunCalls(self.engine, run_id, INJECT)
+        calls = self._calls or self._run_calls(run_id, INJECT, 1)
         with intents.recording(calls):
             return injector.stop(reason)
 
@@ -175,9 +175,18 @@ class MeasuredRun:
         sessions = [*state.sessions, Session(started_at=self.engine.clock.now())]
         state = state.model_copy(update={"sessions": sessions})
         self.store.put_state(run_id, state)
-        self._session = ProbeSession(run_id, state, self.store, self.hooks, self.engine.settings)
+        # the canary's calls: attempt = this session's number, batched (see engine.outside)
+        calls = self._run_calls(run_id, CANARY, len(sessions), flush_every=CANARY_FLUSH_SECONDS)
+        self._session = ProbeSession(run_id, state, self.store, self.hooks, self.engine.settings,
+                                     calls)  # fmt: skip
         self._session.start()
         return state
+
+    def _run_calls(
+        self, run_id: str, step_id: str, attempt: int, flush_every: float | None = None
+    ) -> RunCalls:
+        return RunCalls(self.engine.journal, self.engine.clock, run_id, step_id, attempt,
+                        flush_every=flush_every)  # fmt: skip
 
     def _update(self, run_id: str, **values: object) -> MeasureState:
         state = self.store.state(run_id)
@@ -221,11 +230,7 @@ def _has_probes(probes: Probes) -> bool:
 def _initial_state(
     plan: Plan, probes: Probes, scenario: str, failure_at: datetime | None
 ) -> MeasureState:
-    primary, secondary = str(plan.regions.primary), str(plan.regions.secondary)
-    old, new = {
-        Scenario.FAILBACK.value: (secondary, primary),
-        Scenario.AZ_FAILURE.value: (primary, primary),
-    }.get(scenario, (primary, secondary))
+    old, new = plan.serving_regions(scenario)
     source: FailureSource = "failure-at" if failure_at is not None else "none"
     return MeasureState(probes=probes, rto_target=plan.objectives.rto, rpo_target=plan.objectives.rpo,
                         old_primary=old, new_primary=new, failure_at=failure_at, failure_source=source,

@@ -1,15 +1,19 @@
 """The probes of one measuring process: started, journaling every sample, then stopped.
 
 A run measured across a crash has several sessions; each journals its samples under its
-own number, so the time between two sessions shows as a gap, never as samples.
+own number, so the time between two sessions shows as a gap, never as samples. The
+canaries' AWS calls (DynamoDB, S3) go to `calls`, the run's `measure:canary` journal,
+from the canary threads and from the read-back after the run.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
+from drctl.engine.outside import RunCalls
 from drctl.errors import DrctlError
 from drctl.measure.probes import ProbeHooks, availability_probe, canary_store
 from drctl.measure.record import MeasureState
@@ -18,6 +22,7 @@ from drctl.plan.probes import CanarySpec
 from drctl.probes.availability import AvailabilityProbe
 from drctl.probes.canary import Canary, CanaryStore
 from drctl.probes.measure import Ack, Sample
+from drctl.providers import intents
 from drctl.settings import Settings
 
 
@@ -40,8 +45,10 @@ class ProbeSession:
         store: MeasureStore,
         hooks: ProbeHooks,
         settings: Settings,
+        calls: RunCalls | None = None,
     ) -> None:
         self.run_id, self.state, self.store, self.hooks = run_id, state, store, hooks
+        self.calls = calls
         self.number = len(state.sessions) - 1
         self.availability: AvailabilityProbe | None = None
         self.beside: list[AvailabilityProbe] = []
@@ -66,7 +73,7 @@ class ProbeSession:
             )
             written = [ack.seq for _, ack in store.acks(run_id)]
             target = hooks.canary_target or (lambda: old)
-            self.canary = Canary(run_id, target, interval=spec.interval,
+            self.canary = Canary(run_id, target, interval=spec.interval, calls=calls,
                                  first_seq=max(written, default=0) + 1, on_ack=self._on_ack)  # fmt: skip
 
         self.beside_canaries = [self._beside_canary(more, settings)
@@ -90,16 +97,20 @@ class ProbeSession:
 
         # Its rows carry RUN:NAME, so canaries sharing a table keep apart.
         canary = Canary(f"{self.run_id}:{spec.name}", lambda: old, interval=spec.interval,
-                        first_seq=max(written, default=0) + 1, on_ack=journal)  # fmt: skip
+                        first_seq=max(written, default=0) + 1, on_ack=journal,
+                        calls=self.calls)  # fmt: skip
         return BesideCanaryRun(spec.name, canary, new)
 
     def beside_survivors(self, run: BesideCanaryRun, among: Collection[int]) -> set[int] | None:
         """Which of a beside canary's acknowledged writes (`among`) are on the new primary
         (None if unreadable)."""
         try:
-            return run.new_store.surviving(f"{self.run_id}:{run.name}", among)
+            with self._recording():
+                return run.new_store.surviving(f"{self.run_id}:{run.name}", among)
         except DrctlError:
             return None
+        finally:
+            self.flush()
 
     def _journal(self, name: str) -> Callable[[Sample], None]:
         probe = beside_probe(name)
@@ -122,11 +133,20 @@ class ProbeSession:
                 probe.start()
 
     def stop(self) -> None:
-        """Stop both probes (each finishes its current sample)."""
+        """Stop both probes (each finishes its current sample), then store their calls."""
         canaries = [c.canary for c in self.beside_canaries]
         for probe in (*canaries, self.canary, *self.beside, self.availability):
             if probe is not None:
                 probe.stop()
+        self.flush()
+
+    def flush(self) -> None:
+        """Store the canaries' buffered AWS calls."""
+        if self.calls is not None:
+            self.calls.flush()
+
+    def _recording(self) -> AbstractContextManager[object]:
+        return intents.recording(self.calls) if self.calls is not None else nullcontext()
 
     def survivors(self, among: Collection[int], *series: str) -> set[int] | None:
         """Which of the acknowledged writes `among` of this run's canary (or of the given
@@ -135,6 +155,11 @@ class ProbeSession:
         if reader is None:
             return None
         try:
-            return set().union(*(reader.surviving(name, among) for name in series or [self.run_id]))
+            with self._recording():
+                return set().union(
+                    *(reader.surviving(name, among) for name in series or [self.run_id])
+                )
         except DrctlError:
             return None
+        finally:
+            self.flush()

@@ -134,9 +134,13 @@ class EvidenceExport(Strict):
 class Audit(Strict):
     """How evidence is kept.
 
-    `signing_key` may be a KMS key ARN (`arn:aws:kms:REGION:ACCOUNT:key/ID`, the key
-    `drctl audit sign --kms-key` signs with): `drctl iac render --only iam` then writes
-    `iam/drctl-audit-signing.json`, granting its KMS calls on that key only.
+    `signing_key` may name the KMS key `drctl audit sign --kms-key` signs with: its ARN
+    (`arn:aws:kms:REGION:ACCOUNT:key/ID`), an alias (`alias/NAME` or its ARN) or a key id:
+    `drctl iac render --only iam` then writes `iam/drctl-audit-signing.json`, granting its KMS
+    calls on that key only. IAM needs the key ARN: an alias or id renders as
+    `${AUDIT_SIGNING_KEY_ARN}` unless `--live` resolves it (DescribeKey in the alias ARN's
+    region, else the primary). `cloudtrail_lookup` looks up the run's calls in CloudTrail (the
+    runbook's evidence step, and the evidence `drctl run` and `drctl report` capture).
     """
 
     export: EvidenceExport | None = None
@@ -194,6 +198,15 @@ class Plan(Strict):
             del data["aws"]  # a plan written before `aws:` existed keeps its hash (drill history)
         canonical = json.dumps(data, sort_keys=True)
         return hashlib.sha256(canonical.encode()).hexdigest()
+
+    def serving_regions(self, scenario: str) -> tuple[str, str]:
+        """(old primary, new primary) of a scenario: where the service is served before and after
+        (failback returns to the primary; an AZ failure stays in it)."""
+        primary, secondary = str(self.regions.primary), str(self.regions.secondary)
+        return {
+            Scenario.FAILBACK.value: (secondary, primary),
+            Scenario.AZ_FAILURE.value: (primary, primary),
+        }.get(scenario, (primary, secondary))
 
     def approval_for(self, gate: str) -> ApprovalRule | None:
         """The approval rule for a gate, if the plan sets one."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import abc
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from types import TracebackType
 
@@ -35,13 +36,18 @@ class PeriodicProbe(abc.ABC):
         if self._thread is not None:
             self._thread.join(timeout=10)
 
+    def context(self) -> AbstractContextManager[object]:
+        """What the sampling thread runs in (context variables do not cross threads)."""
+        return nullcontext()
+
     def _loop(self) -> None:
         period = self.interval.total_seconds()
         next_at = self.clock.monotonic()
-        while not self._stop.is_set():
-            self.tick()
-            next_at += period
-            self._stop.wait(max(0.0, next_at - self.clock.monotonic()))
+        with self.context():
+            while not self._stop.is_set():
+                self.tick()
+                next_at += period
+                self._stop.wait(max(0.0, next_at - self.clock.monotonic()))
 
     def __enter__(self) -> PeriodicProbe:
         self.start()

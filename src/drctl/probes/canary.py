@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection
+from contextlib import AbstractContextManager, nullcontext
 from datetime import timedelta
 from typing import Protocol
 
@@ -17,6 +18,7 @@ from drctl.clock import Clock
 from drctl.errors import DrctlError
 from drctl.probes.base import PeriodicProbe
 from drctl.probes.measure import Ack
+from drctl.providers import intents
 
 
 class CanaryStore(Protocol):
@@ -34,7 +36,11 @@ class CanaryStore(Protocol):
 
 
 class Canary(PeriodicProbe):
-    """Writes seq 1, 2, 3, ... (from `first_seq`) every interval to `primary()`; `on_ack` sees each ack."""
+    """Writes seq 1, 2, 3, ... (from `first_seq`) every interval to `primary()`; `on_ack` sees each ack.
+
+    `calls`, when given, journals the AWS calls the writes make (`intents.recording` in the
+    canary's own thread).
+    """
 
     def __init__(
         self,
@@ -45,15 +51,20 @@ class Canary(PeriodicProbe):
         clock: Clock | None = None,
         first_seq: int = 1,
         on_ack: Callable[[Ack], None] | None = None,
+        calls: intents.WriteJournal | None = None,
     ) -> None:
         super().__init__(interval, clock)
         self.run_id = run_id
         self.primary = primary
         self.on_ack = on_ack
+        self.calls = calls
         self.acks: list[Ack] = []
         self.failures = 0
         self._seq = first_seq - 1
         self._lock = threading.Lock()
+
+    def context(self) -> AbstractContextManager[object]:
+        return intents.recording(self.calls) if self.calls is not None else nullcontext()
 
     def tick(self) -> None:
         self._seq += 1

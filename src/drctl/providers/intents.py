@@ -98,6 +98,11 @@ def resource_of(params: Mapping[str, Any]) -> str:
         and (k.endswith(_RESOURCE_SUFFIXES) or k in ("name", "id"))
         and k not in _TOKEN_KEYS
     ]
+    # DynamoDB's batch calls name their tables as the keys of `RequestItems`
+    items = params.get("RequestItems")
+    named += (
+        [f"TableName={t}" for t in items if isinstance(t, str)] if isinstance(items, dict) else []
+    )
     return ", ".join(named)
 
 

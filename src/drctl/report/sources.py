@@ -19,6 +19,7 @@ from drctl.audit.log import AuditLog
 from drctl.audit.review import list_actions
 from drctl.clock import Clock, SystemClock
 from drctl.engine.journal import Journal
+from drctl.engine.outside import CLOUDTRAIL, journaled_calls
 from drctl.measure.record import Measured
 from drctl.measure.store import MeasureStore
 from drctl.plan.model import Plan
@@ -104,7 +105,13 @@ def audit_inputs(log: AuditLog, run: Run, plan: Plan | None) -> Inputs:
 def trail_entries(
     settings: Settings, run: Run, plan: Plan | None
 ) -> tuple[list[TrailEntry], list[str]]:
-    """CloudTrail events of the run's window for the calls its runbook names."""
+    """CloudTrail events of the run's window for the calls its runbook names.
+
+    The lookups are journaled with the run (`report:cloudtrail`, one attempt per lookup);
+    none is made for a plan with `audit.cloudtrail_lookup: false`.
+    """
+    if plan is not None and not plan.audit.cloudtrail_lookup:
+        return [], []
     names, regions = event_names_from_runbook(run.runbook_yaml)
     for intent in run.intents:  # every write drctl made, in the region it was made in
         names += [intent.operation] if intent.operation not in names else []
@@ -127,7 +134,8 @@ def trail_entries(
     clients = AwsClients(
         settings, roles=roles, max_attempts=3, connect_timeout=3.0, read_timeout=5.0
     )
-    found = lookup_run_calls(clients, window, down=down)
+    with journaled_calls(settings.state_database_url(), run.id, CLOUDTRAIL):
+        found = lookup_run_calls(clients, window, down=down)
     entries = [_attributed(e, run.intents) for e in found.events]
     return entries, list(found.errors)
 
