@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dbos import DBOS
 from tests.engine.conftest import runbook
 
 from drctl.engine import Engine
@@ -57,8 +56,8 @@ def test_a_step_waiting_for_its_effect_holds_no_call_slot(
     assert run.status == "succeeded", [(s.id, s.status, s.detail) for s in run.steps]
 
 
-def _harvests(run_id: str) -> int:
-    return sum(s["function_name"] == "run.harvest" for s in DBOS.list_workflow_steps(run_id))
+def _harvests(runner: Engine, run_id: str) -> int:
+    return len(runner.journal.harvests_of(run_id))
 
 
 def test_a_wave_of_parallel_steps_is_checkpointed_once_all_of_it_has_ended(
@@ -75,7 +74,7 @@ def test_a_wave_of_parallel_steps_is_checkpointed_once_all_of_it_has_ended(
     runner = Engine(settings)
     run_id = runner.start_run(runbook(waves + join), actor="ops")
     assert runner.wait(run_id, timeout=60).status == "succeeded"
-    assert _harvests(run_id) == 2
+    assert _harvests(runner, run_id) == 2
 
 
 def test_a_step_that_unblocks_another_is_collected_without_waiting_for_its_siblings(
@@ -91,4 +90,4 @@ def test_a_step_that_unblocks_another_is_collected_without_waiting_for_its_sibli
     assert run.status == "succeeded"
     started, slow_ended = run.step("next").started_at, run.step("slow").ended_at
     assert started is not None and slow_ended is not None and started < slow_ended
-    assert _harvests(run.id) == 2
+    assert _harvests(runner, run.id) == 2

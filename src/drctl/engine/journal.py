@@ -161,6 +161,10 @@ _START_PENDING_OWNED = _START_PENDING.where(_OWNED)
 _OWNER = sa.select(owners.c.token).where(owners.c.run_id == sa.bindparam("run_id_"))
 
 
+HARVEST = "harvest"
+"""The `drctl_run_records` kind of the workflow's harvest checkpoints (`put_harvest`)."""
+
+
 class RunTakenOver(DrctlError):
     """Another execution of the run's workflow claimed it (recovered or resumed elsewhere).
 
@@ -415,6 +419,33 @@ class Journal:
                 sa.insert(records).values(run_id=run_id, key=key, kind=kind, body=body, time=time)
             )
         return True
+
+    @_retried
+    def put_harvest(self, run_id: str, number: int, ended: list[str], owner: str) -> bool:
+        """Checkpoint the workflow's `number`th harvest (the steps it saw end), under its claim.
+
+        False, with nothing written, when the run was cancelled meanwhile: a resume replays
+        the harvests recorded before the cancel only. A retry finding the row written means
+        its first commit landed: nothing is written twice.
+        """
+        key = f"{HARVEST}:{number:08d}"
+        with self.engine.begin() as conn:
+            _check_owner(conn, run_id, owner)
+            if conn.execute(_RUN_STATUS, {"id_": run_id}).scalar() == "cancelled":
+                return False
+            where = (records.c.run_id == run_id, records.c.key == key)
+            if conn.execute(sa.select(records.c.key).where(*where)).first():
+                return True
+            conn.execute(sa.insert(records).values(run_id=run_id, key=key, kind=HARVEST,
+                                                   body=json.dumps(ended), time=_now()))  # fmt: skip
+        return True
+
+    def harvests_of(self, run_id: str) -> dict[int, list[str]]:
+        """The run's checkpointed harvests by number (what a replay collects, in that order)."""
+        return {
+            int(key.rsplit(":", 1)[1]): json.loads(body)
+            for key, body in self.records_of(run_id, HARVEST)
+        }
 
     @_retried
     def records_of(self, run_id: str, kind: str) -> list[tuple[str, str]]:

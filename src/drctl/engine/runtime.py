@@ -36,7 +36,8 @@ from drctl.settings import Settings
 if TYPE_CHECKING:
     from drctl.engine.engine import Engine
 
-ENGINE_REVISION = "2"  # 2: critical path first; concurrency bounds calls, not steps
+ENGINE_REVISION = "3"  # 2: critical path first; concurrency bounds calls, not steps
+# 3: steps and harvests checkpointed in the journal, not as DBOS steps
 APP_NAME = "drctl"
 
 

@@ -19,10 +19,11 @@ in flight has ended: a wave of a hundred steps costs one.
 from __future__ import annotations
 
 import contextvars
+import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from typing import Any
 
@@ -199,22 +200,33 @@ def _execute(job: StepJob) -> str:
 
 
 def _ended_enough(
-    pending: dict[str, Future[str]], enough: Callable[[set[str], list[str]], bool]
+    pending: dict[str, Future[str]],
+    endings: queue.SimpleQueue[str],
+    enough: Callable[[set[str], list[str]], bool],
 ) -> list[str]:
     """Block until the steps ended so far are `enough` (or all have ended); those, in launch order.
 
-    `enough(ended, fresh)` is asked after each wake-up with the steps that ended since the last.
+    Each step puts its id on `endings` as it ends (`_Scheduler._start`). `enough(ended, fresh)`
+    is asked after each wake-up with the steps that ended since the last.
     """
-    waiting, ended = dict(pending), set[str]()
+    waiting, ended = set(pending), set[str]()
     while waiting:
-        wait(list(waiting.values()), return_when=FIRST_COMPLETED)
-        fresh = [step_id for step_id, future in waiting.items() if future.done()]
-        for step_id in fresh:
-            del waiting[step_id]
+        drained = [endings.get()]
+        while not endings.empty():
+            drained.append(endings.get())
+        # Ids of steps collected without a harvest (the only one in flight, a replay) are stale.
+        fresh = [step_id for step_id in drained if step_id in waiting]
+        if not fresh:
+            continue
+        waiting.difference_update(fresh)
         ended.update(fresh)
         if waiting and enough(ended, fresh):
             break
     return [step_id for step_id in pending if step_id in ended]
+
+
+def _no_op() -> None:
+    """The body of a DBOS step taken only for DBOS to say whether the workflow was cancelled."""
 
 
 def start_order(runbook: Runbook) -> dict[str, tuple[float, int]]:
@@ -224,11 +236,6 @@ def start_order(runbook: Runbook) -> dict[str, tuple[float, int]]:
     """
     remaining = runbook.remaining()
     return {s.id: (-remaining[s.id].total_seconds(), i) for i, s in enumerate(runbook.steps)}
-
-
-def _recorded(ended: list[str]) -> list[str]:
-    """The body of a `run.harvest` step: what the workflow saw end, checkpointed (replay reads it)."""
-    return ended
 
 
 class _Scheduler:
@@ -248,6 +255,7 @@ class _Scheduler:
         # Needs not collected yet, per step; and, during a harvest, how many of them have ended.
         self.unmet = {s.id: len(set(s.needs)) for s in runbook.steps}
         self.ending: dict[str, int] = {}
+        self.endings: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
         self.priority = start_order(runbook)
         self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
@@ -267,6 +275,8 @@ class _Scheduler:
         self.started_at = run.started_at if run is not None else None
         # Every execution (first, resumed, recovered) claims the run: a superseded one is fenced.
         self.owner = self.engine.journal.claim(run_id, self.engine.clock.now())
+        self.recorded = self.engine.journal.harvests_of(run_id)  # a replay's harvests
+        self.harvests = 0
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
@@ -291,9 +301,9 @@ class _Scheduler:
                 self.blocked[step.id] = reason
                 self._done(step.id)
             elif approvals.gate_of(step) and step.id not in self.approved:
-                self.gates[step.id] = self._await_gate(step)
+                self.gates[step.id] = self._track(step.id, self._await_gate(step))
             else:
-                self.running[step.id] = self._start(step)
+                self.running[step.id] = self._track(step.id, self._start(step))
 
     def _blocked_reason(self, step: Step) -> str:
         if step.always:
@@ -369,15 +379,40 @@ class _Scheduler:
         return future
 
     def _harvest(self) -> list[str]:
+        """The steps to collect next: the one in flight, else those the harvest checkpoint names.
+
+        With more than one step in flight, which had ended when the workflow moved on depends
+        on timing, so it is checkpointed in the journal (one row, under the run's claim) and a
+        replay collects exactly what the first execution did at that point.
+        """
         pending = {**self.running, **self.gates}
         if len(pending) == 1:
             only = next(iter(pending))
-            wait([pending[only]])
+            self._take(only)
             return [only]
+        number, self.harvests = self.harvests, self.harvests + 1
+        recorded = self.recorded.pop(number, None)
+        if recorded is not None and all(step_id in pending for step_id in recorded):
+            for step_id in recorded:
+                self._take(step_id)
+            return recorded
+        # (A recorded harvest naming a step not in flight: the run went another way after a
+        # cancel and resume. Its row stays; this execution collects what it sees end.)
         self.ending = {}
-        ended = _ended_enough(pending, self._moves_on)
-        done: list[str] = DBOS.run_step({"name": "run.harvest"}, _recorded, ended)
-        return done
+        ended = _ended_enough(pending, self.endings, self._moves_on)
+        if not self.engine.journal.put_harvest(self.run_id, number, ended, self.owner):
+            # Cancelled: DBOS ends the workflow at its next step, as it would at any other.
+            DBOS.run_step({"name": "run.cancelled"}, _no_op)
+        return ended
+
+    def _take(self, step_id: str) -> None:
+        """Wait for one step in flight to end (its id on `endings` goes stale)."""
+        wait([{**self.running, **self.gates}[step_id]])
+
+    def _track(self, step_id: str, future: Future[str]) -> Future[str]:
+        """Have `future` put its step's id on `endings` when it ends."""
+        future.add_done_callback(lambda _: self.endings.put(step_id))
+        return future
 
     def _moves_on(self, ended: set[str], fresh: list[str]) -> bool:
         """Whether collecting `ended` would start, skip or re-queue a step (else it can wait).
