@@ -229,13 +229,17 @@ def _no_op() -> None:
     """The body of a DBOS step taken only for DBOS to say whether the workflow was cancelled."""
 
 
-def start_order(runbook: Runbook) -> dict[str, tuple[float, int]]:
+def start_order(
+    runbook: Runbook, remaining: dict[str, float] | None = None
+) -> dict[str, tuple[float, int]]:
     """The key ready steps start by: longest remaining path first, runbook order among equals.
 
-    A function of the runbook alone, so a replay launches in the same order.
+    A function of the runbook alone (`remaining`: its `remaining()` in seconds, if known), so
+    a replay launches in the same order.
     """
-    remaining = runbook.remaining()
-    return {s.id: (-remaining[s.id].total_seconds(), i) for i, s in enumerate(runbook.steps)}
+    if remaining is None:
+        remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
+    return {s.id: (-remaining[s.id], i) for i, s in enumerate(runbook.steps)}
 
 
 class _Scheduler:
@@ -257,7 +261,7 @@ class _Scheduler:
         self.ending: dict[str, int] = {}
         self.endings: queue.SimpleQueue[str] = queue.SimpleQueue()
         self.remaining = {i: d.total_seconds() for i, d in runbook.remaining().items()}
-        self.priority = start_order(runbook)
+        self.priority = start_order(runbook, self.remaining)
         self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
         self.calls = priority.PrioritySemaphore(options.concurrency)
         self.starting = priority.PrioritySemaphore(STARTING)
@@ -303,7 +307,7 @@ class _Scheduler:
             elif approvals.gate_of(step) and step.id not in self.approved:
                 self.gates[step.id] = self._track(step.id, self._await_gate(step))
             else:
-                self.running[step.id] = self._track(step.id, self._start(step))
+                self.running[step.id] = self._start(step)
 
     def _blocked_reason(self, step: Step) -> str:
         if step.always:
@@ -348,6 +352,7 @@ class _Scheduler:
                     slots.stop_starting()
             finally:
                 priority.priority.reset(token)
+                self.endings.put(step.id)  # its future's result follows at once
             return result
 
         if not self.running and not self.gates and not self.queue:
@@ -410,7 +415,8 @@ class _Scheduler:
         wait([{**self.running, **self.gates}[step_id]])
 
     def _track(self, step_id: str, future: Future[str]) -> Future[str]:
-        """Have `future` put its step's id on `endings` when it ends."""
+        """Have a gate's `future` put its step's id on `endings` when it ends (a step's own
+        thread puts it as it ends, `_start`)."""
         future.add_done_callback(lambda _: self.endings.put(step_id))
         return future
 

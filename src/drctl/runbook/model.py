@@ -144,9 +144,9 @@ class Runbook(Strict):
         for step in self.steps:
             for need in step.needs:
                 after[need].append(step.id)
+        by_id = self._indexed()[1]
         longest: dict[str, timedelta] = {}
-        for wave in reversed(self.waves()):
-            for step in wave:
-                tail = max((longest[d] for d in after[step.id]), default=timedelta(0))
-                longest[step.id] = step.estimate + tail
+        for step_id in reversed(list(self.sorter().static_order())):  # dependants first
+            tail = max((longest[d] for d in after[step_id]), default=timedelta(0))
+            longest[step_id] = by_id[step_id].estimate + tail
         return longest
