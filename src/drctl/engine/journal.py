@@ -200,6 +200,17 @@ def _check_owner(conn: sa.Connection, run_id: str, owner: str) -> None:
         )
 
 
+def _insert_record(
+    conn: sa.Connection, run_id: str, key: str, kind: str, body: str, time: datetime
+) -> bool:
+    """Insert one `drctl_run_records` row unless `key` is there; whether it was inserted."""
+    where = (records.c.run_id == run_id, records.c.key == key)
+    if conn.execute(sa.select(records.c.key).where(*where)).first():
+        return False
+    conn.execute(sa.insert(records).values(run_id=run_id, key=key, kind=kind, body=body, time=time))
+    return True
+
+
 def _retried(method: Callable[P, R]) -> Callable[P, R]:
     """Run a journal method again after a transient database fault (see `drctl.transient`)."""
 
@@ -412,13 +423,7 @@ class Journal:
     def put_record(self, run_id: str, key: str, kind: str, body: str, time: datetime) -> bool:
         """Store one evidence record once; False when `key` was already recorded."""
         with self.engine.begin() as conn:
-            where = (records.c.run_id == run_id, records.c.key == key)
-            if conn.execute(sa.select(records.c.key).where(*where)).first():
-                return False
-            conn.execute(
-                sa.insert(records).values(run_id=run_id, key=key, kind=kind, body=body, time=time)
-            )
-        return True
+            return _insert_record(conn, run_id, key, kind, body, time)
 
     @_retried
     def put_harvest(self, run_id: str, number: int, ended: list[str], owner: str) -> bool:
@@ -433,11 +438,7 @@ class Journal:
             _check_owner(conn, run_id, owner)
             if conn.execute(_RUN_STATUS, {"id_": run_id}).scalar() == "cancelled":
                 return False
-            where = (records.c.run_id == run_id, records.c.key == key)
-            if conn.execute(sa.select(records.c.key).where(*where)).first():
-                return True
-            conn.execute(sa.insert(records).values(run_id=run_id, key=key, kind=HARVEST,
-                                                   body=json.dumps(ended), time=_now()))  # fmt: skip
+            _insert_record(conn, run_id, key, HARVEST, json.dumps(ended), _now())
         return True
 
     def harvests_of(self, run_id: str) -> dict[int, list[str]]:
@@ -623,7 +624,7 @@ class Journal:
                 return _step_model(started._mapping)
             if owner is not None:
                 _check_owner(conn, run_id, owner)
-            row = conn.execute(_STEP, _key(run_id, step_id)).first()
+            row = conn.execute(_STEP, key).first()
             if row is None:
                 raise KeyError(step_id)
             entry = _step_model(row._mapping)

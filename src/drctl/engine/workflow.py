@@ -9,11 +9,12 @@ needs nothing from DBOS per step, and a DBOS checkpoint beside the journal's row
 a step's cost. The journal fences the rows instead of DBOS: each execution of the workflow
 claims the run (`Journal.claim`) and writes its steps only while it owns it.
 
-The workflow's own decisions are DBOS steps: its begin and end, each skip, and, whenever
-more than one step is in flight, the order in which they finished, so a recovered run
-replays the same schedule and resumes exactly where it stood. That checkpoint is taken only
-once the steps ended would move the run on (start, skip or re-queue a step) or every step
-in flight has ended: a wave of a hundred steps costs one.
+The workflow's begin, end and skips are DBOS steps. Whenever more than one step is in
+flight, which of them had ended when the workflow moved on is checkpointed as a journal row
+(a harvest, under the same claim), so a recovered run replays the same schedule and resumes
+exactly where it stood. That checkpoint is taken only once the steps ended would move the
+run on (start, skip or re-queue a step) or every step in flight has ended: a wave of a
+hundred steps costs one.
 """
 
 from __future__ import annotations
@@ -214,7 +215,8 @@ def _ended_enough(
         drained = [endings.get()]
         while not endings.empty():
             drained.append(endings.get())
-        # Ids of steps collected without a harvest (the only one in flight, a replay) are stale.
+        # Ids of steps collected without waiting here (the only one in flight, a recorded
+        # harvest) are stale.
         fresh = [step_id for step_id in drained if step_id in waiting]
         if not fresh:
             continue
@@ -393,13 +395,12 @@ class _Scheduler:
         pending = {**self.running, **self.gates}
         if len(pending) == 1:
             only = next(iter(pending))
-            self._take(only)
+            wait([pending[only]])
             return [only]
         number, self.harvests = self.harvests, self.harvests + 1
         recorded = self.recorded.pop(number, None)
         if recorded is not None and all(step_id in pending for step_id in recorded):
-            for step_id in recorded:
-                self._take(step_id)
+            wait([pending[step_id] for step_id in recorded])
             return recorded
         # (A recorded harvest naming a step not in flight: the run went another way after a
         # cancel and resume. Its row stays; this execution collects what it sees end.)
@@ -409,10 +410,6 @@ class _Scheduler:
             # Cancelled: DBOS ends the workflow at its next step, as it would at any other.
             DBOS.run_step({"name": "run.cancelled"}, _no_op)
         return ended
-
-    def _take(self, step_id: str) -> None:
-        """Wait for one step in flight to end (its id on `endings` goes stale)."""
-        wait([{**self.running, **self.gates}[step_id]])
 
     def _track(self, step_id: str, future: Future[str]) -> Future[str]:
         """Have a gate's `future` put its step's id on `endings` when it ends (a step's own
@@ -460,7 +457,8 @@ class _Scheduler:
             if result.changed:
                 self.changed.add(step_id)
         elif self.runbook.step(step_id).on_failure == "stop" or result.status == "cancelled":
-            # A cancelled step: the run's next DBOS step (skip, harvest, end) ends the workflow.
+            # A cancelled step: the workflow ends at its next DBOS step (a skip, the end, or
+            # the one a harvest takes when it finds the run cancelled).
             self.blocked[step_id] = _BLOCKED.get(result.status, "timed out")
             self.failed = True
         self._done(step_id)

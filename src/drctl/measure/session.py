@@ -9,7 +9,7 @@ from the canary threads and from the read-back after the run.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -146,7 +146,7 @@ class ProbeSession:
             self.calls.flush()
 
     def _recording(self) -> AbstractContextManager[object]:
-        return intents.recording(self.calls) if self.calls is not None else nullcontext()
+        return intents.recording(self.calls)
 
     def survivors(self, among: Collection[int], *series: str) -> set[int] | None:
         """Which of the acknowledged writes `among` of this run's canary (or of the given

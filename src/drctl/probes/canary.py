@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Collection
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from datetime import timedelta
 from typing import Protocol
 
@@ -64,7 +64,7 @@ class Canary(PeriodicProbe):
         self._lock = threading.Lock()
 
     def context(self) -> AbstractContextManager[object]:
-        return intents.recording(self.calls) if self.calls is not None else nullcontext()
+        return intents.recording(self.calls)
 
     def tick(self) -> None:
         self._seq += 1

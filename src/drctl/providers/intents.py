@@ -69,8 +69,14 @@ _current: contextvars.ContextVar[WriteJournal | None] = contextvars.ContextVar(
 
 
 @contextmanager
-def recording(journal: WriteJournal) -> Iterator[None]:
-    """Journal the AWS writes made in this context (the engine wraps each attempt's work)."""
+def recording(journal: WriteJournal | None) -> Iterator[None]:
+    """Journal the AWS writes made in this context (the engine wraps each attempt's work).
+
+    With None nothing changes: the context's journal, if any, stays.
+    """
+    if journal is None:
+        yield
+        return
     token = _current.set(journal)
     try:
         yield

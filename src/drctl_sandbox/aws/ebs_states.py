@@ -20,7 +20,7 @@ from typing import Any
 from moto.ec2.models.elastic_block_store import EBSBackend, Volume
 
 from drctl_sandbox import latencies
-from drctl_sandbox.aws import eks_creation
+from drctl_sandbox.aws import eks_creation, state_changes
 from drctl_sandbox.clock import CLOCK
 
 _lock = threading.RLock()
@@ -32,7 +32,7 @@ def install() -> None:
     """Wrap moto's snapshot copy and volume creation, and the volume's state."""
     EBSBackend.copy_snapshot = _taking(EBSBackend.copy_snapshot, "ebs_snapshot_copy", _pending)  # type: ignore[method-assign]
     EBSBackend.create_volume = _taking(EBSBackend.create_volume, "ebs_volume_create", _creating)  # type: ignore[method-assign]
-    EBSBackend.describe_snapshots = _settling(EBSBackend.describe_snapshots)  # type: ignore[method-assign]
+    EBSBackend.describe_snapshots = state_changes.settling(EBSBackend.describe_snapshots, _settle)  # type: ignore[method-assign]
     moto_status = Volume.status
 
     def status(volume: Volume) -> str:
@@ -83,11 +83,3 @@ def _taking(original: Any, latency: str, begin: Callable[[Any, float], None]) ->
         return made
 
     return create
-
-
-def _settling(original: Any) -> Any:
-    def describe(self: EBSBackend, *args: Any, **kwargs: Any) -> Any:
-        _settle()
-        return original(self, *args, **kwargs)
-
-    return describe

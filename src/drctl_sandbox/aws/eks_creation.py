@@ -36,8 +36,8 @@ def install() -> None:
     """Wrap moto's create and describe calls of clusters and nodegroups."""
     EKSBackend.create_cluster = _creating_cluster(EKSBackend.create_cluster)  # type: ignore[method-assign]
     EKSBackend.create_nodegroup = _creating_nodegroup(EKSBackend.create_nodegroup)  # type: ignore[method-assign]
-    EKSBackend.describe_cluster = _settling(EKSBackend.describe_cluster)  # type: ignore[method-assign]
-    EKSBackend.describe_nodegroup = _settling(EKSBackend.describe_nodegroup)  # type: ignore[method-assign]
+    EKSBackend.describe_cluster = state_changes.settling(EKSBackend.describe_cluster, settle)  # type: ignore[method-assign]
+    EKSBackend.describe_nodegroup = state_changes.settling(EKSBackend.describe_nodegroup, settle)  # type: ignore[method-assign]
 
 
 def reset() -> None:
@@ -109,11 +109,3 @@ def _creating_nodegroup(original: Any) -> Any:
         return group
 
     return create_nodegroup
-
-
-def _settling(original: Any) -> Any:
-    def describe(self: EKSBackend, *args: Any, **kwargs: Any) -> Any:
-        settle()
-        return original(self, *args, **kwargs)
-
-    return describe

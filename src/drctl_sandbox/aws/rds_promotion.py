@@ -19,6 +19,7 @@ from moto.rds.exceptions import DBInstanceNotFoundError, RDSClientError
 from moto.rds.models import RDSBackend
 
 from drctl_sandbox import latencies
+from drctl_sandbox.aws import state_changes
 from drctl_sandbox.clock import CLOCK
 
 MODIFYING_SHARE = 0.6
@@ -39,7 +40,8 @@ _lock = threading.RLock()
 def install() -> None:
     """Wrap moto's (already unlinking) promotion and settle promotions before every describe."""
     RDSBackend.promote_read_replica = _promoting(RDSBackend.promote_read_replica)  # type: ignore[method-assign]
-    RDSBackend.describe_db_instances = _settling(RDSBackend.describe_db_instances)  # type: ignore[method-assign]
+    describe = state_changes.settling(RDSBackend.describe_db_instances, settle)
+    RDSBackend.describe_db_instances = describe  # type: ignore[method-assign]
 
 
 def reset() -> None:
@@ -96,11 +98,3 @@ def settle(finish: Any | None = None) -> None:
                     complete(promotion.backend, promotion.kwargs)
             elif elapsed >= promotion.took * MODIFYING_SHARE:
                 database.status = "rebooting"
-
-
-def _settling(original: Any) -> Any:
-    def describe_db_instances(self: RDSBackend, *args: Any, **kwargs: Any) -> Any:
-        settle()
-        return original(self, *args, **kwargs)
-
-    return describe_db_instances

@@ -84,6 +84,16 @@ def _settle(backend: EKSBackend) -> None:
                 group.nodegroups[nodegroup].status = "ACTIVE"
 
 
+def settling(original: Any, settle_first: Callable[[], None]) -> Any:
+    """`original` (a describe call), answered once `settle_first` has made the changes due by now."""
+
+    def describe(self: Any, *args: Any, **kwargs: Any) -> Any:
+        settle_first()
+        return original(self, *args, **kwargs)
+
+    return describe
+
+
 def _settling(original: Any) -> Any:
     def describe_nodegroup(self: EKSBackend, cluster_name: str, nodegroup_name: str) -> Any:
         _settle(self)
