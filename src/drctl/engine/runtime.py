@@ -13,6 +13,7 @@ of durable operations changes incompatibly.
 
 from __future__ import annotations
 
+import gc
 import logging
 import sqlite3
 import sys
@@ -113,6 +114,11 @@ def ensure_launched(engine: Engine) -> Launched:
             _process.launched = None
             raise
         logging.getLogger("dbos").setLevel(logging.WARNING)
+        # What is loaded by now (boto3, pydantic's schemas, SQLAlchemy, DBOS) lives as long as
+        # the process: frozen out of the collector's sight, a full collection no longer walks
+        # it. One took 140 ms at the start of a 1,000-step run, on its critical path.
+        gc.collect()
+        gc.freeze()
         return _process.launched
 
 
