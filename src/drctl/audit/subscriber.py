@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from drctl.audit.log import AuditLog, Entry
 from drctl.audit.redact import Redactor
 from drctl.clock import Clock
@@ -25,6 +27,10 @@ class AuditSubscriber:
 
     def __call__(self, event: RunEvent) -> None:
         self.log.append(entry_for(event, self.redactor))
+
+    def deliver_all(self, events: Sequence[RunEvent]) -> None:
+        """Record several events in one transaction (a wave's `step.started`, say)."""
+        self.log.append_many([entry_for(e, self.redactor) for e in events])
 
 
 def entry_for(event: RunEvent, redactor: Redactor) -> Entry:

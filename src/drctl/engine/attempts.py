@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextvars
 import random
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import AbstractContextManager
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import JsonValue
 
 from drctl.engine import runtime
-from drctl.engine.events import EventKind
+from drctl.engine.events import EventKind, RunEvent
 from drctl.errors import DrctlError, ProviderError
 from drctl.plan.aws import AwsRole
 from drctl.plan.durations import format_duration
@@ -65,6 +65,56 @@ class StepJob:
     aws_roles: tuple[AwsRole, ...] = ()
     owner: str | None = None
     """The workflow execution's claim on the run (`Journal.claim`): the step's writes are fenced."""
+    started: StepRun | None = None
+    """Its entry as the scheduler started it with its wave (`Journal.start_steps`); None: the
+    step starts itself (`Journal.start_step`), as a replayed or interrupted one does."""
+    opened: Opened | None = None
+    """Its first attempt as the scheduler opened it with its wave (`open_first_attempts`)."""
+    ends: EndLine | None = None
+    """Where the run's steps store their ends together (None: each on its own)."""
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A first attempt built, described and announced (`step.started`) before its thread ran."""
+
+    action: Action
+    described: str
+
+
+def open_first_attempts(jobs: Sequence[StepJob]) -> dict[str, Opened]:
+    """Build, describe and announce the first attempt of each job started with its wave.
+
+    The `step.started` events go out in one publish (the audit trail's one transaction, not
+    one per step): a thousand steps ready together each waited for its own before. Only a
+    first attempt is opened so; a step whose action cannot be built, or that resumes a
+    cancelled attempt, is left to its own thread, which fails or reports it as usual. Should
+    the announcement fail, nothing is opened and each step announces itself (a transient
+    database fault interrupts the run instead, as in a step).
+    """
+    opened: dict[str, Opened] = {}
+    events: list[RunEvent] = []
+    for job in jobs:
+        if job.started is None or job.started.attempts != 1 or job.started.status != "running":
+            continue
+        try:
+            action = _build(job)
+            described = action.describe()
+        except Exception:  # noqa: BLE001  its own thread builds it again and fails the step
+            continue
+        opened[job.step.id] = Opened(action, described)
+        events.append(
+            job.engine.publisher.event("step.started", job.run_id, **_started(job, 1, described))
+        )
+    if not events:
+        return {}
+    try:
+        jobs[0].engine.emit_all(events)
+    except DrctlError as exc:
+        if is_transient(exc):
+            raise
+        return {}
+    return opened
 
 
 _CALL_BATCH = 50
@@ -154,6 +204,85 @@ class StepWrites:
         )
 
 
+@dataclass
+class _End:
+    result: StepRun
+    event: Callable[[StepRun], RunEvent]
+    stored: StepRun | None = None
+    error: BaseException | None = None
+    done: bool = False
+
+
+class EndLine:
+    """The ends of one run's steps, stored in groups: one journal and one audit transaction each.
+
+    A step that ends while another group is being written waits, and the first of the
+    waiters to wake writes all of them next (a group commit). A wave of a thousand steps
+    ending within a second each waited in line for two transactions of its own, and the step
+    the run's end waited for was among the last. Each step gets back its own stored entry,
+    or the group's error (the one a step alone would have met), once its event is published.
+    """
+
+    def __init__(self, run_id: str, owner: str, engine: Engine) -> None:
+        self.run_id, self.owner, self.engine = run_id, owner, engine
+        self._changed = threading.Condition()
+        self._waiting: list[_End] = []
+        self._writing = False
+
+    def close(self, result: StepRun, event: Callable[[StepRun], RunEvent]) -> StepRun:
+        """Store `result`, then publish `event(stored)`; returns the stored entry."""
+        end = _End(result, event)
+        with self._changed:
+            self._waiting.append(end)
+            while self._writing and not end.done:
+                self._changed.wait()
+            group: list[_End] = []
+            if not end.done:
+                self._writing, group, self._waiting = True, self._waiting, []
+        if group:
+            self._write(group)
+            with self._changed:
+                for written in group:
+                    written.done = True
+                self._writing = False
+                self._changed.notify_all()
+        if end.error is not None:
+            raise end.error
+        assert end.stored is not None
+        return end.stored
+
+    def _write(self, group: list[_End]) -> None:
+        try:
+            stored = self.engine.journal.end_steps(
+                self.run_id, [e.result for e in group], self.owner
+            )
+        except BaseException as exc:  # noqa: BLE001  each step of the group raises it
+            for end in group:
+                end.error = exc
+            return
+        events = []
+        for end, entry in zip(group, stored, strict=True):
+            end.stored = entry
+            events.append(end.event(entry))
+        try:
+            self.engine.emit_all(events)
+        except DrctlError as exc:
+            if is_transient(exc) or len(group) == 1:
+                for end in group:
+                    end.error = exc
+                return
+            # A subscriber refused the group: publish one by one, so that only the steps
+            # whose own event it refuses fail (what each would have met alone).
+            for end, event in zip(group, events, strict=True):
+                try:
+                    self.engine.emit_all([event])
+                except DrctlError as one:
+                    end.error = one
+        except BaseException as exc:  # noqa: BLE001  each step of the group raises it
+            for end in group:
+                end.error = exc
+
+
 def execute_step(job: StepJob) -> StepRun:
     """Run a step to its end (succeeded, failed or timed out), journaling every attempt.
 
@@ -167,7 +296,9 @@ def execute_step(job: StepJob) -> StepRun:
 
 def _attempts(job: StepJob) -> StepRun:
     journal = job.engine.journal
-    entry = journal.start_step(job.run_id, job.step.id, job.engine.clock.now(), job.owner)
+    entry = job.started or journal.start_step(
+        job.run_id, job.step.id, job.engine.clock.now(), job.owner
+    )
     if entry.status in FINISHED_STEP:
         return entry
     # Only a step found interrupted goes past attempt 1 at its start (retries count on
@@ -216,21 +347,12 @@ def _report_interruption(job: StepJob, attempt: int, found: list[Interruption]) 
 
 
 def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
-    action = _build(job)
-    described = action.describe()
-    job.engine.emit(
-        "step.started",
-        job.run_id,
-        step_id=job.step.id,
-        key=attempt,
-        data={
-            "attempt": attempt,
-            "title": job.step.title,
-            "action": job.step.action,
-            "describe": described,
-            "dry_run": job.dry_run,
-        },
-    )
+    if attempt == 1 and job.opened is not None:
+        action, described = job.opened.action, job.opened.described
+    else:
+        action = _build(job)
+        described = action.describe()
+        job.engine.emit("step.started", job.run_id, **_started(job, attempt, described))
     if job.dry_run:
         return (
             Outcome(changed=False, detail=f"dry-run: {described}"),
@@ -239,6 +361,21 @@ def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
         )
     outcome, verified = _within_deadline(job, action, attempt)
     return outcome, verified, described
+
+
+def _started(job: StepJob, attempt: int, described: str) -> dict[str, Any]:
+    """The `step.started` event of an attempt, but its kind and run."""
+    return {
+        "step_id": job.step.id,
+        "key": attempt,
+        "data": {
+            "attempt": attempt,
+            "title": job.step.title,
+            "action": job.step.action,
+            "describe": described,
+            "dry_run": job.dry_run,
+        },
+    }
 
 
 def _build(job: StepJob) -> Action:
@@ -389,12 +526,13 @@ def _failed(job: StepJob, attempt: int, started: Any, exc: DrctlError) -> StepRu
         error=error,
         detail=error.message,
     )
-    stored = job.engine.journal.end_step(job.run_id, result, job.owner)
-    error_data: dict[str, JsonValue] = {
-        "error": stored.error.model_dump(mode="json") if stored.error else None
-    }
-    _finished(job, stored, "step.timed_out" if timed_out else "step.failed", error_data)
-    return stored
+    kind: EventKind = "step.timed_out" if timed_out else "step.failed"
+    return _end(
+        job,
+        result,
+        kind,
+        lambda stored: {"error": stored.error.model_dump(mode="json") if stored.error else None},
+    )
 
 
 def _succeeded(
@@ -417,9 +555,12 @@ def _succeeded(
         changed=outcome.changed,
         detail=outcome.detail or described,
     )
-    stored = job.engine.journal.end_step(job.run_id, result, job.owner)
-    _finished(job, stored, "step.succeeded", {"changed": stored.changed, "detail": stored.detail})
-    return stored
+    return _end(
+        job,
+        result,
+        "step.succeeded",
+        lambda stored: {"changed": stored.changed, "detail": stored.detail},
+    )
 
 
 def _credit_interrupted_writes(
@@ -446,12 +587,26 @@ def _credit_interrupted_writes(
     return outcome.model_copy(update={"changed": True, "detail": detail.lstrip("; ")})
 
 
-def _finished(job: StepJob, stored: StepRun, kind: EventKind, data: dict[str, JsonValue]) -> None:
-    duration = stored.duration.total_seconds() if stored.duration else None
-    job.engine.emit(
-        kind,
-        job.run_id,
-        step_id=job.step.id,
-        key=stored.attempts,
-        data={**data, "attempts": stored.attempts, "duration_seconds": duration},
-    )
+def _end(
+    job: StepJob,
+    result: StepRun,
+    kind: EventKind,
+    data_of: Callable[[StepRun], dict[str, JsonValue]],
+) -> StepRun:
+    """Store a step's end, then publish its `kind` event (`data_of` the stored entry)."""
+
+    def event(stored: StepRun) -> RunEvent:
+        duration = stored.duration.total_seconds() if stored.duration else None
+        return job.engine.publisher.event(
+            kind,
+            job.run_id,
+            step_id=job.step.id,
+            key=stored.attempts,
+            data={**data_of(stored), "attempts": stored.attempts, "duration_seconds": duration},
+        )
+
+    if job.ends is not None:
+        return job.ends.close(result, event)
+    stored = job.engine.journal.end_step(job.run_id, result, job.owner)
+    job.engine.emit_all([event(stored)])
+    return stored

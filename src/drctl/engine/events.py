@@ -8,8 +8,9 @@ deterministic key and subscribers that store events ignore an id they already ho
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import JsonValue
 
@@ -61,3 +62,10 @@ class Subscriber(Protocol):
     """
 
     def __call__(self, event: RunEvent) -> None: ...
+
+
+@runtime_checkable
+class Batching(Subscriber, Protocol):
+    """A subscriber that also takes several events at once, in order (one write for all)."""
+
+    def deliver_all(self, events: Sequence[RunEvent]) -> None: ...

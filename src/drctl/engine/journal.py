@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -140,16 +140,18 @@ _STEP_KEY = (
 )
 _STEP = sa.select(steps).where(*_STEP_KEY)
 _RUN_STATUS = sa.select(runs.c.status).where(runs.c.id == sa.bindparam("id_"))
+_RUN_STARTED = sa.select(runs.c.started_at).where(runs.c.id == sa.bindparam("id_"))
+_STARTED = {
+    "status": "running",
+    "attempts": sa.case((steps.c.attempts < 1, 1), else_=steps.c.attempts),
+    "started_at": sa.func.coalesce(
+        steps.c.started_at, sa.bindparam("now_", type_=steps.c.started_at.type)
+    ),
+}
 _START_PENDING = (
     sa.update(steps)
     .where(*_STEP_KEY, steps.c.status == "pending")
-    .values(
-        status="running",
-        attempts=sa.case((steps.c.attempts < 1, 1), else_=steps.c.attempts),
-        started_at=sa.func.coalesce(
-            steps.c.started_at, sa.bindparam("now_", type_=steps.c.started_at.type)
-        ),
-    )
+    .values(_STARTED)
     .returning(*steps.c)
 )
 """A pending step starts in one statement; any other goes the long way (`Journal.start_step`)."""
@@ -158,6 +160,20 @@ _OWNED = sa.exists().where(
 )
 """The fence: a step row changes only while the writer's execution still owns the run."""
 _START_PENDING_OWNED = _START_PENDING.where(_OWNED)
+_START_MANY_OWNED = (
+    sa.update(steps)
+    .where(
+        steps.c.run_id == sa.bindparam("run_id_"),
+        steps.c.step_id.in_(sa.bindparam("step_ids_", expanding=True)),
+        steps.c.status == "pending",
+        _OWNED,
+    )
+    .values(_STARTED)
+    .returning(*steps.c)
+)
+"""`_START_PENDING_OWNED` for many steps of a run at once (`Journal.start_steps`)."""
+_START_BATCH = 500
+"""Steps started by one statement at most (SQLite's bound-parameter limit is far above)."""
 _OWNER = sa.select(owners.c.token).where(owners.c.run_id == sa.bindparam("run_id_"))
 
 
@@ -300,14 +316,28 @@ class Journal:
 
     def end_step(self, run_id: str, result: StepRun, owner: str | None = None) -> StepRun:
         """Store a step's final entry and return it as stored, redacted (what later steps see)."""
-        stored = result.model_copy(
+        stored = self._stored(result)
+        values = stored.model_dump(exclude={"id", "started_at"})
+        self._write_step(run_id, result.id, values, owner)
+        return stored
+
+    @_retried
+    def end_steps(self, run_id: str, results: Sequence[StepRun], owner: str) -> list[StepRun]:
+        """`end_step` for several steps of a run in one transaction, under `owner`'s claim."""
+        stored = [self._stored(result) for result in results]
+        rows = [_end_values(run_id, entry, owner) for entry in stored]
+        with self.engine.begin() as conn:
+            written = conn.execute(_update_step(frozenset(_END_COLUMNS), True), rows)
+            if len(rows) > 1 or written.rowcount == 0:  # (a batch's rowcount is not portable)
+                _check_owner(conn, run_id, owner)  # rolls every row back if another owns the run
+        return stored
+
+    def _stored(self, result: StepRun) -> StepRun:
+        return result.model_copy(
             update=self._redacted(
                 {"output": result.output, "error": result.error, "detail": result.detail}
             )
         )
-        values = stored.model_dump(exclude={"id", "started_at"})
-        self._write_step(run_id, result.id, values, owner)
-        return stored
 
     def fail_step(
         self, run_id: str, step_id: str, error: StepError, now: datetime, owner: str | None = None
@@ -651,6 +681,31 @@ class Journal:
             )
         return entry
 
+    @_retried
+    def start_steps(
+        self, run_id: str, step_ids: Sequence[str], now: datetime, owner: str
+    ) -> dict[str, StepRun]:
+        """`start_step` for the pending ones of `step_ids`, in one transaction: their entries.
+
+        The scheduler starts each wave of ready steps so, rather than each step its own row:
+        a thousand steps ready together were a thousand write transactions in line. A step
+        not pending (finished, or found running after a crash) is left out and goes the long
+        way in its own thread (`start_step`). Written only while `owner` owns the run, else
+        `RunTakenOver`.
+        """
+        started: dict[str, StepRun] = {}
+        with self.engine.begin() as conn:
+            for at in range(0, len(step_ids), _START_BATCH):
+                chunk = list(step_ids[at : at + _START_BATCH])
+                rows = conn.execute(
+                    _START_MANY_OWNED,
+                    {"run_id_": run_id, "step_ids_": chunk, "now_": now, "owner_": owner},
+                ).all()
+                started.update((r.step_id, _step_model(r._mapping)) for r in rows)
+            if len(started) < len(step_ids):
+                _check_owner(conn, run_id, owner)
+        return started
+
     def _record_interruption(
         self, conn: sa.Connection, run_id: str, entry: StepRun, now: datetime
     ) -> None:
@@ -688,6 +743,13 @@ class Journal:
         with self.engine.connect() as conn:
             value = conn.execute(_RUN_STATUS, {"id_": run_id}).scalar()
         return None if value is None else str(value)
+
+    @_retried
+    def run_started_at(self, run_id: str) -> datetime | None:
+        """When the run began (None before it did), without reading its steps."""
+        with self.engine.connect() as conn:
+            value = conn.execute(_RUN_STARTED, {"id_": run_id}).scalar()
+        return _utc(value)
 
     @_retried
     def step(self, run_id: str, step_id: str) -> StepRun | None:
@@ -787,6 +849,24 @@ def _step_row(run_id: str, step: StepRun, position: int) -> dict[str, Any]:
         "error": step.error.model_dump_json() if step.error else None,
         "changed": step.changed,
         "detail": step.detail,
+    }
+
+
+_END_COLUMNS = ("status", "attempts", "ended_at", "output", "error", "changed", "detail")
+
+
+def _end_values(run_id: str, entry: StepRun, owner: str) -> dict[str, Any]:
+    """The bound values of an owned `_update_step` over `_END_COLUMNS` (see `_write_step`)."""
+    return {
+        "v_status": entry.status,
+        "v_attempts": entry.attempts,
+        "v_ended_at": entry.ended_at,
+        "v_output": json.dumps(entry.output, default=str),
+        "v_error": entry.error.model_dump_json() if entry.error else None,
+        "v_changed": entry.changed,
+        "v_detail": entry.detail,
+        **_key(run_id, entry.id),
+        "owner_": owner,
     }
 
 

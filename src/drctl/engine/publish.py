@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pydantic import JsonValue
 
 from drctl.clock import Clock
-from drctl.engine.events import EventKind, RunEvent, Subscriber
+from drctl.engine.events import Batching, EventKind, RunEvent, Subscriber
 from drctl.errors import RunError
 
 ENGINE_ACTOR = "drctl"
@@ -42,7 +42,22 @@ class Publisher:
         data: dict[str, JsonValue] | None = None,
     ) -> RunEvent:
         """Build an event and deliver it in order; a failing subscriber is a `RunError`."""
-        event = RunEvent(
+        event = self.event(kind, run_id, step_id=step_id, key=key, actor=actor, data=data)
+        self.publish([event])
+        return event
+
+    def event(
+        self,
+        kind: EventKind,
+        run_id: str,
+        *,
+        step_id: str | None = None,
+        key: str | int = "",
+        actor: str = ENGINE_ACTOR,
+        data: dict[str, JsonValue] | None = None,
+    ) -> RunEvent:
+        """An event stamped now, not delivered yet (`publish`)."""
+        return RunEvent(
             id=event_id(run_id, step_id, kind, key),
             kind=kind,
             run_id=run_id,
@@ -51,16 +66,23 @@ class Publisher:
             step_id=step_id,
             data=data or {},
         )
+
+    def publish(self, events: Sequence[RunEvent]) -> None:
+        """Deliver events to each subscriber in turn, in order: all at once to one that takes
+        a batch (`Batching`, e.g. the audit trail's one transaction), else one by one."""
         for subscriber in self.subscribers:
-            _deliver(subscriber, event)
-        return event
+            _deliver(subscriber, events)
 
 
-def _deliver(subscriber: Subscriber, event: RunEvent) -> None:
+def _deliver(subscriber: Subscriber, events: Sequence[RunEvent]) -> None:
     try:
-        subscriber(event)
+        if len(events) > 1 and isinstance(subscriber, Batching):
+            subscriber.deliver_all(events)
+        else:
+            for event in events:
+                subscriber(event)
     except Exception as exc:
         raise RunError(
-            f"event subscriber {type(subscriber).__name__} failed on {event.kind}: {exc}",
+            f"event subscriber {type(subscriber).__name__} failed on {events[0].kind}: {exc}",
             hint="fix the subscriber (e.g. the audit log destination), then `drctl runs resume`",
         ) from exc

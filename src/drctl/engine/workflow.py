@@ -7,7 +7,9 @@ checkpoint. `Journal.start_step` hands back a finished step's stored entry inste
 running it again and turns a step found `running` into an interrupted attempt, so a replay
 needs nothing from DBOS per step, and a DBOS checkpoint beside the journal's row was half of
 a step's cost. The journal fences the rows instead of DBOS: each execution of the workflow
-claims the run (`Journal.claim`) and writes its steps only while it owns it.
+claims the run (`Journal.claim`) and writes its steps only while it owns it. Steps ready
+together start together, a chunk at a time: their rows in one transaction and their
+`step.started` events in one publish; their ends are stored in groups (`EndLine`).
 
 The workflow's begin, end and skips are DBOS steps. Whenever more than one step is in
 flight, which of them had ended when the workflow moved on is checkpointed as a journal row
@@ -20,6 +22,7 @@ hundred steps costs one.
 from __future__ import annotations
 
 import contextvars
+import dataclasses
 import queue
 import threading
 import time
@@ -33,7 +36,7 @@ from dbos import error as dbos_error
 
 from drctl import priority
 from drctl.engine import approvals, runtime
-from drctl.engine.attempts import StepJob, execute_step
+from drctl.engine.attempts import EndLine, StepJob, execute_step, open_first_attempts
 from drctl.engine.journal import RunTakenOver
 from drctl.errors import DrctlError
 from drctl.model import Frozen
@@ -47,6 +50,10 @@ from drctl.transient import RETRY_SECONDS, is_transient
 
 IN_FLIGHT = 1024
 """Steps of one run in flight at once, at most (a thread each while it waits)."""
+WAVE_CHUNK = 32
+"""Ready steps started together at most (`_Scheduler._launch`): one journal transaction and
+one audit transaction for their starts, and the first of a thousand ready steps still goes
+within milliseconds."""
 STARTING = 2
 """Steps of one run doing their starting work at once (journal, events, building the action).
 
@@ -175,8 +182,8 @@ def _journal_skip(run_id: str, step_id: str, reason: str) -> None:
     engine.emit("step.skipped", run_id, step_id=step_id, data={"reason": reason})
 
 
-def _run_step(job: StepJob) -> str:
-    """The body of one DBOS step: execute and return the journal entry as JSON.
+def _run_step(job: StepJob) -> StepRun:
+    """One step, in its thread: execute and return its stored journal entry.
 
     A failure outside the action (a subscriber that raised, a bad reference) fails the
     step in the journal too, even if the action itself had succeeded.
@@ -185,7 +192,7 @@ def _run_step(job: StepJob) -> str:
         return _execute(job)
 
 
-def _execute(job: StepJob) -> str:
+def _execute(job: StepJob) -> StepRun:
     try:
         result = execute_step(job)
     except (StepStopped, RunTakenOver):  # the run stopped, not the step: `interruptible` takes it
@@ -197,11 +204,11 @@ def _execute(job: StepJob) -> str:
         result = job.engine.journal.fail_step(
             job.run_id, job.step.id, error, job.engine.clock.now(), job.owner
         )
-    return result.model_dump_json()
+    return result
 
 
 def _ended_enough(
-    pending: dict[str, Future[str]],
+    pending: dict[str, Future[Any]],
     endings: queue.SimpleQueue[str],
     enough: Callable[[set[str], list[str]], bool],
 ) -> list[str]:
@@ -267,7 +274,7 @@ class _Scheduler:
         self.pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix=f"drctl-{run_id}")
         self.calls = priority.PrioritySemaphore(options.concurrency)
         self.starting = priority.PrioritySemaphore(STARTING)
-        self.running: dict[str, Future[str]] = {}
+        self.running: dict[str, Future[StepRun]] = {}
         self.gates: dict[str, Future[str]] = {}
         self.queue: list[str] = []
         self.approved: set[str] = set()
@@ -277,10 +284,10 @@ class _Scheduler:
         self.engine = runtime.engine_of(run_id)
         self.changed: set[str] = set()
         self.shared: dict[str, Any] = {}  # one AWS client factory per run, shared by its steps
-        run = self.engine.journal.get_run(run_id)
-        self.started_at = run.started_at if run is not None else None
+        self.started_at = self.engine.journal.run_started_at(run_id)
         # Every execution (first, resumed, recovered) claims the run: a superseded one is fenced.
         self.owner = self.engine.journal.claim(run_id, self.engine.clock.now())
+        self.ends = EndLine(run_id, self.owner, self.engine)
         self.recorded = self.engine.journal.harvests_of(run_id)  # a replay's harvests
         self.harvests = 0
 
@@ -299,7 +306,9 @@ class _Scheduler:
         return self.failed
 
     def _launch(self) -> None:
-        while self.queue and len(self.running) < IN_FLIGHT:
+        """Skip, gate or start the queued steps, in queue order; the started ones' rows at once."""
+        starting: list[Step] = []
+        while self.queue and len(self.running) + len(starting) < IN_FLIGHT:
             step = self.runbook.step(self.queue.pop(0))
             reason = self._blocked_reason(step)
             if reason:
@@ -309,7 +318,24 @@ class _Scheduler:
             elif approvals.gate_of(step) and step.id not in self.approved:
                 self.gates[step.id] = self._track(step.id, self._await_gate(step))
             else:
-                self.running[step.id] = self._start(step)
+                starting.append(step)
+        if len(starting) == 1:
+            # Nothing else could start meanwhile: run it here and save two thread hand-offs.
+            alone = not (self.running or self.gates or self.queue)
+            self.running[starting[0].id] = self._start(self._job(starting[0]), alone)
+            return
+        # Several: a chunk at a time, most urgent first, their rows in one transaction and
+        # their `step.started` in one publish, then their threads go straight to the action.
+        for at in range(0, len(starting), WAVE_CHUNK):
+            chunk = starting[at : at + WAVE_CHUNK]
+            entries = self.engine.journal.start_steps(
+                self.run_id, [s.id for s in chunk], self.engine.clock.now(), self.owner
+            )
+            jobs = [self._job(step, entries.get(step.id)) for step in chunk]
+            opened = open_first_attempts(jobs)
+            for job in jobs:
+                job = dataclasses.replace(job, opened=opened.get(job.step.id))
+                self.running[job.step.id] = self._start(job, alone=False)
 
     def _blocked_reason(self, step: Step) -> str:
         if step.always:
@@ -324,9 +350,8 @@ class _Scheduler:
                 )
         return ""
 
-    def _start(self, step: Step) -> Future[str]:
-        slots = _StepSlots(self.starting, self.calls)
-        job = StepJob(
+    def _job(self, step: Step, started: StepRun | None = None) -> StepJob:
+        return StepJob(
             run_id=self.run_id,
             step=step,
             outputs=dict(self.outputs),
@@ -334,16 +359,22 @@ class _Scheduler:
             dry_run=self.options.dry_run,
             seed=self.options.seed,
             confirmations=approvals.gate_of(step) is not None,
-            calls=slots,
+            calls=_StepSlots(self.starting, self.calls),
             run_started_at=self.started_at,
             changed_steps=frozenset(self.changed),
             shared=self.shared,
             aws_roles=self.options.aws_roles,
             owner=self.owner,
+            started=started,
+            ends=self.ends,
         )
-        urgency = -self.remaining[step.id]
 
-        def run() -> str:
+    def _start(self, job: StepJob, alone: bool) -> Future[StepRun]:
+        slots = job.calls
+        assert isinstance(slots, _StepSlots)
+        urgency = -self.remaining[job.step.id]
+
+        def run() -> StepRun:
             # Lines (the SQLite write lock, the starting slots) serve the longest remaining path first.
             token = priority.priority.set(urgency)
             try:
@@ -354,17 +385,16 @@ class _Scheduler:
                     slots.stop_starting()
             finally:
                 priority.priority.reset(token)
-                self.endings.put(step.id)  # its future's result follows at once
+                self.endings.put(job.step.id)  # its future's result follows at once
             return result
 
-        if not self.running and not self.gates and not self.queue:
-            # Nothing else could start meanwhile: run it here and save two thread hand-offs.
-            done: Future[str] = Future()
+        if alone:
+            done: Future[StepRun] = Future()
             done.set_result(run())
             return done
         context = contextvars.copy_context()
 
-        def in_workflow_context() -> str:
+        def in_workflow_context() -> StepRun:
             return context.run(run)
 
         return self.pool.submit(in_workflow_context)
@@ -392,7 +422,7 @@ class _Scheduler:
         on timing, so it is checkpointed in the journal (one row, under the run's claim) and a
         replay collects exactly what the first execution did at that point.
         """
-        pending = {**self.running, **self.gates}
+        pending: dict[str, Future[Any]] = {**self.running, **self.gates}
         if len(pending) == 1:
             only = next(iter(pending))
             wait([pending[only]])
@@ -451,7 +481,7 @@ class _Scheduler:
             self.failed = True
             self._done(step_id)
             return
-        result = StepRun.model_validate_json(self.running.pop(step_id).result())
+        result = self.running.pop(step_id).result()
         if result.status == "succeeded":
             self.outputs[step_id] = result.output
             if result.changed:
