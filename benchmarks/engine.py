@@ -83,10 +83,12 @@ def wide(n: int = STEPS, width: int = 8) -> Runbook:
 
 def plain_loop(runbook: Runbook) -> float:
     """Seconds to do each step's work in a plain loop, in DAG order."""
+    settings = Settings()  # once: the engine hands every step its settings too
     start = time.perf_counter()
     for wave in runbook.waves():
         for step in wave:
-            action = registry.create(step.action, step.params, ActionContext(step_id=step.id))
+            context = ActionContext(step_id=step.id, settings=settings)
+            action = registry.create(step.action, step.params, context)
             action.describe()
             action.current()
             action.apply()
