@@ -4,8 +4,9 @@ own outcome kept."""
 
 from __future__ import annotations
 
+import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,45 +77,62 @@ def test_a_subscriber_refusing_one_end_fails_that_step_only(settings: Settings) 
     assert "refused w0s3" in failed.error.message
 
 
-def _journal(tmp_path: Path, steps: list[str]) -> Journal:
-    journal = Journal(f"sqlite:///{tmp_path / 'state.db'}")
-    journal.create_run(Run(id="r1", runbook="rb", runbook_hash="h"), steps)
-    return journal
+@pytest.fixture(params=["sqlite", "postgres"])
+def journal(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Journal]:
+    url = (
+        f"sqlite:///{tmp_path / 'state.db'}"
+        if request.param == "sqlite"
+        else str(request.getfixturevalue("postgres_url"))
+    )
+    journal = Journal(url)
+    yield journal
+    journal.close()
 
 
-def test_a_wave_starts_only_its_pending_steps_and_only_under_the_claim(tmp_path: Path) -> None:
-    journal = _journal(tmp_path, ["a", "b", "c"])
+def _run(journal: Journal, steps: list[str]) -> str:
+    run_id = f"waves-{secrets.token_hex(4)}"  # the PostgreSQL database is the session's
+    journal.create_run(Run(id=run_id, runbook="rb", runbook_hash="h"), steps)
+    return run_id
+
+
+def test_a_wave_starts_only_its_pending_steps_and_only_under_the_claim(journal: Journal) -> None:
+    run_id = _run(journal, ["a", "b", "c"])
     now = datetime.now(UTC)
-    first = journal.claim("r1", now)
-    journal.end_step("r1", StepRun(id="a", status="succeeded", attempts=1), first)
+    first = journal.claim(run_id, now)
+    journal.end_step(run_id, StepRun(id="a", status="succeeded", attempts=1), first)
 
-    started = journal.start_steps("r1", ["a", "b"], now, first)
+    started = journal.start_steps(run_id, ["a", "b"], now, first)
     assert list(started) == ["b"]  # a finished step goes the long way, and keeps its entry
     assert (started["b"].status, started["b"].attempts) == ("running", 1)
 
-    journal.claim("r1", now)  # another execution takes the run over
+    journal.claim(run_id, now)  # another execution takes the run over
     with pytest.raises(RunTakenOver):
-        journal.start_steps("r1", ["c"], now, first)
-    c = journal.step("r1", "c")
+        journal.start_steps(run_id, ["c"], now, first)
+    c = journal.step(run_id, "c")
     assert c is not None and c.status == "pending"
-    journal.close()
 
 
-def test_a_group_of_ends_is_written_whole_or_not_at_all(tmp_path: Path) -> None:
-    journal = _journal(tmp_path, ["a", "b"])
+def test_a_group_of_ends_is_written_whole_or_not_at_all(journal: Journal) -> None:
+    run_id = _run(journal, ["a", "b"])
     now = datetime.now(UTC)
-    first = journal.claim("r1", now)
-    journal.start_steps("r1", ["a", "b"], now, first)
-    ends = [StepRun(id=i, status="succeeded", attempts=1, ended_at=now) for i in ("a", "b")]
-
-    journal.claim("r1", now)
-    with pytest.raises(RunTakenOver):
-        journal.end_steps("r1", ends, first)
-    assert [s.status for s in (journal.step("r1", "a"), journal.step("r1", "b")) if s] == [
-        "running",
-        "running",
+    first = journal.claim(run_id, now)
+    journal.start_steps(run_id, ["a", "b"], now, first)
+    ends = [
+        StepRun(id=i, status="succeeded", attempts=1, ended_at=now, output={"i": i})
+        for i in ("a", "b")
     ]
-    journal.close()
+    assert [e.output for e in journal.end_steps(run_id, ends[:1], first)] == [{"i": "a"}]
+
+    second = journal.claim(run_id, now)
+    with pytest.raises(RunTakenOver):
+        journal.end_steps(run_id, ends, first)
+    a, b = journal.step(run_id, "a"), journal.step(run_id, "b")
+    assert a is not None and b is not None
+    assert (a.status, b.status) == ("succeeded", "running")  # the refused group left no row
+
+    journal.end_steps(run_id, ends[1:], second)
+    b = journal.step(run_id, "b")
+    assert b is not None and (b.status, b.output) == ("succeeded", {"i": "b"})
 
 
 def test_ends_that_arrive_while_a_group_is_written_go_together(settings: Settings) -> None:
