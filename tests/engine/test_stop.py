@@ -11,8 +11,11 @@ from tests.engine.conftest import drctl, runbook, runbook_file, until
 from tests.engine.test_crash import env_for, status_of
 
 from drctl import engine
-from drctl.engine import runtime
+from drctl.engine import Engine, runtime
+from drctl.engine.attempts import StepJob, execute_step
+from drctl.providers.stop import StepStopped
 from drctl.runbook.model import Runbook
+from drctl.runbook.run import Run
 from drctl.settings import Settings
 
 
@@ -116,3 +119,26 @@ def test_the_journal_is_asked_once_per_run_however_many_of_its_steps_wait(
     assert all(watch() is None for watch in watches)
     assert journal.looks == 1, "a thousand waiting steps would query it a thousand times"
     runtime.release("wide-run")
+
+
+def test_a_step_launched_after_its_run_was_cancelled_does_not_begin_its_action(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A wave's steps are started together, before their threads run: one whose run was
+    cancelled in between stops before its first call, and nothing is recorded for it."""
+    marker = tmp_path / "acted"
+    step = runbook(
+        f'  - {{id: act, title: Act, action: shell, params: {{command: "touch {marker}"}}}}\n'
+    ).steps[0]
+    runner = Engine(settings)
+    runner.journal.create_run(Run(id="cancelled-run", runbook="rb", runbook_hash="h"), ["act"])
+    runtime.cancelled("cancelled-run")  # what the canceller, or a harvest that saw it, marks
+    try:
+        with pytest.raises(StepStopped):
+            execute_step(StepJob(run_id="cancelled-run", step=step, outputs={}, engine=runner))
+    finally:
+        runtime.release("cancelled-run")
+        runtime.reopened("cancelled-run")
+    assert not marker.exists()
+    entry = runner.journal.step("cancelled-run", "act")
+    assert entry is not None and entry.ended_at is None

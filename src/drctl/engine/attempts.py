@@ -27,7 +27,7 @@ from drctl.engine.events import EventKind, RunEvent
 from drctl.errors import DrctlError, ProviderError
 from drctl.plan.aws import AwsRole
 from drctl.plan.durations import format_duration
-from drctl.providers import intents, registry
+from drctl.providers import intents, registry, stop
 from drctl.providers.base import Action, ActionContext, Outcome, Output, StepTimeout
 from drctl.providers.stop import StepStopped, pause, watching
 from drctl.runbook.model import Step
@@ -359,6 +359,9 @@ def _attempt(job: StepJob, attempt: int) -> tuple[Outcome, Output, str]:
             {"would": described},
             described,
         )
+    # A run cancelled (or a process shutting down) since the step was launched: its action
+    # does not begin. A wave's steps were started together, before their threads ran.
+    stop.check()
     outcome, verified = _within_deadline(job, action, attempt)
     return outcome, verified, described
 

@@ -437,7 +437,10 @@ class _Scheduler:
         self.ending = {}
         ended = _ended_enough(pending, self.endings, self._moves_on)
         if not self.engine.journal.put_harvest(self.run_id, number, ended, self.owner):
-            # Cancelled: DBOS ends the workflow at its next step, as it would at any other.
+            # Cancelled: DBOS ends the workflow at its next step, as it would at any other;
+            # should the canceller not have reached DBOS yet, the steps launched meanwhile
+            # stop before their action begins.
+            runtime.cancelled(self.run_id)
             DBOS.run_step({"name": "run.cancelled"}, _no_op)
         return ended
 
