@@ -1,10 +1,12 @@
 """Running one runbook step: attempts under a deadline, the retry policy, journal and events.
 
-The step is journaled when each attempt starts and when it ends. After a crash the same
-function runs again: a step the journal already shows as finished is not repeated, an
-interrupted attempt is repeated under its own number (actions are check-then-act).
-Outputs and errors are redacted by the journal as they are stored; the entry returned is
-the stored one, so later steps and DBOS's own checkpoint never hold a secret either.
+The step is journaled when each attempt starts and when it ends; the first attempts of a
+wave are started, and announced, by the scheduler together (`open_first_attempts`), and
+ends are stored in groups (`EndLine`). After a crash the same function runs again: a step
+the journal already shows as finished is not repeated, an interrupted attempt is repeated
+under its own number (actions are check-then-act). Outputs and errors are redacted by the
+journal as they are stored; the entry returned is the stored one, so later steps never
+hold a secret either.
 """
 
 from __future__ import annotations

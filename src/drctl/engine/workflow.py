@@ -504,7 +504,7 @@ _BLOCKED = {"failed": "failed", "cancelled": "was cancelled"}
 class _StepSlots:
     """One step's hold on its run's starting slots, then on a call slot while `apply()` runs.
 
-    The step takes a starting slot before its DBOS step begins; it gives it back when its
+    The step takes a starting slot before its journal start; it gives it back when its
     action starts calling the world (`with job.calls:`) or when the step ends, whichever
     comes first. Waiting (`verify()`) and the step's end hold neither.
     """
