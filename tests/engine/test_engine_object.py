@@ -6,12 +6,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from tests.engine.conftest import Recorder, runbook
 
 from drctl.audit.log import AuditLog
 from drctl.audit.subscriber import AuditSubscriber
 from drctl.clock import FakeClock
-from drctl.engine import Engine
+from drctl.engine import Engine, runtime
+from drctl.engine import engine as engine_module
 from drctl.settings import Settings
 
 START = datetime(2030, 6, 1, 12, 0, tzinfo=UTC)
@@ -81,3 +83,19 @@ def test_a_note_published_through_an_engine_reaches_the_trail_once_stamped_by_it
     assert [(e.event_id, e.time, e.actor, e.payload) for e in stored] == [
         (note.id, START, "alice", {"text": "TTL was 300s; token=[REDACTED]"})
     ]
+
+
+def test_a_run_whose_workflow_did_not_start_leaves_no_handed_runbook(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The runbook data handed to a workflow is taken back when the workflow cannot start."""
+    runner = Engine(settings)
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("DBOS refused the workflow")
+
+    monkeypatch.setattr(engine_module.DBOS, "start_workflow", refuse)
+    steps = runbook("  - {id: one, title: One, action: noop}\n")
+    with pytest.raises(RuntimeError, match="refused"):
+        runner.start_run(steps, actor="a", run_id="never-started")
+    assert "never-started" not in runtime._process.handed

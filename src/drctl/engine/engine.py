@@ -167,8 +167,12 @@ class Engine:
             aws_roles=tuple(plan.aws.roles) if plan else (),
         )
         runtime.hand_over(run_id, text, data)
-        with SetWorkflowID(run_id):
-            DBOS.start_workflow(run_workflow, run_id, text, options.model_dump_json())
+        try:
+            with SetWorkflowID(run_id):
+                DBOS.start_workflow(run_workflow, run_id, text, options.model_dump_json())
+        except BaseException:
+            runtime.handed(run_id, text)  # taken back: no workflow will
+            raise
         return run_id
 
     def status(self, run_id: str) -> Run:
