@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from dbos import DBOS, DBOSClient, DBOSConfig
+from dbos import error as dbos_error
 
 from drctl import __version__
 from drctl.engine.journal import Journal
@@ -295,8 +296,20 @@ def _route_dbos_logs() -> None:
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         handler = _StderrHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s dbos: %(message)s"))
+        handler.addFilter(_not_a_cancel)
         logger.addHandler(handler)
         logger.propagate = False
+
+
+def _not_a_cancel(record: logging.LogRecord) -> bool:
+    """Leave out DBOS's traceback of a workflow that ended because its run was cancelled.
+
+    A cancelled run that waited on a gate ended its workflows with `Awaited workflow … was
+    cancelled` at ERROR, a traceback each: the outcome someone asked for, journaled and
+    audited as `run.cancelled`, not a fault.
+    """
+    error = record.exc_info[1] if record.exc_info else None
+    return not isinstance(error, dbos_error.DBOSAwaitedWorkflowCancelledError)
 
 
 def shutdown(grace: float = 3.0) -> None:
