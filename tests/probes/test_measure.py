@@ -66,6 +66,20 @@ def test_rpo_is_failure_minus_newest_surviving_write(
     assert result.acknowledged == len(written)
 
 
+def test_a_request_cut_by_the_failure_counts_as_the_outage_seen() -> None:
+    """Samples are stamped when their request starts: one that began just before the failure
+    and failed when it struck saw the outage, even when every later request succeeds."""
+    failure_at = T0 + timedelta(seconds=3)
+    cut = Sample(time=failure_at - timedelta(milliseconds=200), ok=False, latency_ms=900)
+    before = Sample(time=failure_at - timedelta(seconds=2), ok=False, latency_ms=50)
+    later = samples("++++", start=failure_at + timedelta(seconds=2))
+    result = measure_rto([before, cut, *later], failure_at, 3)
+    assert result.rto == timedelta(seconds=2)  # the first success after it, not zero
+    assert (result.first_failed_at, result.failed_samples) == (failure_at, 1)
+    # A failure that had ended before the injection is not this outage.
+    assert measure_rto([before, *later], failure_at, 3).rto == timedelta(0)
+
+
 def test_no_failed_request_after_the_failure_is_an_rto_of_zero() -> None:
     probes = samples("++++++", start=T0 + timedelta(milliseconds=700))
     result = measure_rto(probes, T0 + timedelta(milliseconds=500), threshold=3)

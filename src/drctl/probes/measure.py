@@ -76,7 +76,10 @@ def measure_rto(
     if recovered_index is not None:
         tail = after[recovered_index:]
         flaps = sum(1 for prev, cur in itertools.pairwise(tail) if prev.ok and not cur.ok)
-    first_failed = next((s.time for s in after if not s.ok), None)
+    # A sample is stamped when its request starts: one that started before the failure and
+    # failed once it struck (the kill cut it) saw the outage too, though stamped before it.
+    cut = [s for s in samples if s.time < failure_at and not s.ok and _answered(s) >= failure_at]
+    first_failed = failure_at if cut else next((s.time for s in after if not s.ok), None)
     if first_failed is None and after:  # the endpoint never went down: nothing to recover from
         recovered_at = failure_at
     return RtoResult(
@@ -85,9 +88,14 @@ def measure_rto(
         recovered_at=recovered_at,
         rto=(recovered_at - failure_at) if recovered_at else None,
         flaps=flaps,
-        failed_samples=sum(1 for s in after if not s.ok),
+        failed_samples=len(cut) + sum(1 for s in after if not s.ok),
         samples=len(samples),
     )
+
+
+def _answered(sample: Sample) -> datetime:
+    """When a sample's request ended (its start when no latency was recorded)."""
+    return sample.time + timedelta(milliseconds=sample.latency_ms or 0)
 
 
 def _first_streak(
