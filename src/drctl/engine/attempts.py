@@ -111,7 +111,7 @@ def open_first_attempts(jobs: Sequence[StepJob]) -> dict[str, Opened]:
     if not events:
         return {}
     try:
-        jobs[0].engine.emit_all(events)
+        jobs[0].engine.publisher.publish(events)
     except DrctlError as exc:
         if is_transient(exc):
             raise
@@ -267,7 +267,7 @@ class EndLine:
             end.stored = entry
             events.append(end.event(entry))
         try:
-            self.engine.emit_all(events)
+            self.engine.publisher.publish(events)
         except DrctlError as exc:
             if is_transient(exc) or len(group) == 1:
                 for end in group:
@@ -277,7 +277,7 @@ class EndLine:
             # whose own event it refuses fail (what each would have met alone).
             for end, event in zip(group, events, strict=True):
                 try:
-                    self.engine.emit_all([event])
+                    self.engine.publisher.publish([event])
                 except DrctlError as one:
                     end.error = one
         except BaseException as exc:  # noqa: BLE001  each step of the group raises it
@@ -613,5 +613,5 @@ def _end(
     if job.ends is not None:
         return job.ends.close(result, event)
     stored = job.engine.journal.end_step(job.run_id, result, job.owner)
-    job.engine.emit_all([event(stored)])
+    job.engine.publisher.publish([event(stored)])
     return stored

@@ -88,10 +88,6 @@ class Engine:
         """Publish one event to this Engine's subscribers."""
         return self.publisher.emit(kind, run_id, step_id=step_id, key=key, actor=actor, data=data)
 
-    def emit_all(self, events: Sequence[RunEvent]) -> None:
-        """Publish events made with `self.publisher.event`, together (see `Publisher.publish`)."""
-        self.publisher.publish(events)
-
     def identify(self, actor: str | Identity) -> Identity:
         """The verified identity of an actor: given, or this process's with `actor` as its label."""
         if isinstance(actor, Identity):

@@ -317,17 +317,20 @@ class Journal:
     def end_step(self, run_id: str, result: StepRun, owner: str | None = None) -> StepRun:
         """Store a step's final entry and return it as stored, redacted (what later steps see)."""
         stored = self._stored(result)
-        values = stored.model_dump(exclude={"id", "started_at"})
-        self._write_step(run_id, result.id, values, owner)
+        self._write_step(run_id, result.id, _end_of(stored), owner)
         return stored
 
     @_retried
     def end_steps(self, run_id: str, results: Sequence[StepRun], owner: str) -> list[StepRun]:
         """`end_step` for several steps of a run in one transaction, under `owner`'s claim."""
         stored = [self._stored(result) for result in results]
-        rows = [_end_values(run_id, entry, owner) for entry in stored]
+        ends = [_end_of(entry) for entry in stored]
+        rows = [
+            {**_step_params(run_id, entry.id, end), "owner_": owner}
+            for entry, end in zip(stored, ends, strict=True)
+        ]
         with self.engine.begin() as conn:
-            written = conn.execute(_update_step(frozenset(_END_COLUMNS), True), rows)
+            written = conn.execute(_update_step(frozenset(ends[0]), True), rows)
             if len(rows) > 1 or written.rowcount == 0:  # (a batch's rowcount is not portable)
                 _check_owner(conn, run_id, owner)  # rolls every row back if another owns the run
         return stored
@@ -378,14 +381,7 @@ class Journal:
     def _write_step(
         self, run_id: str, step_id: str, values: dict[str, Any], owner: str | None = None
     ) -> None:
-        values = dict(values)  # encoded in a copy: a retry must see the caller's values
-        if "output" in values:
-            values["output"] = json.dumps(values["output"], default=str)
-        if isinstance(values.get("error"), StepError):
-            values["error"] = values["error"].model_dump_json()
-        elif isinstance(values.get("error"), dict):
-            values["error"] = json.dumps(values["error"])
-        params = {**{f"v_{c}": v for c, v in values.items()}, **_key(run_id, step_id)}
+        params = _step_params(run_id, step_id, values)
         with self.engine.begin() as conn:
             if owner is None:
                 conn.execute(_update_step(frozenset(values)), params)
@@ -852,22 +848,22 @@ def _step_row(run_id: str, step: StepRun, position: int) -> dict[str, Any]:
     }
 
 
-_END_COLUMNS = ("status", "attempts", "ended_at", "output", "error", "changed", "detail")
+def _end_of(entry: StepRun) -> dict[str, Any]:
+    """The columns a step's end sets."""
+    return entry.model_dump(exclude={"id", "started_at"})
 
 
-def _end_values(run_id: str, entry: StepRun, owner: str) -> dict[str, Any]:
-    """The bound values of an owned `_update_step` over `_END_COLUMNS` (see `_write_step`)."""
-    return {
-        "v_status": entry.status,
-        "v_attempts": entry.attempts,
-        "v_ended_at": entry.ended_at,
-        "v_output": json.dumps(entry.output, default=str),
-        "v_error": entry.error.model_dump_json() if entry.error else None,
-        "v_changed": entry.changed,
-        "v_detail": entry.detail,
-        **_key(run_id, entry.id),
-        "owner_": owner,
-    }
+def _step_params(run_id: str, step_id: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The bound values of `_update_step(frozenset(values))`, JSON columns encoded (in a
+    copy: a retry must see the caller's values)."""
+    encoded = dict(values)
+    if "output" in encoded:
+        encoded["output"] = json.dumps(encoded["output"], default=str)
+    if isinstance(encoded.get("error"), StepError):
+        encoded["error"] = encoded["error"].model_dump_json()
+    elif isinstance(encoded.get("error"), dict):
+        encoded["error"] = json.dumps(encoded["error"])
+    return {**{f"v_{c}": v for c, v in encoded.items()}, **_key(run_id, step_id)}
 
 
 def _step_model(row: Any) -> StepRun:
